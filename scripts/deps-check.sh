@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Fails when a package imports something that sits above it: data flows one
+# way (profile -> schedule -> users -> client -> recorder -> results ->
+# reports), and albumsvc knows nothing of loadgen.
+set -euo pipefail
+mod=$(go list -m)
+fail=0
+while read -r pkg imports; do
+	rel=${pkg#"$mod"}
+	rel=${rel#/}
+	for imp in $imports; do
+		case $imp in "$mod"*) ;; *) continue ;; esac
+		dep=${imp#"$mod"/}
+		bad=""
+		case $rel in
+		albumsvc*) bad="albumsvc imports nothing from the module" ;;
+		results | results/*)
+			case $dep in loadgen* | profiles* | cmd* | albumsvc*) bad="results may not import $dep" ;; esac ;;
+		profiles*)
+			case $dep in profiles*) ;; *) bad="profiles imports only the standard library and YAML" ;; esac ;;
+		loadgen/schedule*)
+			case $dep in profiles* | loadgen/schedule*) ;; *) bad="schedule may not import $dep" ;; esac ;;
+		loadgen/client*)
+			case $dep in loadgen/client*) ;; *) bad="client may not import $dep" ;; esac ;;
+		esac
+		case $dep in cmd*) bad="nothing imports cmd" ;; esac
+		if [ -n "$bad" ]; then
+			echo "deps-check: $rel -> $dep: $bad" >&2
+			fail=1
+		fi
+	done
+done < <(go list -f '{{.ImportPath}} {{join .Imports " "}}' ./...)
+exit $fail
