@@ -1,0 +1,355 @@
+package profiles
+
+import (
+	"fmt"
+	"net/url"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+var (
+	profileFields = []string{"name", "host", "users", "spawn_rate", "run_time", "wait", "tasks", "thresholds"}
+	taskFields    = []string{"name", "weight", "method", "path", "headers", "body", "expect"}
+)
+
+// profile decodes the top-level mapping.
+func (d *decoder) profile(root *yaml.Node) *Profile {
+	f := d.fields(root, "", profileFields)
+	p := &Profile{Source: d.file}
+
+	if e, ok := f["name"]; ok {
+		if s, ok := d.str(e, "name"); ok {
+			if err := checkName(s); err != nil {
+				d.fail(e.val.Line, "name", err)
+			}
+			p.Name = s
+		}
+	}
+	if p.Name == "" {
+		p.Name = defaultName(d.file)
+	}
+	if e, ok := f["host"]; ok {
+		if s, ok := d.str(e, "host"); ok {
+			if err := checkHost(s); err != nil {
+				d.fail(e.val.Line, "host", err)
+			}
+			p.Host = s
+		}
+	}
+	if e, ok := f["users"]; ok {
+		if v, ok := d.integer(e, "users"); ok {
+			if v < 1 {
+				d.failf(e.val.Line, "users", "must be >= 1, got %d", v)
+			}
+			p.Users = v
+		}
+	}
+	if e, ok := f["spawn_rate"]; ok {
+		if v, ok := d.number(e, "spawn_rate"); ok {
+			if !(v > 0) || v > 1e9 {
+				d.failf(e.val.Line, "spawn_rate", "must be a number of users per second above 0, got %s", e.val.Value)
+			}
+			p.SpawnRate = v
+		}
+	}
+	if e, ok := f["run_time"]; ok {
+		if s, ok := d.str(e, "run_time"); ok {
+			rt, err := ParseRunTime(s)
+			if err != nil {
+				d.fail(e.val.Line, "run_time", err)
+			}
+			p.RunTime = rt
+		}
+	}
+	if e, ok := f["wait"]; ok {
+		if s, ok := d.str(e, "wait"); ok {
+			w, err := ParseWait(s)
+			if err != nil {
+				d.fail(e.val.Line, "wait", err)
+			}
+			p.Wait = w
+		}
+	}
+
+	if e, ok := f["tasks"]; !ok || isNull(e.val) {
+		d.failf(root.Line, "tasks", "missing; a profile needs at least one task")
+	} else {
+		p.Tasks = d.tasks(e)
+	}
+	if e, ok := f["thresholds"]; ok && !isNull(e.val) {
+		p.Thresholds = d.thresholds(e)
+	}
+	return p
+}
+
+func (d *decoder) tasks(e entry) []Task {
+	n := e.val
+	if n.Kind != yaml.SequenceNode {
+		d.failf(n.Line, "tasks", "must be a list of tasks, got %s", describe(n))
+		return nil
+	}
+	if len(n.Content) == 0 {
+		d.failf(n.Line, "tasks", "is empty; a profile needs at least one task")
+		return nil
+	}
+	tasks := make([]Task, 0, len(n.Content))
+	type seen struct{ index, line int }
+	first := make(map[string]seen) // "METHOD name" -> the task that has it
+	positive := false
+	for i, item := range n.Content {
+		path := fmt.Sprintf("tasks[%d]", i)
+		t, ok := d.task(deref(item), path)
+		if !ok {
+			continue
+		}
+		key := t.Method + " " + t.Name
+		if prev, dup := first[key]; dup {
+			field := path + ".name"
+			if t.Name == t.Path {
+				field = path + ".path"
+			}
+			d.failf(t.Line, field, "duplicate task %s %s (tasks[%d] at line %d has the same method and name); give one a distinct name",
+				t.Method, t.Name, prev.index, prev.line)
+		} else {
+			first[key] = seen{i, t.Line}
+		}
+		positive = positive || t.Weight > 0
+		tasks = append(tasks, t)
+	}
+	if len(tasks) == len(n.Content) && !positive {
+		d.failf(n.Line, "tasks", "every task has weight 0; at least one task must have a positive weight")
+	}
+	return tasks
+}
+
+// task decodes one task; ok is false when it is too broken to check further.
+func (d *decoder) task(n *yaml.Node, path string) (Task, bool) {
+	if n == nil || n.Kind != yaml.MappingNode {
+		line := 0
+		if n != nil {
+			line = n.Line
+		}
+		d.failf(line, path, "a task must be a mapping with at least a path, got %s", describe(n))
+		return Task{}, false
+	}
+	f := d.fields(n, path, taskFields)
+	t := Task{Line: n.Line, Weight: 1, Method: "GET"}
+	ok := true
+
+	if e, has := f["path"]; !has || isNull(e.val) {
+		d.failf(n.Line, path+".path", "missing; every task needs a path such as /albums")
+		ok = false
+	} else if s, good := d.str(e, path+".path"); !good {
+		ok = false
+	} else {
+		if !strings.HasPrefix(s, "/") {
+			d.failf(e.val.Line, path+".path", "must start with /, got %q", s)
+		}
+		t.Path, t.pathPos = s, posOf(e.val)
+	}
+	t.Name = t.Path
+	if e, has := f["name"]; has {
+		if s, good := d.str(e, path+".name"); good {
+			if err := checkName(s); err != nil {
+				d.fail(e.val.Line, path+".name", err)
+			}
+			t.Name = s
+		}
+	}
+	if e, has := f["weight"]; has {
+		if v, good := d.integer(e, path+".weight"); good {
+			switch {
+			case v < 0:
+				d.failf(e.val.Line, path+".weight", "must be >= 0, got %d", v)
+			case v > MaxWeight:
+				d.failf(e.val.Line, path+".weight", "must be <= %d, got %d", MaxWeight, v)
+			}
+			t.Weight = v
+		} else {
+			ok = false
+		}
+	}
+	if e, has := f["method"]; has {
+		if s, good := d.str(e, path+".method"); good {
+			m := strings.ToUpper(s)
+			if !isToken(m) {
+				d.failf(e.val.Line, path+".method", "%q is not an HTTP method (one word of letters such as GET or POST)", s)
+			}
+			t.Method = m
+		}
+	}
+	if e, has := f["headers"]; has && !isNull(e.val) {
+		t.Headers = d.headers(e, path+".headers")
+	}
+	if e, has := f["body"]; has && !isNull(e.val) {
+		if e.val.Kind != yaml.ScalarNode {
+			d.failf(e.val.Line, path+".body", "must be a string, got %s; write a JSON body as text, for example as a block after body: |", describe(e.val))
+		} else {
+			t.Body, t.bodyPos = e.val.Value, posOf(e.val)
+		}
+	}
+	if e, has := f["expect"]; has && !isNull(e.val) {
+		t.Expect = d.expect(e, path+".expect")
+	}
+	return t, ok
+}
+
+func (d *decoder) headers(e entry, path string) []Header {
+	n := e.val
+	if n.Kind != yaml.MappingNode {
+		d.failf(n.Line, path, "must be a mapping of header names to values, got %s", describe(n))
+		return nil
+	}
+	var hs []Header
+	seen := make(map[string]int)
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := deref(n.Content[i]), deref(n.Content[i+1])
+		if k == nil || k.Kind != yaml.ScalarNode {
+			d.failf(n.Content[i].Line, path, "header names must be plain text, got %s", describe(k))
+			continue
+		}
+		field := path + "." + k.Value
+		if !isToken(k.Value) {
+			d.failf(k.Line, field, "%q is not a valid header name", k.Value)
+			continue
+		}
+		canon := strings.ToLower(k.Value)
+		if line, dup := seen[canon]; dup {
+			d.failf(k.Line, field, "duplicate header (first set at line %d)", line)
+			continue
+		}
+		seen[canon] = k.Line
+		h := Header{Name: k.Value, Line: k.Line}
+		switch {
+		case isNull(v):
+			h.pos = textPos{line: k.Line}
+		case v.Kind != yaml.ScalarNode:
+			d.failf(v.Line, field, "must be text, got %s", describe(v))
+			continue
+		default:
+			if strings.ContainsAny(v.Value, "\r\n\x00") {
+				d.failf(v.Line, field, "must be a single line (no line breaks or NUL)")
+			}
+			h.Value, h.pos = v.Value, posOf(v)
+		}
+		hs = append(hs, h)
+	}
+	return hs
+}
+
+func (d *decoder) expect(e entry, path string) []int {
+	n := e.val
+	var items []entry
+	switch n.Kind {
+	case yaml.ScalarNode:
+		items = []entry{e}
+	case yaml.SequenceNode:
+		if len(n.Content) == 0 {
+			d.failf(n.Line, path, "is empty; list at least one status, or leave expect out to accept any status below 400")
+			return nil
+		}
+		for _, c := range n.Content {
+			items = append(items, entry{key: e.key, val: deref(c)})
+		}
+	default:
+		d.failf(n.Line, path, "must be a status code or a list of them, got %s", describe(n))
+		return nil
+	}
+	codes := make([]int, 0, len(items))
+	for i, it := range items {
+		field := path
+		if n.Kind == yaml.SequenceNode {
+			field = fmt.Sprintf("%s[%d]", path, i)
+		}
+		v, ok := d.integer(it, field)
+		if !ok {
+			continue
+		}
+		if v < 100 || v > 599 {
+			d.failf(lineOf(it), field, "must be an HTTP status from 100 to 599, got %d", v)
+			continue
+		}
+		codes = append(codes, v)
+	}
+	return codes
+}
+
+func (d *decoder) thresholds(e entry) []Threshold {
+	n := e.val
+	if n.Kind != yaml.SequenceNode {
+		d.failf(n.Line, "thresholds", "must be a list of expressions such as p99<250ms, got %s", describe(n))
+		return nil
+	}
+	out := make([]Threshold, 0, len(n.Content))
+	for i, c := range n.Content {
+		c = deref(c)
+		field := fmt.Sprintf("thresholds[%d]", i)
+		if c == nil || c.Kind != yaml.ScalarNode || isNull(c) {
+			line := 0
+			if c != nil {
+				line = c.Line
+			}
+			d.failf(line, field, "must be an expression such as p99<250ms, got %s", describe(c))
+			continue
+		}
+		expr := strings.TrimSpace(c.Value)
+		if expr == "" {
+			d.failf(c.Line, field, "is empty")
+			continue
+		}
+		out = append(out, Threshold{Expr: expr, Line: c.Line})
+	}
+	return out
+}
+
+// isToken reports whether s is an RFC 9110 token, the syntax of methods and
+// header names.
+func isToken(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
+		case strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0:
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// checkName keeps names printable: they end up in console tables and CSV.
+func checkName(s string) error {
+	if strings.TrimSpace(s) == "" {
+		return fmt.Errorf("must not be empty")
+	}
+	for _, r := range s {
+		if r < 0x20 || r == 0x7f {
+			return fmt.Errorf("must not contain control characters, got %q", s)
+		}
+	}
+	return nil
+}
+
+func checkHost(s string) error {
+	if !strings.Contains(s, "://") {
+		return fmt.Errorf("%q must start with http:// or https://", s)
+	}
+	u, err := url.Parse(s)
+	if err != nil {
+		return fmt.Errorf("%q is not a URL: %w", s, err)
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return fmt.Errorf("%q must start with http:// or https://", s)
+	}
+	if u.Host == "" {
+		return fmt.Errorf("%q has no host name", s)
+	}
+	if u.RawQuery != "" || u.Fragment != "" {
+		return fmt.Errorf("%q must not have a query or fragment; put those in task paths", s)
+	}
+	return nil
+}

@@ -1,0 +1,216 @@
+package profiles
+
+import (
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"strconv"
+	"strings"
+	"text/template"
+)
+
+// RenderContext is one user's template state. Each user owns one and passes
+// it to every Render, so rendering shares nothing between users: no locks,
+// no global counters. It is not safe for concurrent use.
+type RenderContext struct {
+	// UserID is what {{userID}} prints.
+	UserID int
+	// Seq counts this user's renders; Render increments it first, so
+	// {{seq}} is 1 in the user's first request. Every {{seq}} within one
+	// Render prints the same number. It is per user, so {{userID}}-{{seq}}
+	// is unique across a run.
+	Seq uint64
+	// Rand drives randInt, randString and uuid. Sharing it with the rest
+	// of the user's choices (task, wait) keeps a whole run reproducible
+	// from one seed.
+	Rand *rand.Rand
+
+	funcs   template.FuncMap
+	clones  map[*template.Template]*template.Template
+	out     limitWriter
+	scratch []byte
+}
+
+// NewRenderContext returns the context for user userID of a run seeded with
+// seed; see NewRand.
+func NewRenderContext(seed uint64, userID int) *RenderContext {
+	return &RenderContext{UserID: userID, Rand: NewRand(seed, userID)}
+}
+
+// NewRand returns the random generator for user userID of a run seeded with
+// seed: PCG seeded from both, so the same seed replays every user's stream
+// exactly, while different users draw different streams.
+func NewRand(seed uint64, userID int) *rand.Rand {
+	return rand.New(rand.NewPCG(seed, mix64(uint64(userID))))
+}
+
+// mix64 is SplitMix64's finalizer. It spreads consecutive user ids over the
+// whole 64-bit space before they become PCG state.
+func mix64(x uint64) uint64 {
+	x += 0x9e3779b97f4a7c15
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9
+	x = (x ^ (x >> 27)) * 0x94d049bb133111eb
+	return x ^ (x >> 31)
+}
+
+// Limits of the template functions, so one mistyped number cannot make a
+// request of gigabytes.
+const maxRandString = MaxRenderedSize
+
+var errTooLarge = fmt.Errorf("rendered text is larger than %d bytes", MaxRenderedSize)
+
+// The template functions. The fast path (segment.appendTo) and text/template
+// (funcMap) both call these, so a template renders the same bytes and draws
+// the same random numbers whichever path runs it.
+
+func (c *RenderContext) randInt(lo, hi int) (int, error) {
+	if lo > hi {
+		return 0, fmt.Errorf("the minimum %d is greater than the maximum %d", lo, hi)
+	}
+	n := uint64(hi) - uint64(lo) + 1
+	if n == 0 { // the whole int range
+		return int(c.Rand.Uint64()), nil
+	}
+	return lo + int(c.Rand.Uint64N(n)), nil
+}
+
+const letters = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+func (c *RenderContext) appendRandString(dst []byte, n int) ([]byte, error) {
+	if n < 0 || n > maxRandString {
+		return dst, fmt.Errorf("the length %d is not from 0 to %d", n, maxRandString)
+	}
+	for range n {
+		dst = append(dst, letters[c.Rand.IntN(len(letters))])
+	}
+	return dst, nil
+}
+
+// appendUUID appends a version 4 UUID drawn from the user's generator, so
+// it is reproducible with the seed (and so not suitable as a secret).
+func (c *RenderContext) appendUUID(dst []byte) []byte {
+	const hex = "0123456789abcdef"
+	var b [16]byte
+	hi, lo := c.Rand.Uint64(), c.Rand.Uint64()
+	for i := range 8 {
+		b[i] = byte(hi >> (56 - 8*i))
+		b[8+i] = byte(lo >> (56 - 8*i))
+	}
+	b[6] = b[6]&0x0f | 0x40 // version 4
+	b[8] = b[8]&0x3f | 0x80 // RFC 9562 variant
+	for i, x := range b {
+		if i == 4 || i == 6 || i == 8 || i == 10 {
+			dst = append(dst, '-')
+		}
+		dst = append(dst, hex[x>>4], hex[x&0x0f])
+	}
+	return dst
+}
+
+// funcMap binds the template functions to this context. text/template
+// looks functions up by name at execution, so each user executes a clone
+// of the shared template with its own map.
+func (c *RenderContext) funcMap() template.FuncMap {
+	return template.FuncMap{
+		"seq":     func() uint64 { return c.Seq },
+		"userID":  func() int { return c.UserID },
+		"randInt": c.randInt,
+		"randString": func(n int) (string, error) {
+			b, err := c.appendRandString(c.scratch[:0], n)
+			c.scratch = b[:0]
+			return string(b), err
+		},
+		"uuid": func() string {
+			b := c.appendUUID(c.scratch[:0])
+			c.scratch = b[:0]
+			return string(b)
+		},
+	}
+}
+
+// execute runs t with this user's functions, appending to dst.
+func (c *RenderContext) execute(t *template.Template, dst []byte) ([]byte, error) {
+	clone := c.clones[t]
+	if clone == nil {
+		if c.funcs == nil {
+			c.funcs = c.funcMap()
+		}
+		cl, err := t.Clone()
+		if err != nil {
+			return dst, err
+		}
+		clone = cl.Funcs(c.funcs)
+		if c.clones == nil {
+			c.clones = make(map[*template.Template]*template.Template)
+		}
+		c.clones[t] = clone
+	}
+	c.out.buf = dst
+	err := clone.Execute(&c.out, nil)
+	dst, c.out.buf = c.out.buf, nil
+	return dst, err
+}
+
+// limitWriter appends to a byte slice and refuses to grow past
+// MaxRenderedSize, which also stops a runaway template.
+type limitWriter struct{ buf []byte }
+
+func (w *limitWriter) Write(p []byte) (int, error) {
+	if len(w.buf)+len(p) > MaxRenderedSize {
+		return 0, errTooLarge
+	}
+	w.buf = append(w.buf, p...)
+	return len(p), nil
+}
+
+// segKind is one step of a fast-path template.
+type segKind uint8
+
+const (
+	segText segKind = iota
+	segSeq
+	segUserID
+	segUUID
+	segRandInt
+	segRandString
+)
+
+// segment is a piece of a template that the fast path renders without
+// text/template: literal text or one call of a template function with
+// constant arguments.
+type segment struct {
+	kind segKind
+	text []byte
+	a, b int
+	// call is the action as written, for errors: randInt 5 1.
+	call string
+}
+
+// appendTo appends the segment's output. Errors read like text/template's,
+// so a template reports the same whichever path renders it.
+func (s *segment) appendTo(c *RenderContext, dst []byte) ([]byte, error) {
+	var err error
+	switch s.kind {
+	case segText:
+		return append(dst, s.text...), nil
+	case segSeq:
+		return strconv.AppendUint(dst, c.Seq, 10), nil
+	case segUserID:
+		return strconv.AppendInt(dst, int64(c.UserID), 10), nil
+	case segUUID:
+		return c.appendUUID(dst), nil
+	case segRandInt:
+		var v int
+		if v, err = c.randInt(s.a, s.b); err == nil {
+			return strconv.AppendInt(dst, int64(v), 10), nil
+		}
+	case segRandString:
+		if dst, err = c.appendRandString(dst, s.a); err == nil {
+			return dst, nil
+		}
+	default:
+		return dst, errors.New("unknown template segment")
+	}
+	name, _, _ := strings.Cut(s.call, " ")
+	return dst, fmt.Errorf("at <%s>: error calling %s: %w", s.call, name, err)
+}
