@@ -1,0 +1,246 @@
+package results
+
+import (
+	"time"
+)
+
+// Snapshot is the state of a run at one moment. It is immutable: it shares
+// nothing that the Aggregator changes later, so it can be handed to any
+// goroutine (renderers, threshold checks, a web UI) while recording goes on.
+// Its slices must be treated as read-only.
+type Snapshot struct {
+	// Start is when the statistics began (the run start, or the last
+	// Reset); Now is when the snapshot was taken.
+	Start, Now time.Time
+	// Users is the user count given to the last Tick.
+	Users int
+	// Entries are the entries that have seen requests, sorted by name, then
+	// method, as Locust sorts them.
+	Entries []EntryStats
+	// Total is the "Aggregated" entry, over all requests.
+	Total EntryStats
+	// Errors are the failure groups, most frequent first.
+	Errors []ErrorStats
+	// History has a row per closed one-second interval (sparser in very
+	// long runs; see AggregatorOptions.MaxHistoryRows), oldest first.
+	History []HistoryRow
+}
+
+// Elapsed returns Now - Start.
+func (s *Snapshot) Elapsed() time.Duration { return s.Now.Sub(s.Start) }
+
+// Entry returns the stats of one entry; method "" and name AggregatedName
+// give the Total.
+func (s *Snapshot) Entry(key EntryKey) (EntryStats, bool) {
+	if key == s.Total.key {
+		return s.Total, true
+	}
+	for _, e := range s.Entries {
+		if e.key == key {
+			return e, true
+		}
+	}
+	return EntryStats{}, false
+}
+
+// EntryStats are one entry's statistics in a Snapshot. Times come from
+// exact counters (count, failures, sum, min, max, bytes) and from the HDR
+// histogram (percentiles, within 0.1 %).
+type EntryStats struct {
+	key       EntryKey
+	c         counters
+	latency   Distribution
+	corrected Distribution
+	service   Distribution
+
+	currentRPS, currentFailPerSec float64
+	totalRPS, totalFailPerSec     float64
+
+	historyIndex int // position in HistoryRow entries; -1 for the total
+}
+
+// Key returns the entry's method and name.
+func (e EntryStats) Key() EntryKey { return e.key }
+
+// Method returns the HTTP method (Locust's "Type"); empty for the total.
+func (e EntryStats) Method() string { return e.key.Method }
+
+// Name returns the task name, or AggregatedName for the total.
+func (e EntryStats) Name() string { return e.key.Name }
+
+// Count returns the number of requests, failed ones included, as Locust
+// counts them.
+func (e EntryStats) Count() int64 { return e.c.count }
+
+// Failures returns the number of failed requests.
+func (e EntryStats) Failures() int64 { return e.c.failures }
+
+// FailRatio returns Failures / Count, or 0 without requests.
+func (e EntryStats) FailRatio() float64 {
+	if e.c.count == 0 {
+		return 0
+	}
+	return float64(e.c.failures) / float64(e.c.count)
+}
+
+// Min returns the exact fastest response time, or 0 without requests.
+func (e EntryStats) Min() time.Duration { return micros(e.c.minUs) }
+
+// Max returns the exact slowest response time; Percentile(1) equals it.
+func (e EntryStats) Max() time.Duration { return micros(e.c.maxUs) }
+
+// Avg returns the exact mean response time (to the microsecond).
+func (e EntryStats) Avg() time.Duration {
+	if e.c.count == 0 {
+		return 0
+	}
+	return time.Duration(float64(e.c.sumUs) / float64(e.c.count) * float64(time.Microsecond))
+}
+
+// AvgMicros returns the exact mean response time in microseconds, with
+// its fraction, for outputs that print more digits than a Duration holds.
+func (e EntryStats) AvgMicros() float64 {
+	if e.c.count == 0 {
+		return 0
+	}
+	return float64(e.c.sumUs) / float64(e.c.count)
+}
+
+// Median returns Percentile(0.5): the HDR median, not Locust's rounded one.
+func (e EntryStats) Median() time.Duration { return e.latency.Percentile(0.5) }
+
+// Percentile returns the response time at fraction q (0..1, not 0..100):
+// Percentile(0.99) is p99, Percentile(0.5) the median, Percentile(1) the
+// exact maximum. See Distribution.Percentile.
+func (e EntryStats) Percentile(q float64) time.Duration { return e.latency.Percentile(q) }
+
+// Latency returns the full response-time distribution.
+func (e EntryStats) Latency() Distribution { return e.latency }
+
+// Corrected returns the coordinated-omission corrected distribution, and
+// whether any request recorded one (see Recorder.SuccessCO).
+func (e EntryStats) Corrected() (Distribution, bool) {
+	return e.corrected, e.corrected.Count() > 0
+}
+
+// Service returns the service-time distribution of open-model runs, and
+// whether any request recorded one (see Observation.Service).
+func (e EntryStats) Service() (Distribution, bool) {
+	return e.service, e.service.Count() > 0
+}
+
+// Bytes returns the total response size.
+func (e EntryStats) Bytes() int64 { return e.c.bytes }
+
+// AvgContentSize returns the mean response size in bytes.
+func (e EntryStats) AvgContentSize() float64 {
+	if e.c.count == 0 {
+		return 0
+	}
+	return float64(e.c.bytes) / float64(e.c.count)
+}
+
+// Clamped returns how many latencies fell outside the histogram range and
+// were recorded at its nearest bound.
+func (e EntryStats) Clamped() int64 { return e.c.clamped }
+
+// CurrentRPS returns requests per second over the last closed seconds (up
+// to 10), Locust's "current" rate.
+func (e EntryStats) CurrentRPS() float64 { return e.currentRPS }
+
+// CurrentFailPerSec returns failures per second over the same window as
+// CurrentRPS.
+func (e EntryStats) CurrentFailPerSec() float64 { return e.currentFailPerSec }
+
+// TotalRPS returns Count divided by the snapshot's elapsed time.
+func (e EntryStats) TotalRPS() float64 { return e.totalRPS }
+
+// TotalFailPerSec returns Failures divided by the snapshot's elapsed time.
+func (e EntryStats) TotalFailPerSec() float64 { return e.totalFailPerSec }
+
+// ErrorStats is a group of failures with the same entry and normalised
+// text.
+type ErrorStats struct {
+	ErrorKey
+	Count     int64
+	FirstSeen time.Time
+	LastSeen  time.Time
+}
+
+// HistoryRow is the state at the end of one closed interval: the user
+// count, and per entry the current rates and the cumulative totals and
+// percentiles. Rows hold numbers only, never histograms, so a long run's
+// history stays small.
+type HistoryRow struct {
+	// Time is the end of the interval.
+	Time time.Time
+	// Users is the user count given to Tick.
+	Users int
+	// Total is the "Aggregated" point.
+	Total   HistoryPoint
+	entries []HistoryPoint // by aggregator entry index; nil without entry history
+}
+
+// Entry returns the row's point for an entry of the same snapshot, and
+// whether the row has one: rows before the entry's first request, or kept
+// without per-entry history, have none.
+func (r HistoryRow) Entry(e EntryStats) (HistoryPoint, bool) {
+	if e.historyIndex < 0 {
+		return r.Total, true
+	}
+	if e.historyIndex >= len(r.entries) {
+		return HistoryPoint{}, false
+	}
+	return r.entries[e.historyIndex], true
+}
+
+// HistoryPoint is one entry's numbers in a HistoryRow. Times are kept in
+// float32 microseconds to keep history small; that is far finer than the
+// histograms' 0.1 %.
+type HistoryPoint struct {
+	count, failures int64
+	rps, failPerSec float32
+	avgUs, avgBytes float32
+	minUs, maxUs    float32
+	percentilesUs   [NumReportedPercentiles]float32
+}
+
+// Count returns the cumulative number of requests.
+func (p HistoryPoint) Count() int64 { return p.count }
+
+// Failures returns the cumulative number of failures.
+func (p HistoryPoint) Failures() int64 { return p.failures }
+
+// RPS returns the current requests per second (the 10 s window).
+func (p HistoryPoint) RPS() float64 { return float64(p.rps) }
+
+// FailPerSec returns the current failures per second.
+func (p HistoryPoint) FailPerSec() float64 { return float64(p.failPerSec) }
+
+// Avg returns the cumulative mean response time.
+func (p HistoryPoint) Avg() time.Duration { return floatMicros(p.avgUs) }
+
+// Min returns the cumulative fastest response time.
+func (p HistoryPoint) Min() time.Duration { return floatMicros(p.minUs) }
+
+// Max returns the cumulative slowest response time.
+func (p HistoryPoint) Max() time.Duration { return floatMicros(p.maxUs) }
+
+// Median returns the cumulative median response time.
+func (p HistoryPoint) Median() time.Duration { return floatMicros(p.percentilesUs[0]) }
+
+// Reported returns the cumulative response times at ReportedPercentiles.
+func (p HistoryPoint) Reported() [NumReportedPercentiles]time.Duration {
+	var out [NumReportedPercentiles]time.Duration
+	for i, v := range p.percentilesUs {
+		out[i] = floatMicros(v)
+	}
+	return out
+}
+
+// AvgContentSize returns the cumulative mean response size in bytes.
+func (p HistoryPoint) AvgContentSize() float64 { return float64(p.avgBytes) }
+
+func floatMicros(us float32) time.Duration {
+	return time.Duration(float64(us) * float64(time.Microsecond))
+}
