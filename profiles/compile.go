@@ -167,7 +167,7 @@ func compileField(file, name, text string, pos textPos) (field, error) {
 		return f, err
 	}
 	f.tmpl = tmpl
-	if segs, ok := fastPath(tmpl.Tree.Root); ok {
+	if segs, ok := fastPath(tmpl.Tree.Root, text); ok {
 		if len(segs) == 0 || (len(segs) == 1 && segs[0].kind == segText) {
 			// Only comments or trimmed space: nothing varies.
 			f.static = true
@@ -191,22 +191,22 @@ func (f *field) render(c *RenderContext, buf []byte) ([]byte, []byte, error) {
 		return f.text, buf, nil
 	}
 	out := buf[:0]
-	var err error
-	if f.segs != nil {
-		for i := range f.segs {
-			if out, err = f.segs[i].appendTo(c, out); err != nil {
-				break
-			}
-			if len(out) > MaxRenderedSize {
-				err = errTooLarge
-				break
-			}
+	if f.segs == nil {
+		out, err := c.execute(f.tmpl, out)
+		if err != nil {
+			return nil, out, f.templateError(err)
 		}
-	} else {
-		out, err = c.execute(f.tmpl, out)
+		return out, out, nil
 	}
-	if err != nil {
-		return nil, out, f.templateError(err)
+	for i := range f.segs {
+		s := &f.segs[i]
+		var err error
+		if out, err = s.appendTo(c, out); err == nil && len(out) > MaxRenderedSize {
+			err = errTooLarge
+		}
+		if err != nil {
+			return nil, out, &Error{File: f.file, Line: f.pos.fileLine(s.line), Field: f.name, Err: err}
+		}
 	}
 	return out, out, nil
 }

@@ -96,7 +96,7 @@ func (d *decoder) tasks(e entry) []Task {
 	tasks := make([]Task, 0, len(n.Content))
 	type seen struct{ index, line int }
 	first := make(map[string]seen) // "METHOD name" -> the task that has it
-	positive := false
+	allZero := true
 	for i, item := range n.Content {
 		path := fmt.Sprintf("tasks[%d]", i)
 		t, ok := d.task(deref(item), path)
@@ -114,10 +114,10 @@ func (d *decoder) tasks(e entry) []Task {
 		} else {
 			first[key] = seen{i, t.Line}
 		}
-		positive = positive || t.Weight > 0
+		allZero = allZero && t.Weight == 0
 		tasks = append(tasks, t)
 	}
-	if len(tasks) == len(n.Content) && !positive {
+	if len(tasks) == len(n.Content) && allZero {
 		d.failf(n.Line, "tasks", "every task has weight 0; at least one task must have a positive weight")
 	}
 	return tasks

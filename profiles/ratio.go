@@ -64,10 +64,11 @@ func ApplyRatio(p *Profile, ratio string) error {
 }
 
 // showRatio prints the flag value as typed unless quoting is needed to see
-// it (empty, spaces, control characters).
+// it: empty, spaces, control characters, or a trailing colon that would run
+// into the message's own.
 func showRatio(s string) string {
-	if s == "" {
-		return `""`
+	if s == "" || strings.HasSuffix(s, ":") {
+		return strconv.Quote(s)
 	}
 	for _, r := range s {
 		if unicode.IsSpace(r) || !unicode.IsPrint(r) || r == '"' {

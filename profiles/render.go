@@ -182,8 +182,10 @@ type segment struct {
 	kind segKind
 	text []byte
 	a, b int
-	// call is the action as written, for errors: randInt 5 1.
+	// call is the action as written and line its line in the template
+	// text, for errors.
 	call string
+	line int
 }
 
 // appendTo appends the segment's output. Errors read like text/template's,

@@ -83,7 +83,7 @@ func lineAt(text string, pos int) int {
 // {{randInt 1 3}} or {{seq}}) into segments that render without
 // text/template's reflection and allocations. ok is false when anything
 // else appears; text/template then renders the field.
-func fastPath(root *parse.ListNode) (segs []segment, ok bool) {
+func fastPath(root *parse.ListNode, text string) (segs []segment, ok bool) {
 	if root == nil {
 		return nil, true
 	}
@@ -104,6 +104,7 @@ func fastPath(root *parse.ListNode) (segs []segment, ok bool) {
 			if !ok {
 				return nil, false
 			}
+			s.line = lineAt(text, int(n.Position()))
 			segs = append(segs, s)
 		default:
 			return nil, false

@@ -151,6 +151,9 @@ func (w Wait) Next(rnd *rand.Rand, taskTook time.Duration) time.Duration {
 		}
 		return w.Min + time.Duration(rnd.Uint64N(uint64(w.Max-w.Min)+1))
 	case WaitPacing, WaitThroughput:
+		if taskTook < 0 { // a clock step; the run took no time at all
+			taskTook = 0
+		}
 		if taskTook >= w.Interval {
 			return 0
 		}
