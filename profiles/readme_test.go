@@ -1,0 +1,30 @@
+package profiles
+
+import (
+	"os"
+	"strings"
+	"testing"
+)
+
+// TestReadmeExample keeps the documented example a valid profile.
+func TestReadmeExample(t *testing.T) {
+	doc, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, ok := strings.Cut(string(doc), "```yaml\n")
+	if !ok {
+		t.Fatal("README.md has no yaml example")
+	}
+	example, _, _ := strings.Cut(rest, "```")
+	p, err := Parse("README.md", []byte(example))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Compile(p); err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Tasks) != 2 || len(p.Thresholds) != 2 {
+		t.Errorf("example has %d tasks and %d thresholds, want 2 and 2", len(p.Tasks), len(p.Thresholds))
+	}
+}
