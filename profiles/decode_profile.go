@@ -55,7 +55,7 @@ func (d *decoder) profile(root *yaml.Node) *Profile {
 	}
 	if e, ok := f["run_time"]; ok {
 		if s, ok := d.str(e, "run_time"); ok {
-			rt, err := ParseRunTime(s)
+			rt, err := parseRunTime(s)
 			if err != nil {
 				d.fail(e.val.Line, "run_time", err)
 			}
@@ -64,7 +64,7 @@ func (d *decoder) profile(root *yaml.Node) *Profile {
 	}
 	if e, ok := f["wait"]; ok {
 		if s, ok := d.str(e, "wait"); ok {
-			w, err := ParseWait(s)
+			w, err := parseWaitValue(s)
 			if err != nil {
 				d.fail(e.val.Line, "wait", err)
 			}

@@ -14,12 +14,22 @@ import (
 // or a bare number of seconds (30, 2.5), as Locust reads a bare number. The
 // result must be positive.
 func ParseRunTime(s string) (time.Duration, error) {
+	d, err := parseRunTime(s)
+	if err != nil {
+		return 0, fmt.Errorf("run time %w", err)
+	}
+	return d, nil
+}
+
+// parseRunTime is ParseRunTime with errors that start with the value, for
+// callers that name the setting themselves.
+func parseRunTime(s string) (time.Duration, error) {
 	d, err := parseDuration(strings.TrimSpace(s))
 	if err != nil {
-		return 0, fmt.Errorf("run time %q: %w", s, err)
+		return 0, fmt.Errorf("%q: %w", s, err)
 	}
 	if d <= 0 {
-		return 0, fmt.Errorf("run time %q: must be greater than zero", s)
+		return 0, fmt.Errorf("%q: must be greater than zero", s)
 	}
 	return d, nil
 }

@@ -380,3 +380,38 @@ func BenchmarkRender(b *testing.B) {
 		})
 	}
 }
+
+// FuzzFastPath checks, for any template the fast path accepts, that it
+// renders exactly what text/template renders from the same state.
+func FuzzFastPath(f *testing.F) {
+	for _, s := range []string{"/a/{{randInt 1 3}}", "{{seq}}-{{userID}}", "{{uuid}}{{randString 3}}", "x{{- randInt -1 1 -}} y", "{{/* c */}}{{randInt 'a' 'z'}}"} {
+		f.Add(s, uint64(1))
+	}
+	f.Fuzz(func(t *testing.T, text string, seed uint64) {
+		fld, err := compileField("f.yaml", "f", text, textPos{line: 1})
+		if err != nil || fld.segs == nil {
+			return
+		}
+		slow := fld
+		slow.segs = nil
+		a, b := NewRenderContext(seed, 1), NewRenderContext(seed, 1)
+		for range 3 {
+			a.Seq++
+			b.Seq++
+			x, _, errA := fld.render(a, nil)
+			y, _, errB := slow.render(b, nil)
+			if (errA == nil) != (errB == nil) {
+				t.Fatalf("%q: fast path error %v, text/template error %v", text, errA, errB)
+			}
+			if errA != nil {
+				return
+			}
+			if !bytes.Equal(x, y) {
+				t.Fatalf("%q: fast path %q, text/template %q", text, x, y)
+			}
+		}
+		if a.Rand.Uint64() != b.Rand.Uint64() {
+			t.Fatalf("%q: the paths drew different amounts of randomness", text)
+		}
+	})
+}

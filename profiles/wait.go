@@ -51,9 +51,19 @@ const waitHelp = "want 0, constant:1s, between:1s,2s, pacing:1s or throughput:5"
 // kinds may also be spelled as Locust's functions: constant_pacing and
 // constant_throughput.
 func ParseWait(s string) (Wait, error) {
+	w, err := parseWaitValue(s)
+	if err != nil {
+		return Wait{}, fmt.Errorf("wait %w", err)
+	}
+	return w, nil
+}
+
+// parseWaitValue is ParseWait with errors that start with the value, for
+// callers that name the setting themselves.
+func parseWaitValue(s string) (Wait, error) {
 	w, err := parseWait(strings.TrimSpace(s))
 	if err != nil {
-		return Wait{}, fmt.Errorf("wait %q: %w", s, err)
+		return Wait{}, fmt.Errorf("%q: %w", s, err)
 	}
 	return w, nil
 }
