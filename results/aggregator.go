@@ -121,9 +121,9 @@ func (a *Aggregator) Add(d *Delta) error {
 			t.c.merge(de.counters)
 			t.openCount += de.counters.count
 			t.openFailures += de.counters.failures
-			mergeDense(&t.latency, de.series.latency)
-			mergeDense(&t.corrected, de.series.corrected)
-			mergeDense(&t.service, de.series.service)
+			mergeDense(&t.latency, &de.series.latency)
+			mergeDense(&t.corrected, &de.series.corrected)
+			mergeDense(&t.service, &de.series.service)
 		}
 	}
 	for k, o := range d.errors {
@@ -140,14 +140,18 @@ func (a *Aggregator) Add(d *Delta) error {
 	return nil
 }
 
-func mergeDense(dst **hdrhistogram.Histogram, src *hdrhistogram.PackedHistogram) {
-	if src == nil || src.TotalCount() == 0 {
+func mergeDense(dst **hdrhistogram.Histogram, src *sparseCounts) {
+	if src.total == 0 {
 		return
 	}
 	if *dst == nil {
 		*dst = NewHistogram()
 	}
-	src.MergeInto(*dst)
+	for i, idx := range src.idx {
+		// In range by construction: indexes come from indexOf or from a
+		// payload checked against countsLen.
+		_ = (*dst).RecordValues(valueAt(idx), src.cnt[i])
+	}
 }
 
 // Tick closes the interval that ended at now: its counts enter the window

@@ -48,7 +48,7 @@ type Delta struct {
 type deltaEntry struct {
 	key      EntryKey
 	counters counters
-	series   packedSeries
+	series   seriesCounts
 }
 
 // NewDelta returns an empty delta.

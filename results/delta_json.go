@@ -1,6 +1,7 @@
 package results
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -11,7 +12,7 @@ import (
 // other versions, so that a coordinator never merges numbers it misreads.
 const DeltaVersion = 1
 
-// wireDelta is the JSON form of a Delta.
+// wireDelta is the JSON form of a Delta (see SCHEMA.md).
 type wireDelta struct {
 	Version int         `json:"version"`
 	Entries []wireEntry `json:"entries"`
@@ -45,10 +46,38 @@ type wireError struct {
 	LastSeen  time.Time `json:"last_seen"`
 }
 
+// DeltaCodec encodes deltas to JSON and decodes them, reusing its buffers
+// and compression state from one call to the next. A worker that reports
+// every second, or a coordinator that reads many workers' reports, should
+// keep one per goroutine; Delta's MarshalJSON and UnmarshalJSON use a fresh
+// one each time. A DeltaCodec is not safe for concurrent use; its zero
+// value is ready to use.
+type DeltaCodec struct {
+	hist    histCodec
+	wire    wireDelta
+	scratch Delta  // the next decode target, swapped with the caller's
+	b64     []byte // base64 text and its decoding
+}
+
 // MarshalJSON encodes the delta for another process. Entries without
-// requests are left out. The format is documented in SCHEMA.md.
+// requests are left out.
 func (d *Delta) MarshalJSON() ([]byte, error) {
-	w := wireDelta{Version: DeltaVersion, Entries: []wireEntry{}, Errors: []wireError{}}
+	var c DeltaCodec
+	return c.Marshal(d)
+}
+
+// UnmarshalJSON decodes and validates a delta; see DeltaCodec.Unmarshal.
+func (d *Delta) UnmarshalJSON(data []byte) error {
+	var c DeltaCodec
+	return c.Unmarshal(data, d)
+}
+
+// Marshal encodes d as JSON.
+func (c *DeltaCodec) Marshal(d *Delta) ([]byte, error) {
+	w := &c.wire
+	w.Version = DeltaVersion
+	w.Entries = w.Entries[:0]
+	w.Errors = w.Errors[:0]
 	for _, e := range d.entries {
 		if e.counters.count == 0 {
 			continue
@@ -60,16 +89,16 @@ func (d *Delta) MarshalJSON() ([]byte, error) {
 			Bytes: e.counters.bytes, Clamped: e.counters.clamped,
 		}
 		var err error
-		if we.HDR, err = EncodeHistogram(e.series.latency); err != nil {
+		if we.HDR, err = c.encodeHist(&e.series.latency); err != nil {
 			return nil, err
 		}
-		if countOf(e.series.corrected) > 0 {
-			if we.CorrectedHDR, err = EncodeHistogram(e.series.corrected); err != nil {
+		if e.series.corrected.total > 0 {
+			if we.CorrectedHDR, err = c.encodeHist(&e.series.corrected); err != nil {
 				return nil, err
 			}
 		}
-		if countOf(e.series.service) > 0 {
-			if we.ServiceHDR, err = EncodeHistogram(e.series.service); err != nil {
+		if e.series.service.total > 0 {
+			if we.ServiceHDR, err = c.encodeHist(&e.series.service); err != nil {
 				return nil, err
 			}
 		}
@@ -88,35 +117,59 @@ func (d *Delta) MarshalJSON() ([]byte, error) {
 	return json.Marshal(w)
 }
 
-// UnmarshalJSON decodes and validates a delta written by MarshalJSON,
-// replacing d's contents. Anything inconsistent (a histogram of another
-// geometry or whose count disagrees with the entry's, negative or
-// impossible totals, duplicate entries) is an error, and d is left
-// unchanged, so a coordinator can reject a bad report as a whole.
-func (d *Delta) UnmarshalJSON(data []byte) error {
-	var w wireDelta
-	if err := json.Unmarshal(data, &w); err != nil {
+func (c *DeltaCodec) encodeHist(s *sparseCounts) (string, error) {
+	b, err := c.hist.encode(s)
+	if err != nil {
+		return "", err
+	}
+	c.b64 = base64.StdEncoding.AppendEncode(c.b64[:0], b)
+	return string(c.b64), nil
+}
+
+// decodeHist decodes base64 text into dst.
+func (c *DeltaCodec) decodeHist(text string, dst *sparseCounts) error {
+	var err error
+	c.b64, err = base64.StdEncoding.AppendDecode(c.b64[:0], []byte(text))
+	if err != nil {
+		return fmt.Errorf("base64: %w", err)
+	}
+	return c.hist.decode(c.b64, dst)
+}
+
+// Unmarshal decodes and validates a delta written by Marshal, replacing
+// d's contents. Anything inconsistent (a histogram of another geometry or
+// whose count disagrees with its entry's, negative or impossible totals,
+// duplicate entries) is an error and leaves d unchanged, so a coordinator
+// can reject a bad report as a whole.
+func (c *DeltaCodec) Unmarshal(data []byte, d *Delta) error {
+	w := &c.wire
+	// encoding/json decodes array elements into the existing slots without
+	// zeroing them, so a field missing from this report would keep the
+	// previous report's value: clear every slot first.
+	entries, errs := w.Entries[:cap(w.Entries)], w.Errors[:cap(w.Errors)]
+	clear(entries)
+	clear(errs)
+	*w = wireDelta{Entries: entries[:0], Errors: errs[:0]}
+	if err := json.Unmarshal(data, w); err != nil {
 		return fmt.Errorf("decode delta: %w", err)
 	}
 	if w.Version != DeltaVersion {
 		return fmt.Errorf("decode delta: version %d, want %d", w.Version, DeltaVersion)
 	}
-	var nd Delta
-	for i, we := range w.Entries {
-		key := EntryKey{Method: we.Method, Name: we.Name}
-		if nd.index[key] != nil {
-			return fmt.Errorf("decode delta: entries[%d] (%s %s) appears twice", i, we.Method, we.Name)
-		}
-		e, err := decodeWireEntry(we)
-		if err != nil {
-			return fmt.Errorf("decode delta: entries[%d] (%s %s): %w", i, we.Method, we.Name, err)
-		}
-		if e.counters.count == 0 {
+	nd := &c.scratch
+	nd.Reset()
+	for i := range w.Entries {
+		we := &w.Entries[i]
+		if we.Count == 0 {
 			continue
 		}
-		ne := nd.entry(key)
-		ne.counters = e.counters
-		ne.series = e.series
+		key := EntryKey{Method: we.Method, Name: we.Name}
+		if e := nd.index[key]; e != nil && e.counters.count > 0 {
+			return fmt.Errorf("decode delta: entries[%d] (%s %s) appears twice", i, we.Method, we.Name)
+		}
+		if err := c.decodeEntry(we, nd.entry(key)); err != nil {
+			return fmt.Errorf("decode delta: entries[%d] (%s %s): %w", i, we.Method, we.Name, err)
+		}
 	}
 	seen := make(map[ErrorKey]bool, len(w.Errors))
 	for i, we := range w.Errors {
@@ -132,57 +185,52 @@ func (d *Delta) UnmarshalJSON(data []byte) error {
 		seen[k] = true
 		nd.addError(k, we.Count, we.FirstSeen, we.LastSeen)
 	}
-	*d = nd
+	// Swap, keeping the caller's old storage as the next scratch.
+	*d, c.scratch = c.scratch, *d
 	return nil
 }
 
-// decodeWireEntry checks one wire entry and decodes its histograms.
-func decodeWireEntry(we wireEntry) (*deltaEntry, error) {
-	c := counters{
+// decodeEntry checks one wire entry and decodes it into e.
+func (c *DeltaCodec) decodeEntry(we *wireEntry, e *deltaEntry) error {
+	ct := counters{
 		count: we.Count, failures: we.Failures, sumUs: we.SumUs,
 		minUs: we.MinUs, maxUs: we.MaxUs, bytes: we.Bytes, clamped: we.Clamped,
 	}
 	switch {
-	case c.count < 0:
-		return nil, fmt.Errorf("count %d is negative", c.count)
-	case c.failures < 0 || c.failures > c.count:
-		return nil, fmt.Errorf("failures %d is not within 0..count (%d)", c.failures, c.count)
-	case c.clamped < 0 || c.clamped > c.count:
-		return nil, fmt.Errorf("clamped %d is not within 0..count (%d)", c.clamped, c.count)
-	case c.bytes < 0:
-		return nil, fmt.Errorf("bytes %d is negative", c.bytes)
-	case c.sumUs < 0:
-		return nil, fmt.Errorf("sum_us %d is negative", c.sumUs)
+	case ct.count < 0:
+		return fmt.Errorf("count %d is negative", ct.count)
+	case ct.failures < 0 || ct.failures > ct.count:
+		return fmt.Errorf("failures %d is not within 0..count (%d)", ct.failures, ct.count)
+	case ct.clamped < 0 || ct.clamped > ct.count:
+		return fmt.Errorf("clamped %d is not within 0..count (%d)", ct.clamped, ct.count)
+	case ct.bytes < 0:
+		return fmt.Errorf("bytes %d is negative", ct.bytes)
+	case ct.sumUs < 0:
+		return fmt.Errorf("sum_us %d is negative", ct.sumUs)
+	case ct.minUs < 0 || ct.minUs > ct.maxUs || ct.maxUs > HighestMicros:
+		return fmt.Errorf("min_us %d and max_us %d are not an interval within 0..%d", ct.minUs, ct.maxUs, HighestMicros)
 	}
-	e := &deltaEntry{counters: c}
-	if c.count == 0 {
-		return e, nil
+	if err := c.decodeHist(we.HDR, &e.series.latency); err != nil {
+		return fmt.Errorf("hdr: %w", err)
 	}
-	if c.minUs < 0 || c.minUs > c.maxUs || c.maxUs > HighestMicros {
-		return nil, fmt.Errorf("min_us %d and max_us %d are not an interval within 0..%d", c.minUs, c.maxUs, HighestMicros)
+	if n := e.series.latency.total; n != ct.count {
+		return fmt.Errorf("hdr holds %d values, count is %d", n, ct.count)
 	}
-	h, err := DecodeHistogram(we.HDR)
-	if err != nil {
-		return nil, fmt.Errorf("hdr: %w", err)
-	}
-	if h.TotalCount() != c.count {
-		return nil, fmt.Errorf("hdr holds %d values, count is %d", h.TotalCount(), c.count)
-	}
-	e.series.latency = h
 	if we.CorrectedHDR != "" {
-		if e.series.corrected, err = DecodeHistogram(we.CorrectedHDR); err != nil {
-			return nil, fmt.Errorf("corrected_hdr: %w", err)
+		if err := c.decodeHist(we.CorrectedHDR, &e.series.corrected); err != nil {
+			return fmt.Errorf("corrected_hdr: %w", err)
 		}
 	}
 	if we.ServiceHDR != "" {
-		if e.series.service, err = DecodeHistogram(we.ServiceHDR); err != nil {
-			return nil, fmt.Errorf("service_hdr: %w", err)
+		if err := c.decodeHist(we.ServiceHDR, &e.series.service); err != nil {
+			return fmt.Errorf("service_hdr: %w", err)
 		}
-		if n := e.series.service.TotalCount(); n > c.count {
-			return nil, fmt.Errorf("service_hdr holds %d values, more than count %d", n, c.count)
+		if n := e.series.service.total; n > ct.count {
+			return fmt.Errorf("service_hdr holds %d values, more than count %d", n, ct.count)
 		}
 	}
-	return e, nil
+	e.counters = ct
+	return nil
 }
 
 // compareErrorKeys orders failure groups like entries (name, method), then

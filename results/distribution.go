@@ -43,7 +43,10 @@ func DistributionOf(h *hdrhistogram.PackedHistogram) Distribution {
 
 // Count returns the number of values.
 func (d Distribution) Count() int64 {
-	return countOf(d.h)
+	if d.h == nil {
+		return 0
+	}
+	return d.h.TotalCount()
 }
 
 // Min returns the smallest value, or 0 when empty.

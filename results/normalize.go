@@ -119,8 +119,11 @@ func isAddress(w string) bool {
 		return true
 	}
 	host, port, err := net.SplitHostPort(w)
-	if err != nil || !strings.ContainsAny(host, ".abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") {
-		// A host needs a letter or a dot, so that "10:30" stays.
+	if err != nil {
+		return false
+	}
+	if _, err := netip.ParseAddr(host); err != nil && !strings.ContainsAny(host, ".abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") {
+		// A host name needs a letter or a dot, so that "10:30" stays.
 		return false
 	}
 	if _, err := strconv.ParseUint(port, 10, 16); err != nil {

@@ -58,9 +58,10 @@ type Recorder struct {
 type recordBuffer struct {
 	counters []counters
 	samples  []sample
-	spill    []packedSeries // per entry; used once samples reach their cap
+	spill    []seriesCounts // per entry; used once samples reach their cap
 	spilled  bool
 	errors   map[errorAt]*errorTally // created on the first failure
+	folder   folder                  // used by whichever side folds this buffer
 }
 
 // errorAt keys a failure text by entry index.
@@ -91,6 +92,7 @@ func newRecordBuffer(n int) *recordBuffer {
 	return &recordBuffer{
 		counters: make([]counters, n),
 		samples:  make([]sample, 0, initialBufferedSamples),
+		folder:   newFolder(n),
 	}
 }
 
@@ -169,11 +171,9 @@ func (b *recordBuffer) add(entry int, us int64, clamped bool, bytes int64, s sam
 // which only happens when the drainer has fallen far behind.
 func (b *recordBuffer) spillSamples() {
 	if b.spill == nil {
-		b.spill = make([]packedSeries, len(b.counters))
+		b.spill = make([]seriesCounts, len(b.counters))
 	}
-	for _, s := range b.samples {
-		b.spill[s.entry].record(s)
-	}
+	b.folder.fold(b.samples, func(e int32) *seriesCounts { return &b.spill[e] })
 	b.samples = b.samples[:0]
 	b.spilled = true
 }
@@ -219,9 +219,7 @@ func (r *Recorder) Drain(into *Delta) {
 		r.targets[i] = e
 		*c = counters{}
 	}
-	for _, s := range b.samples {
-		r.targets[s.entry].series.record(s)
-	}
+	b.folder.fold(b.samples, func(e int32) *seriesCounts { return &r.targets[e].series })
 	b.samples = b.samples[:0]
 	if b.spilled {
 		for i := range b.spill {

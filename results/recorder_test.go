@@ -33,7 +33,7 @@ func TestRecorderDrainMovesEverything(t *testing.T) {
 	if post != want {
 		t.Errorf("POST counters = %+v, want %+v", post, want)
 	}
-	if n := d.index[testKeys[0]].series.latency.TotalCount(); n != 2 {
+	if n := d.index[testKeys[0]].series.latency.total; n != 2 {
 		t.Errorf("GET histogram holds %d, want 2", n)
 	}
 	e := d.errors[ErrorKey{"POST", "/albums", "HTTP 500 Internal Server Error"}]
@@ -73,10 +73,10 @@ func TestRecorderSpillsWhenNotDrained(t *testing.T) {
 	}
 	var hist, sumGot int64
 	for _, e := range d.entries {
-		hist += e.series.latency.TotalCount()
+		hist += e.series.latency.total
 		sumGot += e.counters.sumUs
-		if e.series.corrected.TotalCount() < e.counters.count {
-			t.Errorf("%v: corrected series holds %d, fewer than %d requests", e.key, e.series.corrected.TotalCount(), e.counters.count)
+		if e.series.corrected.total < e.counters.count {
+			t.Errorf("%v: corrected series holds %d, fewer than %d requests", e.key, e.series.corrected.total, e.counters.count)
 		}
 	}
 	if hist != n || sumGot != sum {

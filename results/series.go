@@ -1,9 +1,5 @@
 package results
 
-import (
-	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
-)
-
 // Sample flags: which optional series a sample also feeds.
 const (
 	flagFailure uint8 = 1 << iota
@@ -77,73 +73,4 @@ func (c *counters) canMerge(o counters) bool {
 func addOK(a, b int64) bool {
 	s := a + b
 	return (s >= a) == (b >= 0)
-}
-
-// packedSeries holds an entry's histograms for one interval: the latency
-// series every sample feeds, and the optional corrected and service-time
-// series, created on first use.
-type packedSeries struct {
-	latency   *hdrhistogram.PackedHistogram
-	corrected *hdrhistogram.PackedHistogram
-	service   *hdrhistogram.PackedHistogram
-}
-
-func (p *packedSeries) record(s sample) {
-	if p.latency == nil {
-		p.latency = NewPackedHistogram()
-	}
-	// Values are clamped into range before they get here, so recording
-	// cannot fail.
-	_ = p.latency.RecordValue(s.us)
-	if s.flags&flagCorrected != 0 {
-		if p.corrected == nil {
-			p.corrected = NewPackedHistogram()
-		}
-		_ = p.corrected.RecordCorrectedValue(s.us, s.interval)
-	}
-	if s.flags&flagService != 0 {
-		if p.service == nil {
-			p.service = NewPackedHistogram()
-		}
-		_ = p.service.RecordValue(s.service)
-	}
-}
-
-// merge adds o's histograms into p. Geometries are equal by construction
-// or validated on decode, so nothing is dropped.
-func (p *packedSeries) merge(o *packedSeries) {
-	mergePacked(&p.latency, o.latency)
-	mergePacked(&p.corrected, o.corrected)
-	mergePacked(&p.service, o.service)
-}
-
-func mergePacked(dst **hdrhistogram.PackedHistogram, src *hdrhistogram.PackedHistogram) {
-	if src == nil || src.TotalCount() == 0 {
-		return
-	}
-	if *dst == nil {
-		*dst = NewPackedHistogram()
-	}
-	(*dst).Merge(src)
-}
-
-// reset empties the histograms and keeps their storage.
-func (p *packedSeries) reset() {
-	resetPacked(p.latency)
-	resetPacked(p.corrected)
-	resetPacked(p.service)
-}
-
-func resetPacked(h *hdrhistogram.PackedHistogram) {
-	if h != nil {
-		h.Reset()
-	}
-}
-
-// countOf returns the number of values in h, which may be nil.
-func countOf(h *hdrhistogram.PackedHistogram) int64 {
-	if h == nil {
-		return 0
-	}
-	return h.TotalCount()
 }
