@@ -1,0 +1,131 @@
+// Package loadgen runs load tests: simulated users against an HTTP target,
+// with every request recorded in HDR histograms. It is the library under the
+// loadgen command; it never parses flags, prints, or exits, so a Go program
+// can run a test with its own user code.
+package loadgen
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	"github.com/loadgen/loadgen/loadgen/client"
+	"github.com/loadgen/loadgen/loadgen/users"
+	"github.com/loadgen/loadgen/results"
+)
+
+// Options describe one closed-model run: users that each run tasks back to
+// back, as Locust's users do.
+type Options struct {
+	// Tasks are the weighted actions of every user.
+	Tasks []users.Task
+	// Wait is the pause after each task; nil means none.
+	Wait users.Waiter
+	// InitUser prepares each new user (see users.Config.InitUser).
+	InitUser func(u *users.User)
+	// NewRand makes each user's random source (see users.Config.NewRand).
+	NewRand func(id int) *rand.Rand
+	// Client names the HTTP client: "fasthttp" (the default) or "nethttp".
+	Client string
+	// ClientOptions configure each user's client.
+	ClientOptions client.Options
+	// Users is the number of users to ramp to.
+	Users int
+	// SpawnRate is users started per second; zero or less starts them all
+	// at once.
+	SpawnRate float64
+	// RunTime ends the run; zero runs until ctx ends.
+	RunTime time.Duration
+	// StopTimeout is how long tasks in flight at the end may take to finish.
+	StopTimeout time.Duration
+	// Seed makes task choice and generated data reproducible.
+	Seed uint64
+	// Interval is how often statistics are collected; default one second.
+	Interval time.Duration
+	// EntryHistory keeps a per-entry history row each second, not only the
+	// Aggregated one (Locust's --csv-full-history).
+	EntryHistory bool
+	// OnTick, when set, gets a snapshot after each collection. It runs on
+	// the collecting goroutine, so it should return quickly.
+	OnTick func(*results.Snapshot)
+}
+
+// Run runs a test to its end, or until ctx ends, and returns the final
+// statistics. A cancelled ctx is a normal way to stop (Ctrl-C): Run then
+// still returns the complete statistics of what was measured, with a nil
+// error.
+func Run(ctx context.Context, opts Options) (*results.Snapshot, error) {
+	if opts.Users < 0 {
+		return nil, errors.New("loadgen: negative user count")
+	}
+	kind := opts.Client
+	if kind == "" {
+		kind = "fasthttp"
+	}
+	copts := opts.ClientOptions
+	if _, err := client.New(kind, copts); err != nil {
+		return nil, err
+	}
+	r, err := users.New(users.Config{
+		Tasks:     opts.Tasks,
+		Wait:      opts.Wait,
+		Seed:      opts.Seed,
+		InitUser:  opts.InitUser,
+		NewRand:   opts.NewRand,
+		NewClient: func() (client.Client, error) { return client.New(kind, copts) },
+	})
+	if err != nil {
+		return nil, err
+	}
+	interval := opts.Interval
+	if interval <= 0 {
+		interval = time.Second
+	}
+
+	start := time.Now()
+	runCtx := ctx
+	if opts.RunTime > 0 {
+		var cancel context.CancelFunc
+		runCtx, cancel = context.WithDeadline(ctx, start.Add(opts.RunTime))
+		defer cancel()
+	}
+	agg := results.NewAggregator(start, results.AggregatorOptions{EntryHistory: opts.EntryHistory})
+	rampErr := make(chan error, 1)
+	go func() { rampErr <- r.Ramp(runCtx, opts.Users, opts.SpawnRate) }()
+
+	d := results.NewDelta()
+	collect := func(now time.Time) *results.Snapshot {
+		d.Reset()
+		r.Drain(d)
+		if err := agg.Add(d); err != nil {
+			// Deltas made in this process always fit; this is a bug.
+			panic(fmt.Sprintf("loadgen: merging statistics: %v", err))
+		}
+		agg.Tick(now, r.Users())
+		return agg.Snapshot(now)
+	}
+	ticker := time.NewTicker(interval)
+	defer ticker.Stop()
+loop:
+	for {
+		select {
+		case <-runCtx.Done():
+			break loop
+		case err := <-rampErr:
+			if err != nil && runCtx.Err() == nil {
+				r.Stop(0)
+				return nil, err
+			}
+			rampErr = nil
+		case now := <-ticker.C:
+			snap := collect(now)
+			if opts.OnTick != nil {
+				opts.OnTick(snap)
+			}
+		}
+	}
+	r.Stop(opts.StopTimeout)
+	return collect(time.Now()), nil
+}

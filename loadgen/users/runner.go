@@ -1,0 +1,279 @@
+package users
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/loadgen/loadgen/loadgen/client"
+	"github.com/loadgen/loadgen/loadgen/schedule"
+	"github.com/loadgen/loadgen/results"
+)
+
+// Config describes the users a Runner runs.
+type Config struct {
+	// Tasks are the weighted actions every user chooses from.
+	Tasks []Task
+	// Wait is the pause after each task; nil means none.
+	Wait Waiter
+	// NewClient makes one user's client, so that each user keeps its own
+	// connection.
+	NewClient func() (client.Client, error)
+	// Seed makes task choice, waits and rendered bodies reproducible.
+	Seed uint64
+	// InitUser, when set, prepares each new user before its first task,
+	// typically by setting User.Data.
+	InitUser func(u *User)
+	// FirstID numbers this runner's users from FirstID+1, so that the users
+	// of several workers get distinct IDs.
+	FirstID int
+	// NewRand makes user id's random source; nil seeds PCG from Seed and id.
+	NewRand func(id int) *rand.Rand
+}
+
+// Runner starts, runs and retires users. Its methods are safe for concurrent
+// use; the per-request path of each user touches nothing shared.
+type Runner struct {
+	cfg     Config
+	keys    []results.EntryKey
+	weights []int
+
+	// hard ends requests still in flight once a stop's grace period is
+	// over.
+	hard       context.Context
+	hardCancel context.CancelFunc
+
+	mu      sync.Mutex
+	active  []*running // in start order: the newest retire first
+	retired []*running // stopped, not yet drained for the last time
+	nextID  int
+	stopped bool
+
+	count atomic.Int64
+}
+
+type running struct {
+	user   *User
+	rec    *results.Recorder
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+// ErrNoTasks is returned by New when no task has a positive weight.
+var ErrNoTasks = errors.New("no task has a positive weight")
+
+// New checks cfg and returns a Runner with no users.
+func New(cfg Config) (*Runner, error) {
+	if cfg.NewClient == nil {
+		return nil, errors.New("users: Config.NewClient is nil")
+	}
+	if cfg.NewRand == nil {
+		seed := cfg.Seed
+		cfg.NewRand = func(id int) *rand.Rand { return rand.New(rand.NewPCG(seed, uint64(id))) }
+	}
+	if cfg.Wait == nil {
+		cfg.Wait = NoWait{}
+	}
+	r := &Runner{cfg: cfg, nextID: cfg.FirstID}
+	total := 0
+	for i, t := range cfg.Tasks {
+		if t.Run == nil {
+			return nil, fmt.Errorf("users: task %d (%s %s) has no Run function", i, t.Method, t.Name)
+		}
+		if t.Weight < 0 {
+			return nil, fmt.Errorf("users: task %d (%s %s) has negative weight %d", i, t.Method, t.Name, t.Weight)
+		}
+		total += t.Weight
+		r.keys = append(r.keys, results.EntryKey{Method: t.Method, Name: t.Name})
+		r.weights = append(r.weights, t.Weight)
+	}
+	if total == 0 {
+		return nil, ErrNoTasks
+	}
+	r.hard, r.hardCancel = context.WithCancel(context.Background())
+	return r, nil
+}
+
+// Keys are the statistics rows of the runner's tasks, in task order.
+func (r *Runner) Keys() []results.EntryKey { return r.keys }
+
+// Users is the number of users running now.
+func (r *Runner) Users() int { return int(r.count.Load()) }
+
+// SetUsers starts or retires users until n run. A retired user finishes the
+// task it is running; the newest users retire first, as in Locust.
+func (r *Runner) SetUsers(n int) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.stopped {
+		return errors.New("users: runner is stopped")
+	}
+	for len(r.active) < n {
+		u, err := r.startLocked()
+		if err != nil {
+			return err
+		}
+		r.active = append(r.active, u)
+	}
+	for len(r.active) > n {
+		last := r.active[len(r.active)-1]
+		r.active = r.active[:len(r.active)-1]
+		last.cancel()
+		r.retired = append(r.retired, last)
+	}
+	r.count.Store(int64(len(r.active)))
+	return nil
+}
+
+// Ramp moves the user count to target at rate users per second, starting
+// users evenly through each second, and returns when the target is reached,
+// ctx ends or the runner stops.
+func (r *Runner) Ramp(ctx context.Context, target int, rate float64) error {
+	ramp := schedule.Ramp{From: r.Users(), To: target, Rate: rate}
+	start := time.Now()
+	timer := time.NewTimer(0)
+	defer timer.Stop()
+	for {
+		if err := r.SetUsers(ramp.UsersAt(time.Since(start))); err != nil {
+			return err
+		}
+		next, ok := ramp.NextChange(time.Since(start))
+		if !ok {
+			return nil
+		}
+		timer.Reset(time.Until(start.Add(next)))
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-timer.C:
+		}
+	}
+}
+
+func (r *Runner) startLocked() (*running, error) {
+	cl, err := r.cfg.NewClient()
+	if err != nil {
+		return nil, fmt.Errorf("users: making a client: %w", err)
+	}
+	r.nextID++
+	id := r.nextID
+	ctx, cancel := context.WithCancel(r.hard)
+	u := &running{
+		user: &User{
+			ID:     id,
+			Client: cl,
+			Rand:   r.cfg.NewRand(id),
+		},
+		rec:    results.NewRecorder(r.keys),
+		cancel: cancel,
+		done:   make(chan struct{}),
+	}
+	if r.cfg.InitUser != nil {
+		r.cfg.InitUser(u.user)
+	}
+	phase := int(u.user.Rand.Uint64() % uint64(sumInts(r.weights)))
+	go r.loop(ctx, u, newPicker(r.weights, phase))
+	return u, nil
+}
+
+func sumInts(v []int) int {
+	s := 0
+	for _, x := range v {
+		s += x
+	}
+	return s
+}
+
+// loop is one user's life. soft ends it between tasks; the request in flight
+// runs on under r.hard until a stop's grace period is over.
+func (r *Runner) loop(soft context.Context, u *running, p *picker) {
+	defer close(u.done)
+	defer u.user.Client.Close()
+	timer := time.NewTimer(time.Hour)
+	timer.Stop()
+	for soft.Err() == nil {
+		i := p.next()
+		task := &r.cfg.Tasks[i]
+		u.user.Seq++
+		start := time.Now()
+		n, err := task.Run(r.hard, u.user)
+		took := time.Since(start)
+		if r.hard.Err() != nil {
+			// Cut off by the end of the run: neither a success nor a failure
+			// of the target.
+			return
+		}
+		if err != nil {
+			u.rec.Failure(i, took, n, results.NormalizeError(err))
+		} else {
+			u.rec.Success(i, took, n)
+		}
+		if d := r.cfg.Wait.Next(u.user.Rand, took); d > 0 {
+			timer.Reset(d)
+			select {
+			case <-soft.Done():
+				return
+			case <-timer.C:
+			}
+		}
+	}
+}
+
+// Drain moves what every user recorded since the last drain into d. Users
+// retired since then are drained one last time once they have finished.
+func (r *Runner) Drain(d *results.Delta) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, u := range r.active {
+		u.rec.Drain(d)
+	}
+	kept := r.retired[:0]
+	for _, u := range r.retired {
+		finished := false
+		select {
+		case <-u.done:
+			finished = true
+		default:
+		}
+		u.rec.Drain(d)
+		if !finished {
+			kept = append(kept, u)
+		}
+	}
+	clear(r.retired[len(kept):])
+	r.retired = kept
+}
+
+// Stop retires every user and waits up to grace for the tasks in flight to
+// finish; requests still running then are abandoned and not recorded. The
+// runner cannot be restarted.
+func (r *Runner) Stop(grace time.Duration) {
+	r.mu.Lock()
+	if !r.stopped {
+		r.stopped = true
+		for _, u := range r.active {
+			u.cancel()
+			r.retired = append(r.retired, u)
+		}
+		r.active = nil
+		r.count.Store(0)
+	}
+	waiting := append([]*running(nil), r.retired...)
+	r.mu.Unlock()
+
+	deadline := time.NewTimer(grace)
+	defer deadline.Stop()
+	for _, u := range waiting {
+		select {
+		case <-u.done:
+		case <-deadline.C:
+			r.hardCancel()
+			return
+		}
+	}
+	r.hardCancel()
+}
