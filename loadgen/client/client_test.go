@@ -326,6 +326,27 @@ func behaviours() []behaviour {
 			run: wantErr(ErrConnClosed),
 		},
 		{
+			name: "malformed response on an open connection",
+			handler: func(t *testing.T, s *testServer, w http.ResponseWriter, r *http.Request) {
+				if conn := hijack(t, w); conn != nil {
+					defer conn.Close()
+					_, _ = io.WriteString(conn, "HTTP/1.1 OK fine\r\nContent-Length: 0\r\n\r\n")
+					s.park(r) // keep it open: the failure is the response, not a close
+				}
+			},
+			run: func(t *testing.T, c Client, s *testServer) {
+				_, err := c.Do(context.Background(), &Request{URL: s.URL})
+				if err == nil {
+					t.Fatal("no error for a malformed status line")
+				}
+				for _, kind := range []error{ErrTimeout, ErrConnClosed, ErrConnReset, ErrConnRefused} {
+					if errors.Is(err, kind) {
+						t.Errorf("err %q classified as %q", err, kind)
+					}
+				}
+			},
+		},
+		{
 			name: "server resets the connection",
 			handler: func(t *testing.T, _ *testServer, w http.ResponseWriter, _ *http.Request) {
 				if conn := hijack(t, w); conn != nil {

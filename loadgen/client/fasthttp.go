@@ -74,9 +74,12 @@ func (c *fastHTTP) Do(ctx context.Context, req *Request) (Response, error) {
 		r.SetConnectionClose()
 	}
 	var err error
-	if d, ok := deadline(ctx, c.timeout); ok {
+	switch d, ok := ctx.Deadline(); {
+	case ok && (c.timeout <= 0 || time.Until(d) < c.timeout):
 		err = c.hc.DoDeadline(r, &c.resp, d)
-	} else {
+	case c.timeout > 0:
+		err = c.hc.DoTimeout(r, &c.resp, c.timeout)
+	default:
 		err = c.hc.Do(r, &c.resp)
 	}
 	if err != nil {
