@@ -1,7 +1,5 @@
 package threshold
 
-import "strconv"
-
 // metric is what a threshold measures.
 type metric uint8
 
@@ -76,10 +74,10 @@ func (m metric) kind() kind {
 
 // name returns the canonical spelling; pct is the percentile in percent,
 // used only by metricPercentile.
-func (m metric) name(pct float64) string {
+func (m metric) name(pct string) string {
 	switch m {
 	case metricPercentile:
-		return "p" + strconv.FormatFloat(pct, 'f', -1, 64)
+		return "p" + pct
 	case metricAvg:
 		return "avg"
 	case metricMin:

@@ -20,15 +20,21 @@ type Threshold struct {
 // are equal.
 type spec struct {
 	metric metric
-	pct    float64 // percentile in percent (99.9), for metricPercentile
-	sel    selector
-	op     op
-	dur    time.Duration // limit of time metrics
-	num    float64       // limit of the others, as written (in percent when percent is set)
-	count  int64         // limit of count metrics
-	// percent records that a ratio limit was written as a percentage, so
-	// that String and the summary show it the same way.
-	percent bool
+	// pct is a percentile metric's level in percent, as normalized
+	// decimal text ("99.9"), and q the same level as a fraction.
+	pct string
+	q   float64
+	sel selector
+	op  op
+	// The limit, in the field of the metric's kind: dur for times, count
+	// for counts, num for rates and ratios (a fraction).
+	dur   time.Duration
+	count int64
+	num   float64
+	// percent is set when a ratio limit was written as a percentage: the
+	// percentage as normalized decimal text, so that String and the
+	// summary show it as written, and num keeps its exact value.
+	percent string
 }
 
 // Error is a threshold that does not parse, located at the column where
@@ -124,8 +130,8 @@ func (t *Threshold) limitString() string {
 	case kindCount:
 		return strconv.FormatInt(t.count, 10)
 	}
-	if t.percent {
-		return formatFloat(t.num) + "%"
+	if t.percent != "" {
+		return t.percent + "%"
 	}
 	return formatFloat(t.num)
 }
@@ -137,15 +143,6 @@ func (t *Threshold) limitFloat() float64 {
 		return millis(t.dur)
 	case kindCount:
 		return float64(t.count)
-	case kindRatio:
-		return t.ratioLimit()
-	}
-	return t.num
-}
-
-func (t *Threshold) ratioLimit() float64 {
-	if t.percent {
-		return percentFraction(t.num)
 	}
 	return t.num
 }

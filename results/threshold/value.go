@@ -76,12 +76,26 @@ func ratFloat(r *big.Rat) (float64, bool) {
 	return f, !math.IsInf(f, 0)
 }
 
-// percentFraction turns a percentage into a fraction with one rounding, from
-// the float that String prints, so that re-parsing String's output gives the
-// same fraction.
-func percentFraction(pct float64) float64 {
-	r := new(big.Rat).SetFloat64(pct)
-	f, _ := r.Quo(r, big.NewRat(100, 1)).Float64()
+// normalizeDecimal writes text accepted by parseDecimal in one canonical
+// form ("033.50" is "33.5", ".5" is "0.5"), so that limits written in
+// percent keep their exact decimal value through String.
+func normalizeDecimal(s string) string {
+	intPart, frac, _ := strings.Cut(s, ".")
+	intPart = strings.TrimLeft(intPart, "0")
+	if intPart == "" {
+		intPart = "0"
+	}
+	frac = strings.TrimRight(frac, "0")
+	if frac == "" {
+		return intPart
+	}
+	return intPart + "." + frac
+}
+
+// hundredth returns r/100 as the nearest float64, with one rounding, so
+// that 33.3% is exactly the fraction 0.333 parses to.
+func hundredth(r *big.Rat) float64 {
+	f, _ := new(big.Rat).Quo(r, big.NewRat(100, 1)).Float64()
 	return f
 }
 
