@@ -1,0 +1,96 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/spf13/pflag"
+)
+
+// runFlags are the flags of a load test, shared by every subcommand that
+// runs one. Names follow Locust's, so people switch without relearning.
+type runFlags struct {
+	host          string
+	users         int
+	spawnRate     float64
+	runTime       string
+	profile       string
+	ratio         string
+	client        string
+	wait          string
+	timeout       time.Duration
+	stopTimeout   time.Duration
+	seed          uint64
+	csvPrefix     string
+	csvFull       bool
+	jsonFile      string
+	onlySummary   bool
+	exitOnError   int
+	loglevel      string
+	store         string
+	printInterval time.Duration
+}
+
+func (f *runFlags) register(fs *pflag.FlagSet) {
+	fs.StringVarP(&f.host, "host", "H", "", "target base URL, e.g. http://127.0.0.1:8080; without it an album service is started in-process on a free loopback port")
+	fs.IntVarP(&f.users, "users", "u", 50, "peak number of concurrent users")
+	fs.Float64VarP(&f.spawnRate, "spawn-rate", "r", 10, "users started per second (alias --ramp)")
+	fs.StringVarP(&f.runTime, "run-time", "t", "30s", "stop after this long: 90s, 1h20m, or a bare number of seconds")
+	fs.StringVar(&f.profile, "profile", "albums", "workload profile: a built-in name or a YAML file")
+	fs.StringVar(&f.ratio, "ratio", "", "task weights in profile order, e.g. 3:1 for 3 GETs per POST")
+	fs.StringVar(&f.client, "client", "fasthttp", "HTTP client: fasthttp or nethttp")
+	fs.StringVar(&f.wait, "wait", "", "wait after each task: 0, constant:1s, between:1s,2s, pacing:1s or throughput:5 (default: the profile's, else none)")
+	fs.DurationVar(&f.timeout, "timeout", 60*time.Second, "timeout of each request")
+	fs.DurationVar(&f.stopTimeout, "stop-timeout", 0, "at the end, how long requests in flight may take to finish; requests still running then are not counted")
+	fs.Uint64Var(&f.seed, "seed", 0, "seed for task choice and generated data; 0 picks one from the clock")
+	fs.StringVar(&f.csvPrefix, "csv", "", "write Locust-format CSV files PREFIX_stats.csv, PREFIX_stats_history.csv, PREFIX_failures.csv and PREFIX_exceptions.csv")
+	fs.BoolVar(&f.csvFull, "csv-full-history", false, "write every entry's rows to the history CSV, not only the Aggregated ones")
+	fs.StringVar(&f.jsonFile, "json", "", "write the whole result, with mergeable HDR histograms, as JSON to this file")
+	fs.BoolVar(&f.onlySummary, "only-summary", false, "print only the final tables, not the live ones")
+	fs.IntVar(&f.exitOnError, "exit-code-on-error", 1, "exit code when any request failed")
+	fs.StringVarP(&f.loglevel, "loglevel", "L", "INFO", "DEBUG, INFO, WARNING or ERROR")
+	fs.StringVar(&f.store, "store", "mutex", "store of the embedded album service (without --host): mutex, rwmutex, syncmap or sharded")
+	fs.DurationVar(&f.printInterval, "print-interval", 2*time.Second, "how often the live table is printed")
+	fs.SetNormalizeFunc(func(_ *pflag.FlagSet, name string) pflag.NormalizedName {
+		if name == "ramp" {
+			name = "spawn-rate"
+		}
+		return pflag.NormalizedName(name)
+	})
+}
+
+// usageError is a mistake in how loadgen was called: exit code 2.
+type usageError struct{ err error }
+
+func (e usageError) Error() string { return e.err.Error() }
+func (e usageError) Unwrap() error { return e.err }
+
+func usagef(format string, args ...any) error {
+	return usageError{fmt.Errorf(format, args...)}
+}
+
+// parseFlags parses args into a new flag set, then fills what the command
+// line left unset from the environment.
+func parseFlags(name string, args []string, getenv func(string) (string, bool), stderr io.Writer, register func(fs *pflag.FlagSet)) (*pflag.FlagSet, error) {
+	fs := pflag.NewFlagSet(name, pflag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.SortFlags = false
+	register(fs)
+	if err := fs.Parse(args); err != nil {
+		return fs, usageError{err}
+	}
+	if err := applyEnv(fs, "LOADGEN", getenv); err != nil {
+		return fs, usageError{err}
+	}
+	return fs, nil
+}
+
+func validLogLevel(s string) bool {
+	switch strings.ToUpper(s) {
+	case "DEBUG", "INFO", "WARNING", "WARN", "ERROR", "CRITICAL":
+		return true
+	}
+	return false
+}

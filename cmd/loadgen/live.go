@@ -1,0 +1,47 @@
+package main
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/loadgen/loadgen/results"
+	"github.com/loadgen/loadgen/results/report"
+)
+
+// live prints the statistics while a run goes on: Locust's table every
+// interval, and a one-line progress report when stderr is a terminal.
+type live struct {
+	e         env
+	total     time.Duration
+	interval  time.Duration
+	quiet     bool
+	lastTable time.Time
+}
+
+func newLive(e env, p *testPlan, interval time.Duration) *live {
+	return &live{e: e, total: p.runTime, interval: interval, quiet: p.flags.onlySummary}
+}
+
+func (l *live) tick(s *results.Snapshot) {
+	if l.quiet {
+		return
+	}
+	if s.Now.Sub(l.lastTable) >= l.interval-50*time.Millisecond {
+		l.lastTable = s.Now
+		if l.e.isTerminal {
+			fmt.Fprint(l.e.stderr, "\r\033[K")
+		}
+		report.WriteStats(l.e.stderr, s, true)
+	}
+	if l.e.isTerminal {
+		fmt.Fprint(l.e.stderr, "\r\033[K")
+		report.WriteProgress(l.e.stderr, s, l.total)
+	}
+}
+
+// done ends the progress line before the final tables.
+func (l *live) done() {
+	if !l.quiet && l.e.isTerminal {
+		fmt.Fprint(l.e.stderr, "\r\033[K")
+	}
+}

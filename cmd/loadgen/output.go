@@ -1,0 +1,77 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/loadgen/loadgen/results/report"
+)
+
+// runConfig is the configuration recorded in the JSON result.
+type runConfig struct {
+	Host        string  `json:"host"`
+	Embedded    bool    `json:"embedded_service"`
+	Store       string  `json:"store,omitempty"`
+	Profile     string  `json:"profile"`
+	Ratio       string  `json:"ratio,omitempty"`
+	Users       int     `json:"users"`
+	SpawnRate   float64 `json:"spawn_rate"`
+	RunTime     string  `json:"run_time"`
+	Wait        string  `json:"wait"`
+	Client      string  `json:"client"`
+	Timeout     string  `json:"timeout"`
+	Seed        uint64  `json:"seed"`
+	Version     string  `json:"loadgen_version"`
+	ProcessCPUS float64 `json:"process_cpu_s"`
+	CPUPerReqUs float64 `json:"process_cpu_us_per_request"`
+}
+
+// writeOutputs prints the final tables and writes every requested file.
+// Every file is attempted even when one fails, so a full disk for one
+// output does not cost the others.
+func writeOutputs(e env, res *result) error {
+	snap := res.snap
+	p := res.plan
+	var errs []error
+	if err := report.WriteSummary(e.stdout, snap); err != nil {
+		errs = append(errs, fmt.Errorf("writing the summary: %w", err))
+	}
+	cpuPerReq := 0.0
+	if n := snap.Total.Count(); n > 0 {
+		cpuPerReq = float64(res.cpu.Microseconds()) / float64(n)
+	}
+	note := ""
+	if p.host == "" {
+		note = " (this process also ran the embedded album service)"
+	}
+	fmt.Fprintf(e.stdout, "Process CPU: %.2f s, %.1f us per request%s\n", res.cpu.Seconds(), cpuPerReq, note)
+	// One machine-readable line, last, for scripts and benchmark harnesses.
+	fmt.Fprintf(e.stdout, "requests=%d errors=%d rps=%.1f p50_ms=%s p99_ms=%s cpu_us_per_req=%.1f\n",
+		snap.Total.Count(), snap.Total.Failures(), snap.Total.TotalRPS(),
+		report.Millis(snap.Total.Percentile(0.5)), report.Millis(snap.Total.Percentile(0.99)), cpuPerReq)
+
+	if f := p.flags.csvPrefix; f != "" {
+		if err := report.WriteCSVFiles(f, snap, p.flags.csvFull); err != nil {
+			errs = append(errs, fmt.Errorf("--csv %s: %w", f, err))
+		}
+	}
+	if f := p.flags.jsonFile; f != "" {
+		cfg := runConfig{
+			Host: res.host, Embedded: p.host == "", Profile: p.profile.Name, Ratio: p.flags.ratio,
+			Users: p.users, SpawnRate: p.spawnRate, RunTime: p.runTime.String(), Wait: p.wait.String(),
+			Client: p.flags.client, Timeout: p.flags.timeout.String(), Seed: res.seed, Version: version,
+			ProcessCPUS: res.cpu.Seconds(), CPUPerReqUs: cpuPerReq,
+		}
+		if p.host == "" {
+			cfg.Store = string(p.store)
+		}
+		err := report.WriteFileAtomic(f, func(w io.Writer) error {
+			return report.WriteJSON(w, snap, report.JSONOptions{Config: cfg, FullHistory: p.flags.csvFull, Warnings: res.warnings})
+		})
+		if err != nil {
+			errs = append(errs, fmt.Errorf("--json %s: %w", f, err))
+		}
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,241 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"github.com/loadgen/loadgen/albumsvc"
+	"github.com/loadgen/loadgen/loadgen"
+	"github.com/loadgen/loadgen/loadgen/client"
+	"github.com/loadgen/loadgen/profiles"
+	"github.com/loadgen/loadgen/results"
+)
+
+// testPlan is a load test resolved from flags, environment and profile:
+// everything checked, nothing started.
+type testPlan struct {
+	flags     runFlags
+	profile   *profiles.Profile
+	compiled  *profiles.Compiled
+	users     int
+	spawnRate float64
+	runTime   time.Duration
+	wait      profiles.Wait
+	host      string // empty: start the embedded album service
+	store     albumsvc.StoreKind
+}
+
+// plan resolves the run settings. A flag given on the command line or in
+// the environment wins over the profile, and the profile over the flag's
+// default.
+func plan(fs *pflag.FlagSet, f runFlags) (*testPlan, error) {
+	p := &testPlan{flags: f}
+	if !validLogLevel(f.loglevel) {
+		return nil, usagef("--loglevel %q: want DEBUG, INFO, WARNING or ERROR", f.loglevel)
+	}
+	if !isKind(f.client) {
+		return nil, usagef("--client %q: want one of %s", f.client, strings.Join(client.Kinds(), ", "))
+	}
+	prof, err := profiles.Load(f.profile)
+	if err != nil {
+		return nil, usagef("--profile: %w", err)
+	}
+	if f.ratio != "" {
+		if err := profiles.ApplyRatio(prof, f.ratio); err != nil {
+			return nil, usagef("--ratio: %w", err)
+		}
+	}
+	p.profile = prof
+	if p.compiled, err = profiles.Compile(prof); err != nil {
+		return nil, usagef("--profile: %w", err)
+	}
+
+	p.users = f.users
+	if !fs.Changed("users") && prof.Users > 0 {
+		p.users = prof.Users
+	}
+	if p.users < 0 {
+		return nil, usagef("--users %d: must be zero or more", p.users)
+	}
+	p.spawnRate = f.spawnRate
+	if !fs.Changed("spawn-rate") && prof.SpawnRate > 0 {
+		p.spawnRate = prof.SpawnRate
+	}
+	if p.spawnRate < 0 {
+		return nil, usagef("--spawn-rate %g: must be zero (all at once) or more", p.spawnRate)
+	}
+	if fs.Changed("run-time") || prof.RunTime == 0 {
+		if p.runTime, err = profiles.ParseRunTime(f.runTime); err != nil {
+			return nil, usagef("--run-time: %w", err)
+		}
+	} else {
+		p.runTime = prof.RunTime
+	}
+	if p.runTime <= 0 {
+		return nil, usagef("--run-time %q: must be positive", f.runTime)
+	}
+	p.wait = prof.Wait
+	if fs.Changed("wait") {
+		if p.wait, err = profiles.ParseWait(f.wait); err != nil {
+			return nil, usagef("--wait: %w", err)
+		}
+	}
+	if f.timeout <= 0 {
+		return nil, usagef("--timeout %v: must be positive", f.timeout)
+	}
+	if f.stopTimeout < 0 {
+		return nil, usagef("--stop-timeout %v: must not be negative", f.stopTimeout)
+	}
+	if f.printInterval <= 0 {
+		return nil, usagef("--print-interval %v: must be positive", f.printInterval)
+	}
+	p.host = f.host
+	if p.host == "" {
+		p.host = prof.Host
+	}
+	if p.host != "" {
+		if err := checkHost(p.host); err != nil {
+			return nil, usagef("--host %q: %w", p.host, err)
+		}
+	} else if p.store, err = albumsvc.ParseStoreKind(f.store); err != nil {
+		return nil, usagef("--store: %w", err)
+	}
+	return p, nil
+}
+
+func isKind(k string) bool {
+	for _, c := range client.Kinds() {
+		if c == k {
+			return true
+		}
+	}
+	return false
+}
+
+// runTest is the default command: one load test in this process.
+func runTest(ctx context.Context, e env, args []string) (int, error) {
+	var f runFlags
+	var showVersion bool
+	fs, err := parseFlags("loadgen", args, e.getenv, e.stderr, func(fs *pflag.FlagSet) {
+		f.register(fs)
+		fs.BoolVar(&showVersion, "version", false, "print the version and exit")
+	})
+	if err != nil {
+		if err == pflag.ErrHelp || strings.Contains(err.Error(), pflag.ErrHelp.Error()) {
+			return exitOK, nil
+		}
+		return exitUsage, err
+	}
+	if showVersion {
+		fmt.Fprintf(e.stdout, "loadgen %s\n", version)
+		return exitOK, nil
+	}
+	if fs.NArg() > 0 {
+		return exitUsage, usagef("unexpected argument %q (flags start with --)", fs.Arg(0))
+	}
+	p, err := plan(fs, f)
+	if err != nil {
+		return exitUsage, err
+	}
+	log := newLogger(e.stderr, f.loglevel)
+
+	host := p.host
+	if host == "" {
+		srv, err := albumsvc.Start(context.Background(), albumsvc.Config{Store: p.store, Preload: 3, Logger: quietLogger(e.stderr, f.loglevel).With("component", "albumsvc")}, "127.0.0.1:0")
+		if err != nil {
+			return exitInternal, fmt.Errorf("starting the embedded album service: %w", err)
+		}
+		defer srv.Stop()
+		host = "http://" + srv.Addr()
+		log.Info("embedded album service started", "url", host, "store", string(p.store))
+	}
+
+	seed := f.seed
+	if seed == 0 {
+		seed = uint64(time.Now().UnixNano())
+	}
+	live := newLive(e, p, f.printInterval)
+	cpu0 := processCPU()
+	started := time.Now()
+	log.Info("starting", "host", host, "profile", p.profile.Name, "users", p.users, "spawn_rate", p.spawnRate, "run_time", p.runTime, "client", f.client, "seed", seed)
+	snap, err := loadgen.Run(ctx, loadgen.Options{
+		Tasks:         loadgen.ProfileTasks(p.compiled, host),
+		InitUser:      loadgen.InitProfileUser,
+		NewRand:       loadgen.ProfileRand(seed),
+		Wait:          loadgen.ProfileWait(p.wait),
+		Client:        f.client,
+		ClientOptions: client.Options{Timeout: f.timeout, UserAgent: "loadgen/" + version},
+		Users:         p.users,
+		SpawnRate:     p.spawnRate,
+		RunTime:       p.runTime,
+		StopTimeout:   f.stopTimeout,
+		Seed:          seed,
+		EntryHistory:  f.csvFull,
+		OnTick:        live.tick,
+	})
+	if err != nil {
+		return exitInternal, err
+	}
+	live.done()
+	var warnings []string
+	if ctx.Err() != nil {
+		log.Warn("interrupted: writing the results measured so far")
+		warnings = append(warnings, "interrupted after "+snap.Elapsed().Round(time.Millisecond).String())
+	}
+	res := &result{
+		snap:     snap,
+		plan:     p,
+		host:     host,
+		seed:     seed,
+		started:  started,
+		cpu:      processCPU() - cpu0,
+		warnings: warnings,
+	}
+	if err := writeOutputs(e, res); err != nil {
+		return exitInternal, err
+	}
+	if snap.Total.Failures() > 0 {
+		return f.exitOnError, nil
+	}
+	return exitOK, nil
+}
+
+func newLogger(w interface{ Write([]byte) (int, error) }, level string) *slog.Logger {
+	var l slog.Level
+	switch strings.ToUpper(level) {
+	case "DEBUG":
+		l = slog.LevelDebug
+	case "WARNING", "WARN":
+		l = slog.LevelWarn
+	case "ERROR", "CRITICAL":
+		l = slog.LevelError
+	}
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l}))
+}
+
+// quietLogger is for the embedded album service, whose start and stop
+// messages would only clutter the run's output: it logs warnings and errors
+// unless DEBUG was asked for.
+func quietLogger(w interface{ Write([]byte) (int, error) }, level string) *slog.Logger {
+	if strings.EqualFold(level, "DEBUG") {
+		return newLogger(w, level)
+	}
+	return newLogger(w, "WARNING")
+}
+
+// result is a finished run with what the reports need besides statistics.
+type result struct {
+	snap    *results.Snapshot
+	plan    *testPlan
+	host    string
+	seed    uint64
+	started time.Time
+	cpu     time.Duration
+	// warnings are problems with the run worth keeping with its results.
+	warnings []string
+}

@@ -1,0 +1,175 @@
+package loadgen
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/loadgen/loadgen/albumsvc"
+	"github.com/loadgen/loadgen/loadgen/client"
+	"github.com/loadgen/loadgen/loadgen/users"
+	"github.com/loadgen/loadgen/profiles"
+	"github.com/loadgen/loadgen/results"
+)
+
+func startAlbums(t *testing.T) string {
+	t.Helper()
+	srv, err := albumsvc.Start(context.Background(), albumsvc.Config{Preload: 3}, "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Stop() })
+	return "http://" + srv.Addr()
+}
+
+func compiled(t *testing.T, name, ratio string) *profiles.Compiled {
+	t.Helper()
+	p, err := profiles.Load(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ratio != "" {
+		if err := profiles.ApplyRatio(p, ratio); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c, err := profiles.Compile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// TestRatioHoldsAgainstAlbumService runs the 3:1 mix against the real album
+// service with each client and checks the mix that arrived.
+func TestRatioHoldsAgainstAlbumService(t *testing.T) {
+	for _, kind := range client.Kinds() {
+		t.Run(kind, func(t *testing.T) {
+			base := startAlbums(t)
+			// The albums profile's GET /albums grows with every POST, so
+			// the run is kept short.
+			c := compiled(t, "albums", "3:1")
+			// Run until 4000 requests were made, within a bound.
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			snap, err := Run(ctx, Options{
+				Tasks:         ProfileTasks(c, base),
+				InitUser:      InitProfileUser,
+				NewRand:       ProfileRand(7),
+				Client:        kind,
+				ClientOptions: client.Options{Timeout: 10 * time.Second},
+				Users:         10,
+				RunTime:       60 * time.Second,
+				StopTimeout:   5 * time.Second,
+				Interval:      100 * time.Millisecond,
+				OnTick: func(s *results.Snapshot) {
+					if s.Total.Count() >= 4000 {
+						cancel()
+					}
+				},
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			get, _ := snap.Entry(results.EntryKey{Method: "GET", Name: "/albums"})
+			post, _ := snap.Entry(results.EntryKey{Method: "POST", Name: "/albums"})
+			if snap.Total.Failures() != 0 {
+				t.Fatalf("%d failures: %+v", snap.Total.Failures(), snap.Errors)
+			}
+			if n := get.Count() + post.Count(); n < 4000 {
+				t.Fatalf("only %d requests in a minute", n)
+			}
+			ratio := float64(get.Count()) / float64(post.Count())
+			if ratio < 2.7 || ratio > 3.3 {
+				t.Errorf("GET:POST = %d:%d = %.3f, want 3 within 10%%", get.Count(), post.Count(), ratio)
+			}
+		})
+	}
+}
+
+// TestPercentilesOfKnownDistribution checks that every 100th request taking
+// 100 ms and the rest 10 ms shows as p50 near 10 ms and p99.5 near 100 ms.
+func TestPercentilesOfKnownDistribution(t *testing.T) {
+	var n atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if n.Add(1)%100 == 0 {
+			time.Sleep(100 * time.Millisecond)
+		} else {
+			time.Sleep(10 * time.Millisecond)
+		}
+		w.Write([]byte("ok"))
+	}))
+	defer srv.Close()
+	c := compiled(t, "albums-by-id", "")
+	snap, err := Run(context.Background(), Options{
+		Tasks:         ProfileTasks(c, srv.URL),
+		InitUser:      InitProfileUser,
+		Client:        client.KindFastHTTP,
+		ClientOptions: client.Options{Timeout: 5 * time.Second},
+		Users:         10,
+		RunTime:       2 * time.Second,
+		StopTimeout:   time.Second,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tot := snap.Total
+	if tot.Count() < 500 {
+		t.Fatalf("only %d requests", tot.Count())
+	}
+	ms := time.Millisecond
+	if p := tot.Percentile(0.5); p < 10*ms || p > 25*ms {
+		t.Errorf("p50 = %v, want about 10ms", p)
+	}
+	if p := tot.Percentile(0.995); p < 100*ms || p > 140*ms {
+		t.Errorf("p99.5 = %v, want about 100ms", p)
+	}
+	if tot.Percentile(1) != tot.Max() || tot.Percentile(0.5) != tot.Median() {
+		t.Errorf("p100 %v vs max %v, p50 %v vs median %v", tot.Percentile(1), tot.Max(), tot.Percentile(0.5), tot.Median())
+	}
+}
+
+// TestProfileTaskAllocatesNothing pins the whole per-request path of a
+// fasthttp user, rendering through recording, at zero allocations.
+func TestProfileTaskAllocatesNothing(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte(`{"id":1}`))
+	}))
+	defer srv.Close()
+	for _, name := range []string{"albums-by-id", "albums"} {
+		c := compiled(t, name, "")
+		tasks := ProfileTasks(c, srv.URL)
+		cl, err := client.New(client.KindFastHTTP, client.Options{Timeout: 5 * time.Second})
+		if err != nil {
+			t.Fatal(err)
+		}
+		u := &users.User{ID: 1, Client: cl, Rand: profiles.NewRand(1, 1)}
+		InitProfileUser(u)
+		keys := make([]results.EntryKey, len(tasks))
+		for i, tk := range tasks {
+			keys[i] = results.EntryKey{Method: tk.Method, Name: tk.Name}
+		}
+		rec := results.NewRecorder(keys)
+		ctx := context.Background()
+		step := func() {
+			for i := range tasks {
+				start := time.Now()
+				n, err := tasks[i].Run(ctx, u)
+				if err != nil {
+					t.Fatal(err)
+				}
+				rec.Success(i, time.Since(start), n)
+			}
+		}
+		for range 50 {
+			step()
+		}
+		if a := testing.AllocsPerRun(200, step); a != 0 {
+			t.Errorf("%s: %.1f allocations per task round, want 0", name, a)
+		}
+		cl.Close()
+	}
+}

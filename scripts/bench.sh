@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# make bench: the figures the README quotes, from one run on this machine.
+#  1. Generator CPU per request for each client: albumsvc pinned to one core,
+#     loadgen (albums-by-id, 50 users, no wait) pinned to the other.
+#  2. Go benchmarks of the hot path: recording, rendering, each client.
+#  3. The album service's store and journal benchmarks.
+# Compare ratios within one run: absolute figures move with machine noise.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+DURATION="${DURATION:-8}"
+USERS="${USERS:-50}"
+PORT="${PORT:-18080}"
+BIN=bin
+out=$(mktemp -d)
+trap 'kill $svc 2>/dev/null || true; rm -rf "$out"' EXIT
+
+pin() { # CORE CMD...: run pinned when taskset exists and there are 2 cores
+	local core=$1; shift
+	if command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ]; then taskset -c "$core" "$@"; else "$@"; fi
+}
+
+echo "== generator CPU per request (albums-by-id, $USERS users, ${DURATION}s, $(nproc) cores, $(go version | cut -d' ' -f3))"
+printf '%-10s %10s %12s %10s %10s %14s\n' client requests req/s p50_ms p99_ms cpu_us/req
+for client in fasthttp nethttp; do
+	pin 0 "$BIN/albumsvc" --addr "127.0.0.1:$PORT" --store rwmutex >"$out/svc.log" 2>&1 &
+	svc=$!
+	for _ in $(seq 50); do curl -fs "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
+	pin 1 "$BIN/loadgen" --host "http://127.0.0.1:$PORT" --profile albums-by-id --users "$USERS" --spawn-rate 0 \
+		--run-time "${DURATION}s" --client "$client" --only-summary --json "$out/$client.json" >"$out/$client.txt" 2>&1 || true
+	kill "$svc"; wait "$svc" 2>/dev/null || true
+	line=$(grep -E '^requests=' "$out/$client.txt" | tail -1)
+	get() { echo "$line" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
+	printf '%-10s %10s %12s %10s %10s %14s\n' "$client" "$(get requests)" "$(get rps)" "$(get p50_ms)" "$(get p99_ms)" "$(get cpu_us_per_req)"
+	eval "cpu_$client=$(get cpu_us_per_req)"
+done
+awk -v f="$cpu_fasthttp" -v n="$cpu_nethttp" 'BEGIN { if (f > 0) printf "nethttp/fasthttp CPU per request: %.2fx\n", n / f }'
+echo "(goal: fasthttp <= 25 us, nethttp <= 50 us; reference here: wrk 20, bombardier 33, hey 52, vegeta 65, Locust FastHttpUser 223)"
+echo
+
+echo "== hot-path benchmarks"
+go test -run '^$' -bench . -benchmem -benchtime 200ms ./results/ ./loadgen/client/ ./loadgen/users/ ./profiles/ 2>&1 | grep -E '^(Benchmark|ok|FAIL)'
+echo
+
+if [ -x scripts/bench-albumsvc.sh ]; then
+	echo "== album service"
+	scripts/bench-albumsvc.sh
+fi
