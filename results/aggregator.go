@@ -28,7 +28,7 @@ const overflowErrorText = "other errors (too many distinct error texts)"
 type AggregatorOptions struct {
 	// EntryHistory keeps a history point per entry in each row, not only
 	// the Aggregated one; Locust's --csv-full-history needs it. It costs
-	// about 90 bytes per entry per row.
+	// about 100 bytes per entry per row.
 	EntryHistory bool
 	// MaxHistoryRows bounds the rows kept; 0 means DefaultMaxHistoryRows.
 	MaxHistoryRows int
@@ -230,12 +230,11 @@ func (a *Aggregator) point(e *aggEntry) HistoryPoint {
 	rps, fps := a.currentRates(e)
 	p := HistoryPoint{
 		count: e.c.count, failures: e.c.failures,
-		rps: float32(rps), failPerSec: float32(fps),
+		sumUs: e.c.sumUs, bytes: e.c.bytes,
+		rps: rps, failPerSec: fps,
 		minUs: float32(e.c.minUs), maxUs: float32(e.c.maxUs),
 	}
 	if e.c.count > 0 {
-		p.avgUs = float32(float64(e.c.sumUs) / float64(e.c.count))
-		p.avgBytes = float32(float64(e.c.bytes) / float64(e.c.count))
 		levels := ReportedPercentiles()
 		var us [NumReportedPercentiles]int64
 		quantilesMicros(e.latency, levels[:], e.c.minUs, e.c.maxUs, us[:])

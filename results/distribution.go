@@ -30,6 +30,15 @@ func newDistribution(h *hdrhistogram.PackedHistogram, minUs, maxUs int64) Distri
 	return d
 }
 
+// NewDistribution wraps a histogram whose exact extremes are known, such as
+// one decoded from a report that also gives the minimum and maximum. The
+// histogram must not be modified afterwards.
+func NewDistribution(h *hdrhistogram.PackedHistogram, min, max time.Duration) Distribution {
+	minUs, _ := ToMicros(min)
+	maxUs, _ := ToMicros(max)
+	return newDistribution(h, minUs, maxUs)
+}
+
 // DistributionOf wraps a histogram, such as one decoded with
 // DecodeHistogram, whose exact extremes are unknown: its minimum and maximum
 // are the bounds of its lowest and highest buckets. The histogram must not

@@ -194,13 +194,14 @@ func (r HistoryRow) Entry(e EntryStats) (HistoryPoint, bool) {
 	return r.entries[e.historyIndex], true
 }
 
-// HistoryPoint is one entry's numbers in a HistoryRow. Times are kept in
-// float32 microseconds to keep history small; that is far finer than the
+// HistoryPoint is one entry's numbers in a HistoryRow. Counts, sums and
+// rates are exact; extremes and percentiles are kept in float32
+// microseconds to keep history small, which is far finer than the
 // histograms' 0.1 %.
 type HistoryPoint struct {
 	count, failures int64
-	rps, failPerSec float32
-	avgUs, avgBytes float32
+	sumUs, bytes    int64
+	rps, failPerSec float64
 	minUs, maxUs    float32
 	percentilesUs   [NumReportedPercentiles]float32
 }
@@ -212,13 +213,27 @@ func (p HistoryPoint) Count() int64 { return p.count }
 func (p HistoryPoint) Failures() int64 { return p.failures }
 
 // RPS returns the current requests per second (the 10 s window).
-func (p HistoryPoint) RPS() float64 { return float64(p.rps) }
+func (p HistoryPoint) RPS() float64 { return p.rps }
 
 // FailPerSec returns the current failures per second.
-func (p HistoryPoint) FailPerSec() float64 { return float64(p.failPerSec) }
+func (p HistoryPoint) FailPerSec() float64 { return p.failPerSec }
 
 // Avg returns the cumulative mean response time.
-func (p HistoryPoint) Avg() time.Duration { return floatMicros(p.avgUs) }
+func (p HistoryPoint) Avg() time.Duration {
+	if p.count == 0 {
+		return 0
+	}
+	return time.Duration(float64(p.sumUs) / float64(p.count) * float64(time.Microsecond))
+}
+
+// AvgMicros returns the cumulative mean response time in microseconds,
+// with its fraction.
+func (p HistoryPoint) AvgMicros() float64 {
+	if p.count == 0 {
+		return 0
+	}
+	return float64(p.sumUs) / float64(p.count)
+}
 
 // Min returns the cumulative fastest response time.
 func (p HistoryPoint) Min() time.Duration { return floatMicros(p.minUs) }
@@ -239,7 +254,12 @@ func (p HistoryPoint) Reported() [NumReportedPercentiles]time.Duration {
 }
 
 // AvgContentSize returns the cumulative mean response size in bytes.
-func (p HistoryPoint) AvgContentSize() float64 { return float64(p.avgBytes) }
+func (p HistoryPoint) AvgContentSize() float64 {
+	if p.count == 0 {
+		return 0
+	}
+	return float64(p.bytes) / float64(p.count)
+}
 
 func floatMicros(us float32) time.Duration {
 	return time.Duration(float64(us) * float64(time.Microsecond))

@@ -1,0 +1,348 @@
+package report
+
+import (
+	"bytes"
+	"cmp"
+	"encoding/json"
+	"fmt"
+	"io"
+	"maps"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/loadgen/loadgen/results"
+)
+
+// JSONVersion is the version of the JSON report schema (results/SCHEMA.md).
+const JSONVersion = 1
+
+// JSONOptions are the parts of a JSON report that the snapshot does not
+// hold.
+type JSONOptions struct {
+	// Config is the run configuration, recorded as given (anything that
+	// encoding/json can encode).
+	Config any
+	// Warnings are noted problems with the run, such as a lost worker.
+	Warnings []string
+	// FullHistory adds per-entry points to each history row.
+	FullHistory bool
+}
+
+// Report is the JSON report document. ReadJSON returns it; WriteJSON
+// writes it from a snapshot.
+type Report struct {
+	Version    int             `json:"version"`
+	Config     json.RawMessage `json:"config,omitempty"`
+	Start      time.Time       `json:"start"`
+	End        time.Time       `json:"end"`
+	DurationS  float64         `json:"duration_s"`
+	Users      int             `json:"users"`
+	Entries    []Entry         `json:"entries"`
+	Aggregated Entry           `json:"aggregated"`
+	History    []HistoryRow    `json:"history"`
+	Errors     []Error         `json:"errors"`
+	Warnings   []string        `json:"warnings"`
+}
+
+// Entry is one entry's statistics in a report. Times are milliseconds;
+// Percentiles are keyed by percentage ("50", "99.9", "100").
+type Entry struct {
+	Method          string      `json:"method"`
+	Name            string      `json:"name"`
+	Count           int64       `json:"count"`
+	Failures        int64       `json:"failures"`
+	FailRatio       float64     `json:"fail_ratio"`
+	MinMs           float64     `json:"min_ms"`
+	MaxMs           float64     `json:"max_ms"`
+	AvgMs           float64     `json:"avg_ms"`
+	MedianMs        float64     `json:"median_ms"`
+	Percentiles     Percentiles `json:"percentiles"`
+	RPS             float64     `json:"rps"`
+	FailPerS        float64     `json:"fail_per_s"`
+	CurrentRPS      float64     `json:"current_rps"`
+	CurrentFailPerS float64     `json:"current_fail_per_s"`
+	Bytes           int64       `json:"bytes"`
+	AvgBytes        float64     `json:"avg_bytes"`
+	Clamped         int64       `json:"clamped"`
+	HDR             string      `json:"hdr"`
+	Corrected       *Series     `json:"corrected,omitempty"`
+	Service         *Series     `json:"service,omitempty"`
+}
+
+// Series is a secondary distribution of an entry: coordinated-omission
+// corrected latencies, or open-model service times.
+type Series struct {
+	Count       int64       `json:"count"`
+	MinMs       float64     `json:"min_ms"`
+	MaxMs       float64     `json:"max_ms"`
+	MeanMs      float64     `json:"mean_ms"`
+	Percentiles Percentiles `json:"percentiles"`
+	HDR         string      `json:"hdr"`
+}
+
+// Percentiles maps a percentage ("50", "99.9", "100") to a time in
+// milliseconds. It encodes with its keys in numeric order.
+type Percentiles map[string]float64
+
+// MarshalJSON writes the keys in numeric order, for people reading the
+// file; readers need no order.
+func (p Percentiles) MarshalJSON() ([]byte, error) {
+	keys := slices.Collect(maps.Keys(p))
+	slices.SortFunc(keys, func(a, b string) int {
+		x, errA := strconv.ParseFloat(a, 64)
+		y, errB := strconv.ParseFloat(b, 64)
+		if errA != nil || errB != nil {
+			return strings.Compare(a, b)
+		}
+		return cmp.Compare(x, y)
+	})
+	var b bytes.Buffer
+	b.WriteByte('{')
+	for i, k := range keys {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		kb, err := json.Marshal(k)
+		if err != nil {
+			return nil, err
+		}
+		vb, err := json.Marshal(p[k])
+		if err != nil {
+			return nil, err
+		}
+		b.Write(kb)
+		b.WriteByte(':')
+		b.Write(vb)
+	}
+	b.WriteByte('}')
+	return b.Bytes(), nil
+}
+
+// HistoryRow is the state at the end of one second of the run.
+type HistoryRow struct {
+	Time       time.Time `json:"time"`
+	Users      int       `json:"users"`
+	Aggregated Point     `json:"aggregated"`
+	Entries    []Point   `json:"entries,omitempty"`
+}
+
+// Point is one entry's numbers in a history row: current rates, cumulative
+// totals and percentiles.
+type Point struct {
+	Method      string      `json:"method,omitempty"`
+	Name        string      `json:"name"`
+	RPS         float64     `json:"rps"`
+	FailPerS    float64     `json:"fail_per_s"`
+	Count       int64       `json:"count"`
+	Failures    int64       `json:"failures"`
+	MinMs       float64     `json:"min_ms"`
+	MaxMs       float64     `json:"max_ms"`
+	AvgMs       float64     `json:"avg_ms"`
+	AvgBytes    float64     `json:"avg_bytes"`
+	Percentiles Percentiles `json:"percentiles"`
+}
+
+// Error is a failure group.
+type Error struct {
+	Method      string    `json:"method"`
+	Name        string    `json:"name"`
+	Error       string    `json:"error"`
+	Occurrences int64     `json:"occurrences"`
+	FirstSeen   time.Time `json:"first_seen"`
+	LastSeen    time.Time `json:"last_seen"`
+}
+
+// WriteJSON writes the snapshot as a JSON report (schema in
+// results/SCHEMA.md). Each entry carries its HDR histogram, so the report
+// can be re-merged exactly by ReadJSON's users or any HdrHistogram tool.
+func WriteJSON(w io.Writer, s *results.Snapshot, opts JSONOptions) error {
+	r, err := NewReport(s, opts)
+	if err != nil {
+		return err
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(r); err != nil {
+		return fmt.Errorf("write JSON report: %w", err)
+	}
+	return nil
+}
+
+// NewReport builds the report document for a snapshot.
+func NewReport(s *results.Snapshot, opts JSONOptions) (*Report, error) {
+	r := &Report{
+		Version:   JSONVersion,
+		Start:     s.Start,
+		End:       s.Now,
+		DurationS: s.Elapsed().Seconds(),
+		Users:     s.Users,
+		Entries:   []Entry{},
+		History:   []HistoryRow{},
+		Errors:    []Error{},
+		Warnings:  append([]string{}, opts.Warnings...),
+	}
+	if opts.Config != nil {
+		b, err := json.Marshal(opts.Config)
+		if err != nil {
+			return nil, fmt.Errorf("JSON report config: %w", err)
+		}
+		r.Config = b
+	}
+	for _, e := range s.Entries {
+		je, err := newEntry(e)
+		if err != nil {
+			return nil, err
+		}
+		r.Entries = append(r.Entries, je)
+	}
+	var err error
+	if r.Aggregated, err = newEntry(s.Total); err != nil {
+		return nil, err
+	}
+	for _, row := range s.History {
+		hr := HistoryRow{Time: row.Time, Users: row.Users, Aggregated: newPoint("", results.AggregatedName, row.Total)}
+		if opts.FullHistory {
+			for _, e := range s.Entries {
+				if p, ok := row.Entry(e); ok {
+					hr.Entries = append(hr.Entries, newPoint(e.Method(), e.Name(), p))
+				}
+			}
+		}
+		r.History = append(r.History, hr)
+	}
+	for _, e := range s.Errors {
+		r.Errors = append(r.Errors, Error{
+			Method: e.Method, Name: e.Name, Error: e.Error,
+			Occurrences: e.Count, FirstSeen: e.FirstSeen, LastSeen: e.LastSeen,
+		})
+	}
+	if n := s.Total.Clamped(); n > 0 {
+		r.Warnings = append(r.Warnings, fmt.Sprintf(
+			"%d response times fell outside the histogram range (0 to %v) and were recorded at its nearest bound", n, results.MaxLatency))
+	}
+	return r, nil
+}
+
+func newEntry(e results.EntryStats) (Entry, error) {
+	hdr, err := e.Latency().Encode()
+	if err != nil {
+		return Entry{}, fmt.Errorf("JSON report entry %s %s: %w", e.Method(), e.Name(), err)
+	}
+	je := Entry{
+		Method: e.Method(), Name: e.Name(),
+		Count: e.Count(), Failures: e.Failures(), FailRatio: e.FailRatio(),
+		MinMs: ms(e.Min()), MaxMs: ms(e.Max()), AvgMs: e.AvgMicros() / 1000, MedianMs: ms(e.Median()),
+		Percentiles: percentileMap(e.Latency().Reported()),
+		RPS:         e.TotalRPS(), FailPerS: e.TotalFailPerSec(),
+		CurrentRPS: e.CurrentRPS(), CurrentFailPerS: e.CurrentFailPerSec(),
+		Bytes: e.Bytes(), AvgBytes: e.AvgContentSize(), Clamped: e.Clamped(),
+		HDR: hdr,
+	}
+	if d, ok := e.Corrected(); ok {
+		if je.Corrected, err = newSeries(d); err != nil {
+			return Entry{}, fmt.Errorf("JSON report entry %s %s: corrected: %w", e.Method(), e.Name(), err)
+		}
+	}
+	if d, ok := e.Service(); ok {
+		if je.Service, err = newSeries(d); err != nil {
+			return Entry{}, fmt.Errorf("JSON report entry %s %s: service: %w", e.Method(), e.Name(), err)
+		}
+	}
+	return je, nil
+}
+
+func newSeries(d results.Distribution) (*Series, error) {
+	hdr, err := d.Encode()
+	if err != nil {
+		return nil, err
+	}
+	return &Series{
+		Count: d.Count(), MinMs: ms(d.Min()), MaxMs: ms(d.Max()), MeanMs: ms(d.Mean()),
+		Percentiles: percentileMap(d.Reported()), HDR: hdr,
+	}, nil
+}
+
+func newPoint(method, name string, p results.HistoryPoint) Point {
+	pt := Point{
+		Method: method, Name: name,
+		RPS: p.RPS(), FailPerS: p.FailPerSec(),
+		Count: p.Count(), Failures: p.Failures(),
+		MinMs: ms(p.Min()), MaxMs: ms(p.Max()), AvgMs: p.AvgMicros() / 1000, AvgBytes: p.AvgContentSize(),
+	}
+	if p.Count() > 0 {
+		pt.Percentiles = percentileMap(p.Reported())
+	}
+	return pt
+}
+
+func percentileMap(v [results.NumReportedPercentiles]time.Duration) Percentiles {
+	m := make(Percentiles, len(v))
+	for i, q := range results.ReportedPercentiles() {
+		m[results.PercentileKey(q)] = ms(v[i])
+	}
+	return m
+}
+
+// ms converts to milliseconds; whole microseconds stay exact.
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+// ReadJSON reads a report written by WriteJSON. It checks the version and
+// that every histogram decodes with the project geometry and holds the
+// entry's count, so that callers can merge them.
+func ReadJSON(r io.Reader) (*Report, error) {
+	var rep Report
+	dec := json.NewDecoder(r)
+	if err := dec.Decode(&rep); err != nil {
+		return nil, fmt.Errorf("read JSON report: %w", err)
+	}
+	if rep.Version != JSONVersion {
+		return nil, fmt.Errorf("read JSON report: version %d, want %d", rep.Version, JSONVersion)
+	}
+	check := func(where string, e *Entry) error {
+		d, err := e.Distribution()
+		if err != nil {
+			return fmt.Errorf("read JSON report: %s (%s %s): %w", where, e.Method, e.Name, err)
+		}
+		if d.Count() != e.Count {
+			return fmt.Errorf("read JSON report: %s (%s %s): hdr holds %d values, count is %d", where, e.Method, e.Name, d.Count(), e.Count)
+		}
+		return nil
+	}
+	for i := range rep.Entries {
+		if err := check(fmt.Sprintf("entries[%d]", i), &rep.Entries[i]); err != nil {
+			return nil, err
+		}
+	}
+	if err := check("aggregated", &rep.Aggregated); err != nil {
+		return nil, err
+	}
+	return &rep, nil
+}
+
+// Distribution decodes the entry's histogram, with its exact minimum and
+// maximum, so that its percentiles are those the report was written from.
+func (e *Entry) Distribution() (results.Distribution, error) {
+	h, err := results.DecodeHistogram(e.HDR)
+	if err != nil {
+		return results.Distribution{}, fmt.Errorf("hdr: %w", err)
+	}
+	return results.NewDistribution(h, fromMs(e.MinMs), fromMs(e.MaxMs)), nil
+}
+
+// Distribution decodes the series' histogram.
+func (s *Series) Distribution() (results.Distribution, error) {
+	h, err := results.DecodeHistogram(s.HDR)
+	if err != nil {
+		return results.Distribution{}, fmt.Errorf("hdr: %w", err)
+	}
+	return results.DistributionOf(h), nil
+}
+
+// fromMs converts milliseconds back to a duration, exactly for whole
+// microseconds.
+func fromMs(v float64) time.Duration {
+	return time.Duration(math.Round(v*1000)) * time.Microsecond
+}
