@@ -118,6 +118,14 @@ func behaviours() []behaviour {
 			run: wantOK(http.StatusFound, 0),
 		},
 		{
+			name: "large response header",
+			handler: func(_ *testing.T, _ *testServer, w http.ResponseWriter, _ *http.Request) {
+				w.Header().Set("X-Large", strings.Repeat("x", 12<<10))
+				_, _ = w.Write(small)
+			},
+			run: wantOK(http.StatusOK, len(small)),
+		},
+		{
 			name:    "POST body, headers and content type arrive intact",
 			handler: checkPOST,
 			run: func(t *testing.T, c Client, s *testServer) {
@@ -507,6 +515,7 @@ func postRequest(base string) *Request {
 			{"X-Trace", "a"},
 			{"x-trace", "b"},
 			{"Accept", "application/json"},
+			{"Content-Length", "3"}, // wrong, and ignored for len(Body)
 		},
 		Body:        []byte(`{"title":"Blue Train","artist":"John Coltrane","price":56.99}`),
 		ContentType: "application/json",

@@ -32,6 +32,9 @@ func newFastHTTP(opts Options) *fastHTTP {
 		// fasthttp would otherwise resend a failed idempotent request,
 		// and the failure would never reach the statistics.
 		MaxIdemponentCallAttempts: 1,
+		// fasthttp's reader must hold a whole response header; the
+		// default 4 KB fails on headers that net/http reads fine.
+		ReadBufferSize: 16 << 10,
 		// Send the path as written, as net/http does.
 		DisablePathNormalizing: true,
 		// Tracked connections let a cancelled ctx end a request in
@@ -58,9 +61,12 @@ func (c *fastHTTP) Do(ctx context.Context, req *Request) (Response, error) {
 		r.Header.SetMethod(req.Method)
 	}
 	for _, kv := range req.Header {
-		if strings.EqualFold(kv.Key, "Host") {
+		switch {
+		case strings.EqualFold(kv.Key, "Host"):
 			// Connect to the URL's host, but announce this one.
 			r.UseHostHeader = true
+		case strings.EqualFold(kv.Key, "Content-Length"):
+			continue // taken from Body, as net/http does
 		}
 		r.Header.Add(kv.Key, kv.Value)
 	}
