@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -77,9 +78,15 @@ func parseFlags(name string, args []string, getenv func(string) (string, bool), 
 	fs := pflag.NewFlagSet(name, pflag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.SortFlags = false
+	// The caller prints usage for --help; after a mistake, the message
+	// alone says more than a page of flags.
+	fs.Usage = func() {}
 	register(fs)
 	if err := fs.Parse(args); err != nil {
-		return fs, usageError{err}
+		if errors.Is(err, pflag.ErrHelp) {
+			return fs, err
+		}
+		return fs, usageError{fmt.Errorf("%w (see %s --help)", err, name)}
 	}
 	if err := applyEnv(fs, "LOADGEN", getenv); err != nil {
 		return fs, usageError{err}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -47,7 +48,7 @@ func plan(fs *pflag.FlagSet, f runFlags) (*testPlan, error) {
 	}
 	if f.ratio != "" {
 		if err := profiles.ApplyRatio(prof, f.ratio); err != nil {
-			return nil, usagef("--ratio: %w", err)
+			return nil, usageError{err} // the message names --ratio already
 		}
 	}
 	p.profile = prof
@@ -126,7 +127,8 @@ func runTest(ctx context.Context, e env, args []string) (int, error) {
 		fs.BoolVar(&showVersion, "version", false, "print the version and exit")
 	})
 	if err != nil {
-		if err == pflag.ErrHelp || strings.Contains(err.Error(), pflag.ErrHelp.Error()) {
+		if errors.Is(err, pflag.ErrHelp) {
+			fmt.Fprintf(e.stderr, "Usage: loadgen [flags]\n\nRuns a load test. Without --host it tests an album service started in-process.\n\nFlags:\n%s", fs.FlagUsages())
 			return exitOK, nil
 		}
 		return exitUsage, err

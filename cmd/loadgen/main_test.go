@@ -1,0 +1,235 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/loadgen/loadgen/results/report"
+)
+
+// TestMain lets a test run this binary's main in a child process, to send it
+// real signals.
+func TestMain(m *testing.M) {
+	if os.Getenv("LOADGEN_TEST_MAIN") == "1" {
+		os.Args = append([]string{"loadgen"}, strings.Fields(os.Getenv("LOADGEN_TEST_ARGS"))...)
+		main()
+		return
+	}
+	os.Exit(m.Run())
+}
+
+func noEnv(string) (string, bool) { return "", false }
+
+func runCLI(t *testing.T, getenv func(string) (string, bool), args ...string) (int, string, string) {
+	t.Helper()
+	if getenv == nil {
+		getenv = noEnv
+	}
+	var out, errb bytes.Buffer
+	code := run(context.Background(), args, &out, &errb, getenv)
+	return code, out.String(), errb.String()
+}
+
+func TestBadUsageExitsTwoAndNamesTheMistake(t *testing.T) {
+	dir := t.TempDir()
+	badProfile := filepath.Join(dir, "bad.yaml")
+	os.WriteFile(badProfile, []byte("name: bad\ntasks:\n  - path: /x\n    wieght: 2\n"), 0o644)
+	tests := []struct {
+		name string
+		args []string
+		env  map[string]string
+		want string
+	}{
+		{"negative users", []string{"--users", "-1"}, nil, "--users -1"},
+		{"users not a number", []string{"-u", "many"}, nil, "users"},
+		{"negative spawn rate", []string{"--spawn-rate", "-2"}, nil, "--spawn-rate"},
+		{"ramp alias checked too", []string{"--ramp", "x"}, nil, "spawn-rate"},
+		{"bad run time", []string{"--run-time", "soon"}, nil, "--run-time"},
+		{"zero run time", []string{"--run-time", "0"}, nil, "--run-time"},
+		{"ratio count", []string{"--ratio", "3:1:2"}, nil, "loadgen: --ratio 3:1:2 has 3 weights but profile albums has 2 tasks"},
+		{"ratio zeros", []string{"--ratio", "0:0"}, nil, "--ratio"},
+		{"ratio negative", []string{"--ratio", "3:-1"}, nil, "--ratio"},
+		{"ratio garbage", []string{"--ratio", "three:one"}, nil, "--ratio"},
+		{"client", []string{"--client", "curl"}, nil, `--client "curl": want one of`},
+		{"wait", []string{"--wait", "sometimes"}, nil, "--wait"},
+		{"missing profile", []string{"--profile", filepath.Join(dir, "none.yaml")}, nil, "--profile"},
+		{"profile field and line", []string{"--profile", badProfile}, nil, `bad.yaml:4: tasks[0].wieght: unknown field "wieght"`},
+		{"host scheme", []string{"--host", "ftp://example"}, nil, `--host "ftp://example"`},
+		{"host without scheme", []string{"--host", "127.0.0.1:8080"}, nil, "--host"},
+		{"loglevel", []string{"-L", "LOUD"}, nil, "--loglevel"},
+		{"timeout", []string{"--timeout", "0s"}, nil, "--timeout"},
+		{"unknown flag", []string{"--nope"}, nil, "unknown flag: --nope"},
+		{"stray argument", []string{"albums"}, nil, `unexpected argument "albums"`},
+		{"store", []string{"--store", "btree"}, nil, "--store"},
+		{"environment", nil, map[string]string{"LOADGEN_USERS": "lots"}, "LOADGEN_USERS"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			getenv := func(k string) (string, bool) { v, ok := tt.env[k]; return v, ok }
+			code, _, stderr := runCLI(t, getenv, tt.args...)
+			if code != exitUsage {
+				t.Errorf("exit code %d, want %d; stderr:\n%s", code, exitUsage, stderr)
+			}
+			if !strings.Contains(stderr, tt.want) {
+				t.Errorf("stderr does not name the mistake %q:\n%s", tt.want, stderr)
+			}
+			if strings.Contains(stderr, "goroutine ") || strings.Contains(stderr, "panic") {
+				t.Errorf("stack trace for a user mistake:\n%s", stderr)
+			}
+		})
+	}
+}
+
+func TestVersionAndHelp(t *testing.T) {
+	code, out, _ := runCLI(t, nil, "--version")
+	if code != 0 || !strings.HasPrefix(out, "loadgen ") {
+		t.Errorf("--version: code %d, output %q", code, out)
+	}
+	code, _, errOut := runCLI(t, nil, "--help")
+	if code != 0 || !strings.Contains(errOut, "--spawn-rate") {
+		t.Errorf("--help: code %d, output %q", code, errOut)
+	}
+}
+
+func readCSV(t *testing.T, path string) [][]string {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rows, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return rows
+}
+
+// checkOutputs checks that a run's CSV and JSON files are complete and agree.
+func checkOutputs(t *testing.T, prefix, jsonPath string) *report.Report {
+	t.Helper()
+	stats := readCSV(t, prefix+"_stats.csv")
+	if got := strings.Join(stats[0], ","); got != "Type,Name,Request Count,Failure Count,Median Response Time,Average Response Time,Min Response Time,Max Response Time,Average Content Size,Requests/s,Failures/s,50%,66%,75%,80%,90%,95%,98%,99%,99.9%,99.99%,100%" {
+		t.Errorf("stats header %q", got)
+	}
+	last := stats[len(stats)-1]
+	if last[0] != "" || last[1] != "Aggregated" {
+		t.Errorf("last stats row %v, want the Aggregated one", last)
+	}
+	for _, name := range []string{"_stats_history.csv", "_failures.csv", "_exceptions.csv"} {
+		if rows := readCSV(t, prefix+name); len(rows) < 1 {
+			t.Errorf("%s is empty", name)
+		}
+	}
+	f, err := os.Open(jsonPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rep, err := report.ReadJSON(f)
+	if err != nil {
+		t.Fatalf("reading the JSON result: %v", err)
+	}
+	if last[2] != strconv.FormatInt(rep.Aggregated.Count, 10) {
+		t.Errorf("CSV counts %s requests, JSON %d", last[2], rep.Aggregated.Count)
+	}
+	return rep
+}
+
+func TestRunAgainstEmbeddedService(t *testing.T) {
+	dir := t.TempDir()
+	prefix := filepath.Join(dir, "run")
+	jsonPath := filepath.Join(dir, "run.json")
+	code, out, stderr := runCLI(t, nil, "--users", "5", "--spawn-rate", "0", "--run-time", "2s", "--ratio", "3:1",
+		"--seed", "42", "--csv", prefix, "--json", jsonPath, "--print-interval", "500ms")
+	if code != 0 {
+		t.Fatalf("exit code %d\nstdout:\n%s\nstderr:\n%s", code, out, stderr)
+	}
+	for _, want := range []string{"Aggregated", "Response time percentiles", "99.99%", "requests="} {
+		if !strings.Contains(out, want) {
+			t.Errorf("final output lacks %q:\n%s", want, out)
+		}
+	}
+	if !strings.Contains(stderr, "# reqs") {
+		t.Errorf("no live table on stderr:\n%s", stderr)
+	}
+	rep := checkOutputs(t, prefix, jsonPath)
+	if rep.Aggregated.Count == 0 || len(rep.Entries) != 2 {
+		t.Errorf("JSON has %d requests in %d entries", rep.Aggregated.Count, len(rep.Entries))
+	}
+}
+
+func TestFailuresSetTheExitCode(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close() // nothing listens there now: every request is refused
+	for _, tt := range []struct {
+		args []string
+		want int
+	}{
+		{nil, 1},
+		{[]string{"--exit-code-on-error", "7"}, 7},
+	} {
+		args := append([]string{"--host", "http://" + addr, "--users", "2", "--run-time", "1s", "--only-summary", "--wait", "constant:50ms"}, tt.args...)
+		code, out, stderr := runCLI(t, nil, args...)
+		if code != tt.want {
+			t.Errorf("%v: exit code %d, want %d\n%s", tt.args, code, tt.want, stderr)
+		}
+		if !strings.Contains(out, "connection refused") || strings.Contains(out, addr) {
+			t.Errorf("error report should group 'connection refused' without the address:\n%s", out)
+		}
+	}
+}
+
+// TestInterruptLeavesCompleteFiles sends SIGINT to a real loadgen process
+// mid-run and checks that it exits soon with every file complete.
+func TestInterruptLeavesCompleteFiles(t *testing.T) {
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	prefix := filepath.Join(dir, "cut")
+	jsonPath := filepath.Join(dir, "cut.json")
+	cmd := exec.Command(exe, "-test.run=^$")
+	cmd.Env = append(os.Environ(), "LOADGEN_TEST_MAIN=1",
+		"LOADGEN_TEST_ARGS=--users 5 --run-time 60s --only-summary --csv "+prefix+" --json "+jsonPath)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(2 * time.Second)
+	cmd.Process.Signal(syscall.SIGINT)
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("loadgen exited with %v after SIGINT:\n%s", err, out.String())
+		}
+	case <-time.After(20 * time.Second):
+		cmd.Process.Kill()
+		t.Fatalf("loadgen still running 20s after SIGINT:\n%s", out.String())
+	}
+	rep := checkOutputs(t, prefix, jsonPath)
+	if rep.Aggregated.Count == 0 {
+		t.Error("no requests recorded before the interrupt")
+	}
+	if len(rep.Warnings) == 0 || !strings.Contains(rep.Warnings[0], "interrupted") {
+		t.Errorf("JSON warnings %v do not record the interrupt", rep.Warnings)
+	}
+}
