@@ -272,8 +272,8 @@ func TestBreached(t *testing.T) {
 		{"p99<1s", false}, // passes
 		{"avg>1s", true},
 		{"fail_ratio<0.01", true},
-		{"failures<3", true},    // failures only grow
-		{"requests<50", true},   // and so do requests
+		{"failures<3", true},     // failures only grow
+		{"requests<50", true},    // and so do requests
 		{"requests>1000", false}, // more running raises them
 		{"requests==1000", false},
 		{"failures>=10", false},
