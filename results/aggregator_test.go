@@ -264,3 +264,42 @@ func TestCorrectedAndServiceSeries(t *testing.T) {
 		t.Errorf("aggregated corrected series: %v, %d values", ok, tc.Count())
 	}
 }
+
+// TestSnapshotsAreSafeToReadConcurrently reads a snapshot from several
+// goroutines while the aggregator goes on; the race detector checks that
+// nothing is shared with the aggregator's later work.
+func TestSnapshotsAreSafeToReadConcurrently(t *testing.T) {
+	start := time.Unix(0, 0)
+	a := NewAggregator(start, AggregatorOptions{EntryHistory: true})
+	feed(t, a, 0, 500, 5, 3*time.Millisecond)
+	a.Tick(start.Add(time.Second), 1)
+	s := a.Snapshot(start.Add(time.Second))
+	want := s.Total.Percentile(0.999)
+
+	done := make(chan struct{})
+	for range 4 {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			for range 200 {
+				for _, e := range s.Entries {
+					_ = e.Percentile(0.123)
+					_ = e.Latency().Histogram()
+				}
+				if s.Total.Percentile(0.999) != want || len(s.History) != 1 {
+					t.Error("snapshot changed while being read")
+					return
+				}
+				_, _ = s.History[0].Entry(s.Entries[0])
+			}
+		}()
+	}
+	for i := 2; i < 50; i++ {
+		feed(t, a, i%2, 50, 1, time.Duration(i)*time.Millisecond)
+		a.Tick(start.Add(time.Duration(i)*time.Second), i)
+		_ = a.Snapshot(start.Add(time.Duration(i) * time.Second))
+	}
+	a.Reset(start.Add(time.Minute))
+	for range 4 {
+		<-done
+	}
+}

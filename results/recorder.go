@@ -193,11 +193,11 @@ func (b *recordBuffer) addError(entry int, text string, now time.Time) {
 }
 
 // Drain moves everything recorded since the previous drain into the delta
-// and leaves the recorder empty. The recording goroutine is blocked only
-// for a pointer swap; the folding into histograms happens afterwards on the
-// caller's goroutine. Drains of one recorder must not overlap with merges
-// into the same delta from other goroutines; Drain itself may be called
-// from any goroutine.
+// and leaves the recorder empty. It runs concurrently with recording: the
+// recording goroutine waits at most for a pointer swap, and the folding
+// into histograms happens afterwards on the caller's goroutine. Drain may
+// be called from any goroutine, but no other goroutine may use the delta
+// meanwhile.
 func (r *Recorder) Drain(into *Delta) {
 	r.drainMu.Lock()
 	defer r.drainMu.Unlock()
