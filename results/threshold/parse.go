@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/big"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -44,7 +45,7 @@ func (p *parser) peek() byte {
 // found quotes what follows the current position, for "found ..." parts of
 // messages, cut short so a message stays one readable line.
 func (p *parser) found() string {
-	rest := p.src[p.pos:]
+	rest := strings.TrimRight(p.src[p.pos:], " \t\r\n")
 	if utf8.RuneCountInString(rest) > 20 {
 		n := 0
 		for i := range rest {
@@ -92,14 +93,12 @@ func (p *parser) parse() (spec, error) {
 	}
 	p.skipSpace()
 	if p.pos < len(p.src) {
-		at := p.pos
 		msg := "unexpected " + p.found() + " after the value"
-		if u := p.word(false); p.peek() == '%' || u != "" {
-			if _, ok := durationUnit(u); ok || p.peek() == '%' {
-				msg += "; write the unit right after the number, such as 250ms or 1%"
-			}
+		next, _, _ := strings.Cut(strings.TrimRight(p.src[p.pos:], " \t\r\n"), " ")
+		if _, ok := durationUnit(next); ok || next == "%" {
+			msg += "; write the unit right after the number, such as 250ms or 1%"
 		}
-		return s, p.errAt(at, "%s", msg)
+		return s, p.errAt(p.pos, "%s", msg)
 	}
 	return s, nil
 }

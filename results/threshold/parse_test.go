@@ -147,6 +147,9 @@ func TestParseBad(t *testing.T) {
 		{"p99<250 ms", 9, `unexpected "ms" after the value; write the unit right after the number, such as 250ms or 1%`},
 		{"fail_ratio<1 %", 14, `unexpected "%" after the value; write the unit right after the number, such as 250ms or 1%`},
 		{"p99<250ms and more", 11, `unexpected "and more" after the value`},
+		{"p99<250 µs", 9, `unexpected "µs" after the value; write the unit right after the number, such as 250ms or 1%`},
+		{"p99<250 ms ", 9, `unexpected "ms" after the value; write the unit right after the number, such as 250ms or 1%`},
+		{"p99<250 mss", 9, `unexpected "mss" after the value`},
 		{"<250ms", 1, `expected a metric such as p99, avg or fail_ratio, found "<250ms"`},
 		{"p(95)<200", 1, "write percentiles as pNN, such as p95, not p(95)"},
 		{"p99.<1s", 1, `bad percentile "p99."; write p and a number, such as p99 or p99.9`},
@@ -185,7 +188,7 @@ func TestParseBad(t *testing.T) {
 		{"rps>500ms", 5, "rps is a rate in requests per second, not a duration; write a value such as 500 or 12.5"},
 		{"rps>50%", 5, "rps is a rate in requests per second, not a percentage; write a value such as 500 or 12.5"},
 		{"rps>fast", 5, `bad number "fast"; write a value such as 500 or 12.5`},
-		{"rps>" + strings.Repeat("9", 400), 5, `rps "` + strings.Repeat("9", 20) + `` + strings.Repeat("9", 380) + `" is too large`},
+		{"rps>" + strings.Repeat("9", 400), 5, `rps "` + strings.Repeat("9", 400) + `" is too large`},
 		// Selectors.
 		{"p95{}<1s", 4, `empty selector; write {name="..."} or {method="..."}, or leave the braces out`},
 		{`p95{name="/a"<1s`, 14, `expected , or } after the name, found "<1s"`},
