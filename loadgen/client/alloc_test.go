@@ -2,6 +2,8 @@ package client
 
 import (
 	"context"
+	"github.com/loadgen/loadgen/internal/race"
+	"github.com/loadgen/loadgen/internal/rawhttp"
 	"net/http"
 	"testing"
 	"time"
@@ -28,10 +30,10 @@ func hotPathRequests(base string) map[string]*Request {
 // allocations per request, with the context kinds a caller passes: none
 // that can end, and one user context reused for every call.
 func TestFastHTTPAllocs(t *testing.T) {
-	if raceEnabled {
+	if race.Enabled {
 		t.Skip("allocation counts are meaningless under the race detector; run without -race")
 	}
-	s := newRawServer(t, albumJSON)
+	s := rawhttp.New(t, albumJSON)
 	cancelCtx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	ctxs := map[string]context.Context{"background": context.Background(), "cancellable": cancelCtx}

@@ -3,6 +3,7 @@ package client
 import (
 	"context"
 	"fmt"
+	"github.com/loadgen/loadgen/internal/rawhttp"
 	"net/http"
 	"os"
 	"runtime"
@@ -17,7 +18,7 @@ import (
 // server must answer GET {url}/albums/4 and POST {url}/albums.
 const benchURLEnv = "LOADGEN_CLIENT_BENCH_URL"
 
-// benchServeEnv makes the test binary a rawServer listening at the given
+// benchServeEnv makes the test binary a rawhttp server listening at the given
 // loopback address, for the far side of scripts/bench-clients.sh.
 const benchServeEnv = "LOADGEN_CLIENT_BENCH_SERVE"
 
@@ -28,15 +29,15 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-// serveForBench runs a rawServer until the process is killed.
+// serveForBench runs a rawhttp server until the process is killed.
 func serveForBench(addr string) int {
-	s, err := listenRaw(addr, albumJSON)
+	s, err := rawhttp.Listen(addr, 200, albumJSON)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
 	fmt.Println(s.URL)
-	s.wg.Wait()
+	s.Wait()
 	return 0
 }
 
@@ -47,7 +48,7 @@ func serveForBench(addr string) int {
 func BenchmarkDo(b *testing.B) {
 	base := os.Getenv(benchURLEnv)
 	if base == "" {
-		base = newRawServer(b, albumJSON).URL
+		base = rawhttp.New(b, albumJSON).URL
 	}
 	reqs := hotPathRequests(base)
 	for _, kind := range Kinds() {
@@ -90,7 +91,7 @@ func BenchmarkDoUsers(b *testing.B) {
 	const users = 50
 	base := os.Getenv(benchURLEnv)
 	if base == "" {
-		base = newRawServer(b, albumJSON).URL
+		base = rawhttp.New(b, albumJSON).URL
 	}
 	reqs := hotPathRequests(base)
 	for _, kind := range Kinds() {

@@ -1,4 +1,8 @@
-package client
+// Package rawhttp is a minimal HTTP/1.1 server for tests and benchmarks. It
+// answers every request with one canned response and allocates nothing per
+// request, so that testing.AllocsPerRun, which counts the whole process,
+// sees the client side alone, and benchmarks spend little on the far side.
+package rawhttp
 
 import (
 	"bufio"
@@ -9,11 +13,9 @@ import (
 	"testing"
 )
 
-// rawServer is a minimal HTTP/1.1 server on loopback that answers every
-// request with one canned response. It allocates nothing per request, so
-// that testing.AllocsPerRun, which counts the whole process, sees the
-// client's allocations alone, and benchmarks spend little on the far side.
-type rawServer struct {
+// Server is a running raw server.
+type Server struct {
+	// URL is the server's base URL, http://127.0.0.1:PORT.
 	URL  string
 	ln   net.Listener
 	resp []byte
@@ -23,28 +25,37 @@ type rawServer struct {
 	wg    sync.WaitGroup
 }
 
-func newRawServer(tb testing.TB, body []byte) *rawServer {
+// New starts a server on a free loopback port that answers 200 with body,
+// and closes it when the test ends.
+func New(tb testing.TB, body []byte) *Server {
+	return NewStatus(tb, 200, body)
+}
+
+// NewStatus is New with another status code.
+func NewStatus(tb testing.TB, status int, body []byte) *Server {
 	tb.Helper()
-	s, err := listenRaw("127.0.0.1:0", body)
+	s, err := Listen("127.0.0.1:0", status, body)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	tb.Cleanup(s.close)
+	tb.Cleanup(s.Close)
 	return s
 }
 
-// listenRaw starts a rawServer at addr.
-func listenRaw(addr string, body []byte) (*rawServer, error) {
+// Listen starts a server at addr that answers status with body.
+func Listen(addr string, status int, body []byte) (*Server, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, err
 	}
-	s := &rawServer{
+	s := &Server{
 		URL:   "http://" + ln.Addr().String(),
 		ln:    ln,
 		conns: make(map[net.Conn]struct{}),
 	}
-	s.resp = append(s.resp, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "...)
+	s.resp = append(s.resp, "HTTP/1.1 "...)
+	s.resp = strconv.AppendInt(s.resp, int64(status), 10)
+	s.resp = append(s.resp, " X\r\nContent-Type: application/json\r\nContent-Length: "...)
 	s.resp = strconv.AppendInt(s.resp, int64(len(body)), 10)
 	s.resp = append(s.resp, "\r\n\r\n"...)
 	s.resp = append(s.resp, body...)
@@ -53,7 +64,7 @@ func listenRaw(addr string, body []byte) (*rawServer, error) {
 	return s, nil
 }
 
-func (s *rawServer) accept() {
+func (s *Server) accept() {
 	defer s.wg.Done()
 	for {
 		conn, err := s.ln.Accept()
@@ -71,7 +82,7 @@ func (s *rawServer) accept() {
 var contentLength = []byte("content-length:")
 
 // serve answers requests on conn until it fails or closes.
-func (s *rawServer) serve(conn net.Conn) {
+func (s *Server) serve(conn net.Conn) {
 	defer s.wg.Done()
 	defer func() {
 		s.mu.Lock()
@@ -128,7 +139,11 @@ func parseUint(b []byte) (int, bool) {
 	return n, true
 }
 
-func (s *rawServer) close() {
+// Wait blocks until the server is closed.
+func (s *Server) Wait() { s.wg.Wait() }
+
+// Close stops the server and closes its connections.
+func (s *Server) Close() {
 	_ = s.ln.Close()
 	s.mu.Lock()
 	for c := range s.conns {
