@@ -96,14 +96,14 @@ func Run(ctx context.Context, opts Options) (*results.Snapshot, error) {
 	go func() { rampErr <- r.Ramp(runCtx, opts.Users, opts.SpawnRate) }()
 
 	d := results.NewDelta()
-	collect := func(now time.Time) *results.Snapshot {
+	collect := func(now time.Time, users int) *results.Snapshot {
 		d.Reset()
 		r.Drain(d)
 		if err := agg.Add(d); err != nil {
 			// Deltas made in this process always fit; this is a bug.
 			panic(fmt.Sprintf("loadgen: merging statistics: %v", err))
 		}
-		agg.Tick(now, r.Users())
+		agg.Tick(now, users)
 		return agg.Snapshot(now)
 	}
 	ticker := time.NewTicker(interval)
@@ -120,12 +120,15 @@ loop:
 			}
 			rampErr = nil
 		case now := <-ticker.C:
-			snap := collect(now)
+			snap := collect(now, r.Users())
 			if opts.OnTick != nil {
 				opts.OnTick(snap)
 			}
 		}
 	}
+	// The final statistics report the users that ran, not the zero left
+	// after stopping them.
+	users := r.Users()
 	r.Stop(opts.StopTimeout)
-	return collect(time.Now()), nil
+	return collect(time.Now(), users), nil
 }

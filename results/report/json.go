@@ -27,6 +27,10 @@ type JSONOptions struct {
 	Config any
 	// Warnings are noted problems with the run, such as a lost worker.
 	Warnings []string
+	// Thresholds are the run's threshold results, recorded as given.
+	Thresholds any
+	// Workers is the worker table of a distributed run, recorded as given.
+	Workers any
 	// FullHistory adds per-entry points to each history row.
 	FullHistory bool
 }
@@ -45,6 +49,8 @@ type Report struct {
 	History    []HistoryRow    `json:"history"`
 	Errors     []Error         `json:"errors"`
 	Warnings   []string        `json:"warnings"`
+	Thresholds json.RawMessage `json:"thresholds,omitempty"`
+	Workers    json.RawMessage `json:"workers,omitempty"`
 }
 
 // Entry is one entry's statistics in a report. Times are milliseconds;
@@ -184,12 +190,20 @@ func NewReport(s *results.Snapshot, opts JSONOptions) (*Report, error) {
 		Errors:    []Error{},
 		Warnings:  append([]string{}, opts.Warnings...),
 	}
-	if opts.Config != nil {
-		b, err := json.Marshal(opts.Config)
-		if err != nil {
-			return nil, fmt.Errorf("JSON report config: %w", err)
+	// The caller's sections are recorded as given.
+	for _, sec := range []struct {
+		name string
+		v    any
+		dst  *json.RawMessage
+	}{{"config", opts.Config, &r.Config}, {"thresholds", opts.Thresholds, &r.Thresholds}, {"workers", opts.Workers, &r.Workers}} {
+		if sec.v == nil {
+			continue
 		}
-		r.Config = b
+		b, err := json.Marshal(sec.v)
+		if err != nil {
+			return nil, fmt.Errorf("JSON report %s: %w", sec.name, err)
+		}
+		*sec.dst = b
 	}
 	for _, e := range s.Entries {
 		je, err := newEntry(e)
