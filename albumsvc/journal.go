@@ -31,7 +31,9 @@ const queueLen = 4 * maxBatch
 // journalClosedError is returned for commits that arrive after Close.
 type journalClosedError struct{}
 
-func (journalClosedError) Error() string { return "the journal is closed: the service is shutting down" }
+func (journalClosedError) Error() string {
+	return "the journal is closed: the service is shutting down"
+}
 
 type commitResult struct {
 	a   Album
