@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
+	"encoding/json"
 	"net"
 	"os"
 	"os/exec"
@@ -231,5 +232,84 @@ func TestInterruptLeavesCompleteFiles(t *testing.T) {
 	}
 	if len(rep.Warnings) == 0 || !strings.Contains(rep.Warnings[0], "interrupted") {
 		t.Errorf("JSON warnings %v do not record the interrupt", rep.Warnings)
+	}
+}
+
+func TestThresholds(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dead := "http://" + ln.Addr().String()
+	ln.Close()
+	base := []string{"--users", "2", "--run-time", "1s", "--only-summary"}
+	tests := []struct {
+		name string
+		args []string
+		code int
+		out  string
+	}{
+		{"passing", []string{"--threshold", "fail_ratio<0.01", "--threshold", "requests>0"}, 0, "all thresholds passed"},
+		{"breached", []string{"--threshold", "p99<1us"}, exitThreshold, "1 of 1 thresholds FAILED"},
+		{"breach beats request failures", []string{"--host", dead, "--wait", "constant:50ms", "--threshold", "fail_ratio<0.5"}, exitThreshold, "FAIL"},
+		{"no matching entry fails", []string{"--threshold", `p95{name="GET /nowhere"}<100ms`}, exitThreshold, "no requests matched"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, out, stderr := runCLI(t, nil, append(base, tt.args...)...)
+			if code != tt.code {
+				t.Errorf("exit code %d, want %d\n%s\n%s", code, tt.code, out, stderr)
+			}
+			if !strings.Contains(out, tt.out) {
+				t.Errorf("output lacks %q:\n%s", tt.out, out)
+			}
+		})
+	}
+}
+
+func TestThresholdErrorsNameTheirPlace(t *testing.T) {
+	dir := t.TempDir()
+	prof := filepath.Join(dir, "th.yaml")
+	os.WriteFile(prof, []byte("name: th\ntasks:\n  - path: /albums\nthresholds:\n  - p99<250ms\n  - p99<fast\n"), 0o644)
+	code, _, stderr := runCLI(t, nil, "--profile", prof)
+	if code != exitUsage || !strings.Contains(stderr, "th.yaml:6: thresholds[1]") {
+		t.Errorf("exit %d, stderr %q: want exit 2 naming th.yaml:6: thresholds[1]", code, stderr)
+	}
+	code, _, stderr = runCLI(t, nil, "--threshold", "latency<3")
+	if code != exitUsage || !strings.Contains(stderr, `--threshold: threshold "latency<3"`) {
+		t.Errorf("exit %d, stderr %q", code, stderr)
+	}
+}
+
+func TestAbortOnThresholdStopsEarly(t *testing.T) {
+	dir := t.TempDir()
+	jsonPath := filepath.Join(dir, "a.json")
+	start := time.Now()
+	code, out, stderr := runCLI(t, nil, "--users", "2", "--run-time", "60s", "--only-summary",
+		"--threshold", "max<1us", "--abort-on-threshold", "--json", jsonPath)
+	if code != exitThreshold {
+		t.Fatalf("exit code %d, want %d\n%s\n%s", code, exitThreshold, out, stderr)
+	}
+	if took := time.Since(start); took > 20*time.Second {
+		t.Errorf("run took %v; it should stop within seconds of the breach", took)
+	}
+	f, err := os.Open(jsonPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rep, err := report.ReadJSON(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Warnings) == 0 || !strings.Contains(rep.Warnings[0], "threshold max<1us breached") {
+		t.Errorf("warnings %v do not record the abort", rep.Warnings)
+	}
+	var ths []struct {
+		Threshold string
+		Pass      bool
+	}
+	if err := json.Unmarshal(rep.Thresholds, &ths); err != nil || len(ths) != 1 || ths[0].Threshold != "max<1us" || ths[0].Pass {
+		t.Errorf("JSON thresholds section %s (%v)", rep.Thresholds, err)
 	}
 }

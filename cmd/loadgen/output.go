@@ -6,7 +6,16 @@ import (
 	"io"
 
 	"github.com/loadgen/loadgen/results/report"
+	"github.com/loadgen/loadgen/results/threshold"
 )
+
+// thresholdsJSON is nil without thresholds, so the section is left out.
+func thresholdsJSON(rs []threshold.Result) any {
+	if len(rs) == 0 {
+		return nil
+	}
+	return rs
+}
 
 // runConfig is the configuration recorded in the JSON result.
 type runConfig struct {
@@ -36,6 +45,12 @@ func writeOutputs(e env, res *result) error {
 	var errs []error
 	if err := report.WriteSummary(e.stdout, snap); err != nil {
 		errs = append(errs, fmt.Errorf("writing the summary: %w", err))
+	}
+	if len(res.thresholds) > 0 {
+		fmt.Fprintln(e.stdout)
+		if err := threshold.WriteSummary(e.stdout, res.thresholds); err != nil {
+			errs = append(errs, fmt.Errorf("writing the threshold summary: %w", err))
+		}
 	}
 	cpuPerReq := 0.0
 	if n := snap.Total.Count(); n > 0 {
@@ -67,7 +82,7 @@ func writeOutputs(e env, res *result) error {
 			cfg.Store = string(p.store)
 		}
 		err := report.WriteFileAtomic(f, func(w io.Writer) error {
-			return report.WriteJSON(w, snap, report.JSONOptions{Config: cfg, FullHistory: p.flags.csvFull, Warnings: res.warnings})
+			return report.WriteJSON(w, snap, report.JSONOptions{Config: cfg, FullHistory: p.flags.csvFull, Warnings: res.warnings, Thresholds: thresholdsJSON(res.thresholds)})
 		})
 		if err != nil {
 			errs = append(errs, fmt.Errorf("--json %s: %w", f, err))

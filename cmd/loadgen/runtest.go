@@ -15,6 +15,7 @@ import (
 	"github.com/loadgen/loadgen/loadgen/client"
 	"github.com/loadgen/loadgen/profiles"
 	"github.com/loadgen/loadgen/results"
+	"github.com/loadgen/loadgen/results/threshold"
 )
 
 // testPlan is a load test resolved from flags, environment and profile:
@@ -29,6 +30,8 @@ type testPlan struct {
 	wait      profiles.Wait
 	host      string // empty: start the embedded album service
 	store     albumsvc.StoreKind
+	// thresholds are the profile's, then the command line's.
+	thresholds []*threshold.Threshold
 }
 
 // plan resolves the run settings. A flag given on the command line or in
@@ -94,6 +97,9 @@ func plan(fs *pflag.FlagSet, f runFlags) (*testPlan, error) {
 	}
 	if f.printInterval <= 0 {
 		return nil, usagef("--print-interval %v: must be positive", f.printInterval)
+	}
+	if p.thresholds, err = parseThresholds(prof, f.thresholds); err != nil {
+		return nil, usageError{err}
 	}
 	p.host = f.host
 	if p.host == "" {
@@ -162,10 +168,30 @@ func runTest(ctx context.Context, e env, args []string) (int, error) {
 		seed = uint64(time.Now().UnixNano())
 	}
 	live := newLive(e, p, f.printInterval)
+	runCtx, abort := context.WithCancel(ctx)
+	defer abort()
+	var breached *threshold.Result
+	onTick := live.tick
+	if f.abortOnThresh && len(p.thresholds) > 0 {
+		onTick = func(s *results.Snapshot) {
+			live.tick(s)
+			if breached != nil {
+				return
+			}
+			rs, _ := threshold.EvaluateAll(p.thresholds, s)
+			for i := range rs {
+				if rs[i].Breached() {
+					breached = &rs[i]
+					abort()
+					return
+				}
+			}
+		}
+	}
 	cpu0 := processCPU()
 	started := time.Now()
 	log.Info("starting", "host", host, "profile", p.profile.Name, "users", p.users, "spawn_rate", p.spawnRate, "run_time", p.runTime, "client", f.client, "seed", seed)
-	snap, err := loadgen.Run(ctx, loadgen.Options{
+	snap, err := loadgen.Run(runCtx, loadgen.Options{
 		Tasks:         loadgen.ProfileTasks(p.compiled, host),
 		InitUser:      loadgen.InitProfileUser,
 		NewRand:       loadgen.ProfileRand(seed),
@@ -178,14 +204,18 @@ func runTest(ctx context.Context, e env, args []string) (int, error) {
 		StopTimeout:   f.stopTimeout,
 		Seed:          seed,
 		EntryHistory:  f.csvFull,
-		OnTick:        live.tick,
+		OnTick:        onTick,
 	})
 	if err != nil {
 		return exitInternal, err
 	}
 	live.done()
 	var warnings []string
-	if ctx.Err() != nil {
+	if breached != nil {
+		msg := fmt.Sprintf("aborted after %s: threshold %s breached (measured %s)", snap.Elapsed().Round(time.Millisecond), breached.Threshold.Source, breached.Measured)
+		log.Warn(msg)
+		warnings = append(warnings, msg)
+	} else if ctx.Err() != nil {
 		log.Warn("interrupted: writing the results measured so far")
 		warnings = append(warnings, "interrupted after "+snap.Elapsed().Round(time.Millisecond).String())
 	}
@@ -198,8 +228,14 @@ func runTest(ctx context.Context, e env, args []string) (int, error) {
 		cpu:      processCPU() - cpu0,
 		warnings: warnings,
 	}
+	if len(p.thresholds) > 0 {
+		res.thresholds, res.thresholdsPass = threshold.EvaluateAll(p.thresholds, snap)
+	}
 	if err := writeOutputs(e, res); err != nil {
 		return exitInternal, err
+	}
+	if len(p.thresholds) > 0 && !res.thresholdsPass {
+		return exitThreshold, nil
 	}
 	if snap.Total.Failures() > 0 {
 		return f.exitOnError, nil
@@ -240,4 +276,7 @@ type result struct {
 	cpu     time.Duration
 	// warnings are problems with the run worth keeping with its results.
 	warnings []string
+	// thresholds are the evaluated thresholds, if the run had any.
+	thresholds     []threshold.Result
+	thresholdsPass bool
 }

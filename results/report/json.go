@@ -171,6 +171,8 @@ func WriteJSON(w io.Writer, s *results.Snapshot, opts JSONOptions) error {
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
+	// Names and thresholds hold < > &; people read this file.
+	enc.SetEscapeHTML(false)
 	if err := enc.Encode(r); err != nil {
 		return fmt.Errorf("write JSON report: %w", err)
 	}
@@ -199,11 +201,13 @@ func NewReport(s *results.Snapshot, opts JSONOptions) (*Report, error) {
 		if sec.v == nil {
 			continue
 		}
-		b, err := json.Marshal(sec.v)
-		if err != nil {
+		var b bytes.Buffer
+		enc := json.NewEncoder(&b)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(sec.v); err != nil {
 			return nil, fmt.Errorf("JSON report %s: %w", sec.name, err)
 		}
-		*sec.dst = b
+		*sec.dst = bytes.TrimSpace(b.Bytes())
 	}
 	for _, e := range s.Entries {
 		je, err := newEntry(e)

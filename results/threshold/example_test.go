@@ -53,7 +53,7 @@ func Example() {
 	// p95{name="GET /albums"}<100ms  190.079ms      FAIL  1 entry: GET /albums
 	// fail_ratio<1%                  2% (4 of 200)  FAIL
 	// rps>500                        20.00/s        FAIL
-	// thresholds: 1 passed, 3 failed
+	// 3 of 4 thresholds FAILED
 	// all passed: false
 }
 
