@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"os/signal"
 	"syscall"
 )
@@ -29,9 +30,20 @@ const (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr, os.LookupEnv)
+	e := env{stdout: os.Stdout, stderr: os.Stderr, getenv: os.LookupEnv, isTerminal: isTerminal(os.Stderr), self: selfCommand}
+	code := run(ctx, e, os.Args[1:])
 	stop()
 	os.Exit(code)
+}
+
+// selfCommand runs this binary again, for commands that measure runs in
+// child processes of their own.
+func selfCommand(args ...string) (*exec.Cmd, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return nil, fmt.Errorf("finding this program to run it again: %w", err)
+	}
+	return exec.Command(exe, args...), nil
 }
 
 // env is what a command reads from outside its arguments.
@@ -40,20 +52,27 @@ type env struct {
 	getenv         func(string) (string, bool)
 	// isTerminal reports whether stderr is a terminal, for the progress line.
 	isTerminal bool
+	// self makes a command that runs loadgen with other arguments.
+	self func(args ...string) (*exec.Cmd, error)
 }
 
 // run is main without the process: it returns the exit code, so tests can
 // call it.
-func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) (string, bool)) int {
-	e := env{stdout: stdout, stderr: stderr, getenv: getenv, isTerminal: isTerminal(stderr)}
+func run(ctx context.Context, e env, args []string) int {
 	var err error
 	code := exitOK
-	switch {
+	sub := ""
+	if len(args) > 0 {
+		sub = args[0]
+	}
+	switch sub {
+	case "compare":
+		code, err = runCompare(ctx, e, args[1:])
 	default:
 		code, err = runTest(ctx, e, args)
 	}
 	if err != nil {
-		fmt.Fprintf(stderr, "loadgen: %v\n", err)
+		fmt.Fprintf(e.stderr, "loadgen: %v\n", err)
 		var ue usageError
 		if errors.As(err, &ue) {
 			return exitUsage

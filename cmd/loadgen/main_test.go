@@ -22,7 +22,6 @@ import (
 // real signals.
 func TestMain(m *testing.M) {
 	if os.Getenv("LOADGEN_TEST_MAIN") == "1" {
-		os.Args = append([]string{"loadgen"}, strings.Fields(os.Getenv("LOADGEN_TEST_ARGS"))...)
 		main()
 		return
 	}
@@ -31,13 +30,24 @@ func TestMain(m *testing.M) {
 
 func noEnv(string) (string, bool) { return "", false }
 
+// testSelf runs this test binary as loadgen (see TestMain).
+func testSelf(args ...string) (*exec.Cmd, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.Command(exe, args...)
+	cmd.Env = append(os.Environ(), "LOADGEN_TEST_MAIN=1")
+	return cmd, nil
+}
+
 func runCLI(t *testing.T, getenv func(string) (string, bool), args ...string) (int, string, string) {
 	t.Helper()
 	if getenv == nil {
 		getenv = noEnv
 	}
 	var out, errb bytes.Buffer
-	code := run(context.Background(), args, &out, &errb, getenv)
+	code := run(context.Background(), env{stdout: &out, stderr: &errb, getenv: getenv, self: testSelf}, args)
 	return code, out.String(), errb.String()
 }
 
@@ -205,9 +215,8 @@ func TestInterruptLeavesCompleteFiles(t *testing.T) {
 	dir := t.TempDir()
 	prefix := filepath.Join(dir, "cut")
 	jsonPath := filepath.Join(dir, "cut.json")
-	cmd := exec.Command(exe, "-test.run=^$")
-	cmd.Env = append(os.Environ(), "LOADGEN_TEST_MAIN=1",
-		"LOADGEN_TEST_ARGS=--users 5 --run-time 60s --only-summary --csv "+prefix+" --json "+jsonPath)
+	cmd := exec.Command(exe, "--users", "5", "--run-time", "60s", "--only-summary", "--csv", prefix, "--json", jsonPath)
+	cmd.Env = append(os.Environ(), "LOADGEN_TEST_MAIN=1")
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Start(); err != nil {
@@ -311,5 +320,56 @@ func TestAbortOnThresholdStopsEarly(t *testing.T) {
 	}
 	if err := json.Unmarshal(rep.Thresholds, &ths); err != nil || len(ths) != 1 || ths[0].Threshold != "max<1us" || ths[0].Pass {
 		t.Errorf("JSON thresholds section %s (%v)", rep.Thresholds, err)
+	}
+}
+
+func TestCompareRunsEachClientInItsOwnProcess(t *testing.T) {
+	jsonPath := filepath.Join(t.TempDir(), "cmp.json")
+	code, out, stderr := runCLI(t, nil, "compare", "--run-time", "1s", "--users", "2", "--profile", "albums-by-id",
+		"--cooldown", "0s", "--json", jsonPath, "--threshold", "fail_ratio<0.5")
+	if code != 0 {
+		t.Fatalf("exit code %d\n%s\n%s", code, out, stderr)
+	}
+	for _, want := range []string{"nethttp", "fasthttp", "fasthttp/nethttp", "CPU us/request", "peak RSS MB"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("comparison lacks %q:\n%s", want, out)
+		}
+	}
+	data, err := os.ReadFile(jsonPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Seed uint64
+		Runs []struct {
+			Client     string
+			CPUSeconds float64 `json:"cpu_s"`
+			MaxRSSMB   float64 `json:"max_rss_mb"`
+			Report     struct {
+				Config struct{ Seed uint64 }
+				Aggregated struct{ Count int64 }
+			}
+		}
+	}
+	if err := json.Unmarshal(data, &doc); err != nil {
+		t.Fatal(err)
+	}
+	if len(doc.Runs) != 2 || doc.Runs[0].Client != "nethttp" || doc.Runs[1].Client != "fasthttp" {
+		t.Fatalf("runs %+v", doc.Runs)
+	}
+	for _, r := range doc.Runs {
+		if r.CPUSeconds <= 0 || r.MaxRSSMB <= 0 || r.Report.Aggregated.Count == 0 {
+			t.Errorf("%s: cpu %v s, rss %v MB, %d requests", r.Client, r.CPUSeconds, r.MaxRSSMB, r.Report.Aggregated.Count)
+		}
+		if r.Report.Config.Seed != doc.Seed {
+			t.Errorf("%s ran with seed %d, comparison seed %d", r.Client, r.Report.Config.Seed, doc.Seed)
+		}
+	}
+}
+
+func TestCompareRejectsUnknownClient(t *testing.T) {
+	code, _, stderr := runCLI(t, nil, "compare", "--clients", "nethttp,curl")
+	if code != exitUsage || !strings.Contains(stderr, `--clients: unknown client "curl"`) {
+		t.Errorf("exit %d: %s", code, stderr)
 	}
 }

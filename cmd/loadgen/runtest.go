@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -133,7 +132,7 @@ func runTest(ctx context.Context, e env, args []string) (int, error) {
 		fs.BoolVar(&showVersion, "version", false, "print the version and exit")
 	})
 	if err != nil {
-		if errors.Is(err, pflag.ErrHelp) {
+		if isHelp(err) {
 			fmt.Fprintf(e.stderr, "Usage: loadgen [flags]\n\nRuns a load test. Without --host it tests an album service started in-process.\n\nFlags:\n%s", fs.FlagUsages())
 			return exitOK, nil
 		}

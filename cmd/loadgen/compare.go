@@ -1,0 +1,254 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"github.com/loadgen/loadgen/albumsvc"
+	"github.com/loadgen/loadgen/results/report"
+)
+
+// compareOnly are the flags that compare sets for each child run itself, or
+// that only compare reads.
+var compareOnly = map[string]bool{
+	"clients": true, "cooldown": true, "client": true, "host": true, "seed": true,
+	"json": true, "csv": true, "csv-full-history": true, "only-summary": true, "print-interval": true,
+}
+
+// clientRun is one client's run in a comparison. Each runs in a child
+// process, so its CPU time and peak memory are its own.
+type clientRun struct {
+	Client      string          `json:"client"`
+	ExitCode    int             `json:"exit_code"`
+	CPUSeconds  float64         `json:"cpu_s"`
+	CPUPerReqUs float64         `json:"cpu_us_per_request"`
+	MaxRSSMB    float64         `json:"max_rss_mb"`
+	Report      json.RawMessage `json:"report"`
+	rep         *report.Report
+}
+
+// runCompare runs the same test once per client, with the same seed and
+// duration and a cool-down between, and prints them side by side.
+func runCompare(ctx context.Context, e env, args []string) (int, error) {
+	var f runFlags
+	var clients string
+	var cooldown time.Duration
+	fs, err := parseFlags("loadgen compare", args, e.getenv, e.stderr, func(fs *pflag.FlagSet) {
+		fs.StringVar(&clients, "clients", "nethttp,fasthttp", "clients to compare, in order")
+		fs.DurationVar(&cooldown, "cooldown", 2*time.Second, "pause between runs, so one run's connections and garbage do not weigh on the next")
+		f.register(fs)
+	})
+	if err != nil {
+		if isHelp(err) {
+			fmt.Fprintf(e.stderr, "Usage: loadgen compare [--clients nethttp,fasthttp] [run flags]\n\nRuns the same test once per HTTP client, each in its own process, and compares them.\n\nFlags:\n%s", fs.FlagUsages())
+			return exitOK, nil
+		}
+		return exitUsage, err
+	}
+	if fs.NArg() > 0 {
+		return exitUsage, usagef("unexpected argument %q", fs.Arg(0))
+	}
+	p, err := plan(fs, f)
+	if err != nil {
+		return exitUsage, err
+	}
+	kinds := strings.Split(clients, ",")
+	for i, k := range kinds {
+		kinds[i] = strings.TrimSpace(k)
+		if !isKind(kinds[i]) {
+			return exitUsage, usagef("--clients: unknown client %q", kinds[i])
+		}
+	}
+	if cooldown < 0 {
+		return exitUsage, usagef("--cooldown %v: must not be negative", cooldown)
+	}
+	seed := f.seed
+	if seed == 0 {
+		seed = uint64(time.Now().UnixNano())
+	}
+	pass := passThrough(fs)
+	tmp, err := os.MkdirTemp("", "loadgen-compare-")
+	if err != nil {
+		return exitInternal, err
+	}
+	defer os.RemoveAll(tmp)
+
+	var runs []*clientRun
+	for i, kind := range kinds {
+		if ctx.Err() != nil {
+			break
+		}
+		if i > 0 && cooldown > 0 {
+			select {
+			case <-ctx.Done():
+			case <-time.After(cooldown):
+			}
+		}
+		fmt.Fprintf(e.stderr, "compare: running %s (%s)...\n", kind, p.runTime)
+		r, err := runClient(ctx, e, p, pass, kind, seed, filepath.Join(tmp, kind+".json"))
+		if err != nil {
+			return exitInternal, fmt.Errorf("run with %s: %w", kind, err)
+		}
+		runs = append(runs, r)
+	}
+	if err := writeComparison(e.stdout, runs); err != nil {
+		return exitInternal, err
+	}
+	if f.jsonFile != "" {
+		doc := map[string]any{"version": 1, "seed": seed, "clients": kinds, "runs": runs}
+		err := report.WriteFileAtomic(f.jsonFile, func(w io.Writer) error {
+			enc := json.NewEncoder(w)
+			enc.SetIndent("", "  ")
+			return enc.Encode(doc)
+		})
+		if err != nil {
+			return exitInternal, fmt.Errorf("--json %s: %w", f.jsonFile, err)
+		}
+	}
+	code := exitOK
+	for _, r := range runs {
+		if r.ExitCode != exitOK && (code == exitOK || r.ExitCode == exitThreshold) {
+			code = r.ExitCode
+		}
+	}
+	return code, nil
+}
+
+func isHelp(err error) bool { return errors.Is(err, pflag.ErrHelp) }
+
+// passThrough rebuilds the flags given to compare that each child run
+// takes as they are.
+func passThrough(fs *pflag.FlagSet) []string {
+	var args []string
+	fs.Visit(func(fl *pflag.Flag) {
+		if compareOnly[fl.Name] {
+			return
+		}
+		if fl.Value.Type() == "stringArray" {
+			vals, _ := fs.GetStringArray(fl.Name)
+			for _, v := range vals {
+				args = append(args, "--"+fl.Name+"="+v)
+			}
+			return
+		}
+		args = append(args, "--"+fl.Name+"="+fl.Value.String())
+	})
+	return args
+}
+
+// runClient runs one child loadgen against a fresh album service when the
+// test has no host, so no run inherits the data of the one before.
+func runClient(ctx context.Context, e env, p *testPlan, pass []string, kind string, seed uint64, jsonPath string) (*clientRun, error) {
+	host := p.host
+	if host == "" {
+		srv, err := albumsvc.Start(context.Background(), albumsvc.Config{Store: p.store, Preload: 3}, "127.0.0.1:0")
+		if err != nil {
+			return nil, fmt.Errorf("starting the album service: %w", err)
+		}
+		defer srv.Stop()
+		host = "http://" + srv.Addr()
+	}
+	args := append(append([]string{}, pass...), "--client="+kind, "--host="+host,
+		fmt.Sprintf("--seed=%d", seed), "--only-summary", "--json="+jsonPath)
+	cmd, err := e.self(args...)
+	if err != nil {
+		return nil, err
+	}
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	// Ctrl-C reaches the child as an interrupt, so it still writes what it
+	// measured.
+	stopWatch := context.AfterFunc(ctx, func() { cmd.Process.Signal(os.Interrupt) })
+	werr := cmd.Wait()
+	stopWatch()
+	r := &clientRun{Client: kind, ExitCode: cmd.ProcessState.ExitCode()}
+	if werr != nil && r.ExitCode < 0 {
+		return nil, fmt.Errorf("%w\n%s", werr, out.String())
+	}
+	if r.ExitCode == exitUsage || r.ExitCode == exitInternal {
+		return nil, fmt.Errorf("exit code %d:\n%s", r.ExitCode, out.String())
+	}
+	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+		r.CPUSeconds = time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
+		r.MaxRSSMB = float64(ru.Maxrss) / 1024 // kilobytes on Linux
+	}
+	data, err := os.ReadFile(jsonPath)
+	if err != nil {
+		return nil, fmt.Errorf("reading its result: %w\n%s", err, out.String())
+	}
+	if r.rep, err = report.ReadJSON(bytes.NewReader(data)); err != nil {
+		return nil, fmt.Errorf("reading its result: %w", err)
+	}
+	r.Report = data
+	if n := r.rep.Aggregated.Count; n > 0 {
+		r.CPUPerReqUs = r.CPUSeconds * 1e6 / float64(n)
+	}
+	return r, nil
+}
+
+// writeComparison prints one column per client and, for two or more, the
+// ratio of each to the first.
+func writeComparison(w io.Writer, runs []*clientRun) error {
+	if len(runs) == 0 {
+		_, err := fmt.Fprintln(w, "no runs to compare")
+		return err
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	head := "metric\t"
+	for _, r := range runs {
+		head += r.Client + "\t"
+	}
+	for _, r := range runs[1:] {
+		head += r.Client + "/" + runs[0].Client + "\t"
+	}
+	fmt.Fprintln(tw, head)
+	pct := func(q string) func(r *clientRun) float64 {
+		return func(r *clientRun) float64 { return r.rep.Aggregated.Percentiles[q] }
+	}
+	rows := []struct {
+		name  string
+		value func(r *clientRun) float64
+		unit  string
+	}{
+		{"requests/s", func(r *clientRun) float64 { return r.rep.Aggregated.RPS }, "%.1f"},
+		{"requests", func(r *clientRun) float64 { return float64(r.rep.Aggregated.Count) }, "%.0f"},
+		{"failures", func(r *clientRun) float64 { return float64(r.rep.Aggregated.Failures) }, "%.0f"},
+		{"p50 ms", pct("50"), "%.3g"},
+		{"p95 ms", pct("95"), "%.3g"},
+		{"p99 ms", pct("99"), "%.3g"},
+		{"CPU us/request", func(r *clientRun) float64 { return r.CPUPerReqUs }, "%.1f"},
+		{"CPU s", func(r *clientRun) float64 { return r.CPUSeconds }, "%.2f"},
+		{"peak RSS MB", func(r *clientRun) float64 { return r.MaxRSSMB }, "%.1f"},
+	}
+	for _, row := range rows {
+		line := row.name + "\t"
+		for _, r := range runs {
+			line += fmt.Sprintf(row.unit, row.value(r)) + "\t"
+		}
+		base := row.value(runs[0])
+		for _, r := range runs[1:] {
+			if base == 0 {
+				line += "-\t"
+			} else {
+				line += fmt.Sprintf("%.2fx", row.value(r)/base) + "\t"
+			}
+		}
+		fmt.Fprintln(tw, line)
+	}
+	return tw.Flush()
+}
