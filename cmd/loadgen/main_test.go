@@ -346,7 +346,7 @@ func TestCompareRunsEachClientInItsOwnProcess(t *testing.T) {
 			CPUSeconds float64 `json:"cpu_s"`
 			MaxRSSMB   float64 `json:"max_rss_mb"`
 			Report     struct {
-				Config struct{ Seed uint64 }
+				Config     struct{ Seed uint64 }
 				Aggregated struct{ Count int64 }
 			}
 		}
