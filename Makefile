@@ -6,7 +6,7 @@ LDFLAGS := -s -w -X main.version=$(VERSION)
 # Static binaries: no cgo, so they run on an empty base image.
 export CGO_ENABLED ?= 0
 
-.PHONY: all build run test bench fmt vet deps-check clean
+.PHONY: all build run test smoke bench fmt vet deps-check clean
 
 all: build
 
@@ -23,6 +23,11 @@ run: build
 test: vet deps-check
 	CGO_ENABLED=1 $(GO) test -race -count=1 -timeout 20m ./...
 	$(GO) test -count=1 -run 'Alloc' ./...
+
+# A CI smoke load test: albumsvc plus profiles/smoke.yaml with thresholds;
+# fails (exit 3) when one is breached.
+smoke: build
+	@scripts/smoke.sh
 
 vet:
 	$(GO) vet ./...
