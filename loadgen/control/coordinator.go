@@ -1,0 +1,255 @@
+package control
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/loadgen/loadgen/results"
+)
+
+// CoordinatorConfig describes a distributed run as the coordinator runs it.
+type CoordinatorConfig struct {
+	// Token, when set, must come with every control request as
+	// "Authorization: Bearer <token>". Use ListenCheck (or Listen) to keep
+	// a coordinator without one on loopback.
+	Token string
+	// Spec is what every worker's users run.
+	Spec RunSpec
+	// Users is the fleet's user target, split evenly over the workers.
+	Users int
+	// SpawnRate is the fleet's ramp rate in users per second, shared out
+	// among the workers; zero or less starts them all at once.
+	SpawnRate float64
+	// RunTime ends the run that long after it starts (after the expected
+	// workers registered); zero runs until ctx ends.
+	RunTime time.Duration
+	// ExpectWorkers is how many workers must register before the run
+	// starts; default 1. Workers that register later join the running
+	// test and get their share of users.
+	ExpectWorkers int
+	// ExpectWait bounds the wait for ExpectWorkers: when it passes, the run
+	// starts with the workers present (with a warning), or fails if there
+	// are none. Zero waits until ctx ends.
+	ExpectWait time.Duration
+	// Heartbeat is how often workers heartbeat and report; default 1 s.
+	Heartbeat time.Duration
+	// MissedHeartbeats without a heartbeat mark a worker missing; default 3.
+	MissedHeartbeats int
+	// Interval is how often statistics are collected and OnTick called;
+	// default 1 s.
+	Interval time.Duration
+	// FinalWait bounds the wait for workers' final reports after the stop
+	// command; default Spec.StopTimeout plus 5 s.
+	FinalWait time.Duration
+	// PollHold is how long a command long poll is held open; default 25 s.
+	PollHold time.Duration
+	// EntryHistory keeps per-entry history rows (Locust's
+	// --csv-full-history).
+	EntryHistory bool
+	// OnTick, when set, gets a snapshot after each collection, on the
+	// collecting goroutine: it should return quickly.
+	OnTick func(*results.Snapshot)
+	// Version is this program's version; workers of another version are
+	// accepted with a warning.
+	Version string
+	// Logger receives the coordinator's log; nil discards it.
+	Logger *slog.Logger
+}
+
+// Result is a finished distributed run.
+type Result struct {
+	// RunID names the run in the workers' reports.
+	RunID string `json:"run_id"`
+	// Snapshot holds the merged statistics of every report received.
+	Snapshot *results.Snapshot `json:"-"`
+	// Workers is the final worker table, in registration order.
+	Workers []WorkerStatus `json:"workers"`
+	// Warnings say what went wrong without invalidating the run: lost or
+	// late workers, missing final reports, version mismatches.
+	Warnings []string `json:"warnings"`
+}
+
+// ErrNoWorkers is returned by Run when no worker registered in time.
+var ErrNoWorkers = errors.New("no worker registered")
+
+type phase int
+
+const (
+	phaseWaiting phase = iota
+	phaseRunning
+	phaseStopping
+	phaseDone
+)
+
+// Coordinator runs a load test on workers that register with it over the
+// control API (see Handler), merging their statistics exactly.
+type Coordinator struct {
+	cfg   CoordinatorConfig
+	log   *slog.Logger
+	auth  tokenCheck
+	runID string
+	mux   *http.ServeMux
+
+	closeOnce sync.Once
+	closed    chan struct{} // ends every held long poll
+	notify    chan struct{} // a registration or final report arrived
+	srvMu     sync.Mutex
+	srv       *http.Server
+
+	codecs sync.Pool // *ingest: decoders for concurrent reports
+
+	mu       sync.Mutex
+	phase    phase
+	start    time.Time
+	workers  map[string]*workerRec
+	order    []*workerRec // registration order: slot i is order[i]
+	cmdSeq   uint64
+	pending  *results.Delta // reports merged since the last collection
+	warnings []string
+}
+
+// NewCoordinator checks cfg and returns a coordinator ready to serve
+// registrations; the run starts with Run.
+func NewCoordinator(cfg CoordinatorConfig) (*Coordinator, error) {
+	if cfg.Users < 0 {
+		return nil, fmt.Errorf("user count %d is negative", cfg.Users)
+	}
+	if err := cfg.Spec.validate(); err != nil {
+		return nil, fmt.Errorf("run spec: %w", err)
+	}
+	if cfg.Heartbeat > maxHeartbeat || cfg.MissedHeartbeats > maxMissedHeartbeats {
+		return nil, fmt.Errorf("heartbeat %v and missed heartbeats %d: at most %v and %d", cfg.Heartbeat, cfg.MissedHeartbeats, maxHeartbeat, maxMissedHeartbeats)
+	}
+	if cfg.ExpectWorkers <= 0 {
+		cfg.ExpectWorkers = 1
+	}
+	if cfg.Heartbeat <= 0 {
+		cfg.Heartbeat = time.Second
+	}
+	if cfg.MissedHeartbeats <= 0 {
+		cfg.MissedHeartbeats = 3
+	}
+	if cfg.Interval <= 0 {
+		cfg.Interval = time.Second
+	}
+	if cfg.FinalWait <= 0 {
+		cfg.FinalWait = cfg.Spec.StopTimeout + 5*time.Second
+	}
+	if cfg.PollHold <= 0 {
+		cfg.PollHold = 25 * time.Second
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	c := &Coordinator{
+		cfg:     cfg,
+		log:     log,
+		auth:    newTokenCheck(cfg.Token),
+		runID:   newRunID(),
+		closed:  make(chan struct{}),
+		notify:  make(chan struct{}, 1),
+		workers: make(map[string]*workerRec),
+		pending: results.NewDelta(),
+	}
+	c.codecs.New = func() any { return &ingest{delta: results.NewDelta()} }
+	c.mux = http.NewServeMux()
+	c.mux.HandleFunc(PathRegister, c.handleRegister)
+	c.mux.HandleFunc(PathHeartbeat, c.handleHeartbeat)
+	c.mux.HandleFunc(PathReport, c.handleReport)
+	c.mux.HandleFunc(PathCommands, c.handleCommands)
+	return c, nil
+}
+
+func newRunID() string {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// RunID names this coordinator's run.
+func (c *Coordinator) RunID() string { return c.runID }
+
+// Handler is the control API. Every request must carry the token; others
+// get 401 and change nothing.
+func (c *Coordinator) Handler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !c.auth.ok(r) {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="loadgen"`)
+			writeError(w, &httpError{http.StatusUnauthorized, "missing or wrong token"})
+			return
+		}
+		c.mux.ServeHTTP(w, r)
+	})
+}
+
+// Serve serves the control API on ln until Close. It returns nil after
+// Close, like http.Server.Serve's ErrServerClosed.
+func (c *Coordinator) Serve(ln net.Listener) error {
+	srv := &http.Server{
+		Handler:           c.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		// Bodies are capped by size; this caps a slow sender.
+		ReadTimeout: 30 * time.Second,
+		// Long polls are held for PollHold before answering.
+		WriteTimeout: c.cfg.PollHold + 10*time.Second,
+		IdleTimeout:  2 * time.Minute,
+		ErrorLog:     slog.NewLogLogger(c.log.Handler(), slog.LevelDebug),
+	}
+	c.srvMu.Lock()
+	select {
+	case <-c.closed:
+		c.srvMu.Unlock()
+		return nil
+	default:
+	}
+	c.srv = srv
+	c.srvMu.Unlock()
+	if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("control server: %w", err)
+	}
+	return nil
+}
+
+// Close answers every held long poll and shuts down the server started by
+// Serve, giving requests in progress up to 2 s. Call it after Run has
+// returned, so that workers have had their quit command.
+func (c *Coordinator) Close() error {
+	c.closeOnce.Do(func() { close(c.closed) })
+	c.srvMu.Lock()
+	srv := c.srv
+	c.srvMu.Unlock()
+	if srv == nil {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(ctx); err != nil {
+		_ = srv.Close()
+		return fmt.Errorf("control server shutdown: %w", err)
+	}
+	return nil
+}
+
+// wake tells Run that something it may be waiting for happened.
+func (c *Coordinator) wake() {
+	select {
+	case c.notify <- struct{}{}:
+	default:
+	}
+}
+
+// warnLocked records a warning for the result and logs it.
+func (c *Coordinator) warnLocked(msg string) {
+	c.warnings = append(c.warnings, msg)
+	c.log.Warn(msg)
+}

@@ -1,0 +1,211 @@
+package control
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/loadgen/loadgen/results"
+)
+
+// quitWait bounds how long Run waits, at the very end, for the workers to
+// collect their quit command.
+const quitWait = 2 * time.Second
+
+// Run waits for the expected workers, runs the test on them until RunTime
+// passes or ctx ends, stops them, waits (up to FinalWait) for their final
+// reports, tells them to quit, and returns the merged statistics. As with
+// a single-process run, a cancelled ctx is a normal way to stop: the
+// result is complete and the error nil. Run is called once.
+func (c *Coordinator) Run(ctx context.Context) (*Result, error) {
+	monitor := time.NewTicker(max(c.cfg.Heartbeat/4, 10*time.Millisecond))
+	defer monitor.Stop()
+	if err := c.waitForWorkers(ctx, monitor.C); err != nil {
+		c.quitAll()
+		return nil, err
+	}
+
+	start := time.Now()
+	agg := results.NewAggregator(start, results.AggregatorOptions{EntryHistory: c.cfg.EntryHistory})
+	c.mu.Lock()
+	c.phase = phaseRunning
+	c.start = start
+	c.rebalanceLocked()
+	c.mu.Unlock()
+	c.log.Info("run started", "run", c.runID, "users", c.cfg.Users, "spawn_rate", c.cfg.SpawnRate, "run_time", c.cfg.RunTime)
+
+	spare := results.NewDelta()
+	collect := func(now time.Time, snapshot bool) *results.Snapshot {
+		c.mu.Lock()
+		d := c.pending
+		c.pending = spare
+		users := c.fleetUsersLocked()
+		c.sampleRatesLocked(now)
+		c.mu.Unlock()
+		if err := agg.Add(d); err != nil {
+			// Each report already merged into d, so only totals beyond
+			// int64 get here.
+			c.mu.Lock()
+			c.warnLocked(fmt.Sprintf("statistics dropped: %v", err))
+			c.mu.Unlock()
+		}
+		d.Reset()
+		spare = d
+		agg.Tick(now, users)
+		if !snapshot {
+			return nil
+		}
+		return agg.Snapshot(now)
+	}
+	tick := time.NewTicker(c.cfg.Interval)
+	defer tick.Stop()
+	onTick := func(now time.Time) {
+		snap := collect(now, c.cfg.OnTick != nil)
+		if c.cfg.OnTick != nil {
+			c.cfg.OnTick(snap)
+		}
+	}
+
+	var end <-chan time.Time
+	if c.cfg.RunTime > 0 {
+		t := time.NewTimer(c.cfg.RunTime)
+		defer t.Stop()
+		end = t.C
+	}
+running:
+	for {
+		select {
+		case <-ctx.Done():
+			c.log.Info("run interrupted")
+			break running
+		case <-end:
+			break running
+		case now := <-tick.C:
+			onTick(now)
+		case now := <-monitor.C:
+			c.checkMissing(now)
+		case <-c.notify:
+		}
+	}
+
+	// Stop every worker and wait for the final reports, even when ctx has
+	// ended: they hold the last second of measurements.
+	c.mu.Lock()
+	c.phase = phaseStopping
+	for _, w := range c.aliveLocked() {
+		c.sendLocked(w, Command{Kind: CommandStop})
+	}
+	c.mu.Unlock()
+	deadline := time.NewTimer(c.cfg.FinalWait)
+	defer deadline.Stop()
+stopping:
+	for !c.allFinal() {
+		select {
+		case <-deadline.C:
+			break stopping
+		case now := <-tick.C:
+			onTick(now)
+		case now := <-monitor.C:
+			c.checkMissing(now)
+		case <-c.notify:
+		}
+	}
+	c.mu.Lock()
+	var late []string
+	for _, w := range c.aliveLocked() {
+		if !w.finalRun {
+			late = append(late, w.status.ID)
+		}
+	}
+	if len(late) > 0 {
+		c.warnLocked(fmt.Sprintf("no final report within %v from worker(s) %s: their last second of statistics may be missing",
+			c.cfg.FinalWait, strings.Join(late, ", ")))
+	}
+	c.mu.Unlock()
+	snap := collect(time.Now(), true)
+	c.quitAll()
+	c.log.Info("run finished", "run", c.runID, "requests", snap.Total.Count(), "failures", snap.Total.Failures())
+	return &Result{RunID: c.runID, Snapshot: snap, Workers: c.Workers(), Warnings: c.Warnings()}, nil
+}
+
+// waitForWorkers returns once ExpectWorkers workers are registered, or
+// ExpectWait has passed with at least one.
+func (c *Coordinator) waitForWorkers(ctx context.Context, monitor <-chan time.Time) error {
+	var expire <-chan time.Time
+	if c.cfg.ExpectWait > 0 {
+		t := time.NewTimer(c.cfg.ExpectWait)
+		defer t.Stop()
+		expire = t.C
+	}
+	want := c.cfg.ExpectWorkers
+	c.log.Info("waiting for workers", "expect", want)
+	for {
+		c.mu.Lock()
+		n := len(c.aliveLocked())
+		c.mu.Unlock()
+		if n >= want {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("waiting for workers (%d of %d registered): %w", n, want, ctx.Err())
+		case <-expire:
+			if n == 0 {
+				return fmt.Errorf("%w within %v (expected %d): check that the workers can reach this coordinator and use the same token",
+					ErrNoWorkers, c.cfg.ExpectWait, want)
+			}
+			c.mu.Lock()
+			c.warnLocked(fmt.Sprintf("started with %d of the %d expected workers after waiting %v", n, want, c.cfg.ExpectWait))
+			c.mu.Unlock()
+			return nil
+		case now := <-monitor:
+			c.checkMissing(now)
+		case <-c.notify:
+		}
+	}
+}
+
+// allFinal reports whether every worker still holding a share has sent
+// its final report.
+func (c *Coordinator) allFinal() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, w := range c.aliveLocked() {
+		if !w.finalRun {
+			return false
+		}
+	}
+	return true
+}
+
+// quitAll ends the run for every worker and waits briefly until each one
+// still polling has collected its quit command.
+func (c *Coordinator) quitAll() {
+	c.mu.Lock()
+	c.phase = phaseDone
+	for _, w := range c.aliveLocked() {
+		c.sendLocked(w, Command{Kind: CommandQuit})
+	}
+	c.mu.Unlock()
+	deadline := time.NewTimer(quitWait)
+	defer deadline.Stop()
+	for !c.allDelivered() {
+		select {
+		case <-deadline.C:
+			return
+		case <-c.notify:
+		}
+	}
+}
+
+func (c *Coordinator) allDelivered() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, w := range c.aliveLocked() {
+		if w.delivered < w.cmd.Seq {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,203 @@
+package control
+
+import (
+	"fmt"
+	"time"
+)
+
+// WorkerStatus is one row of the worker table.
+type WorkerStatus struct {
+	ID      string `json:"id"`
+	Host    string `json:"host"`
+	Version string `json:"version"`
+	PID     int    `json:"pid"`
+	Cores   int    `json:"cores"`
+	// State is what the worker last reported (StateReady, StateRunning,
+	// ...) or what the coordinator concluded (StateMissing, StateLeft).
+	State string `json:"state"`
+	// Users is the worker's user count in its last heartbeat; Target is
+	// the count the coordinator last asked for.
+	Users  int `json:"users"`
+	Target int `json:"target"`
+	// Requests and Failures count everything the coordinator merged from
+	// this worker.
+	Requests int64 `json:"requests"`
+	Failures int64 `json:"failures"`
+	// RPS is requests per second over the last collections (up to 10 s).
+	RPS        float64 `json:"rps"`
+	CPUPercent float64 `json:"cpu_percent"`
+	RSSBytes   uint64  `json:"rss_bytes"`
+	// Joined is the worker's first registration; LastHeartbeat is its most
+	// recent sign of life.
+	Joined        time.Time `json:"joined"`
+	LastHeartbeat time.Time `json:"last_heartbeat"`
+	// Error says why a worker failed.
+	Error string `json:"error,omitempty"`
+}
+
+// rateSamples is how many collections the per-worker RPS looks back over.
+const rateSamples = 10
+
+// workerRec is the coordinator's record of one worker. It is guarded by
+// the coordinator's mutex.
+type workerRec struct {
+	status WorkerStatus
+	slot   int
+	// gone is true while the worker holds no share of the users: missing,
+	// left or failed. A registration brings it back.
+	gone bool
+
+	lastSeq  uint64 // highest report applied
+	finalRun bool   // the final report of this run arrived
+
+	cmd       Command       // newest command; Seq 0 means none yet
+	wakePoll  chan struct{} // closed and replaced when cmd changes
+	delivered uint64        // highest command Seq handed to a poll
+
+	// samples of (time, requests) at each collection, for RPS.
+	sampleT [rateSamples]time.Time
+	sampleN [rateSamples]int64
+	samples int
+}
+
+// alive are the workers that hold a share of the users, in slot order.
+func (c *Coordinator) aliveLocked() []*workerRec {
+	var out []*workerRec
+	for _, w := range c.order {
+		if !w.gone {
+			out = append(out, w)
+		}
+	}
+	return out
+}
+
+// fleetUsersLocked is the user count the workers last reported.
+func (c *Coordinator) fleetUsersLocked() int {
+	n := 0
+	for _, w := range c.order {
+		if !w.gone {
+			n += w.status.Users
+		}
+	}
+	return n
+}
+
+// sendLocked makes cmd the worker's newest command and wakes its poll.
+func (c *Coordinator) sendLocked(w *workerRec, cmd Command) {
+	c.cmdSeq++
+	cmd.V = ProtocolVersion
+	cmd.Seq = c.cmdSeq
+	cmd.Run = c.runID
+	w.cmd = cmd
+	close(w.wakePoll)
+	w.wakePoll = make(chan struct{})
+}
+
+// rebalanceLocked splits the users over the workers alive now and sends
+// each its new target, with a ramp rate that moves the fleet at the spawn
+// rate.
+func (c *Coordinator) rebalanceLocked() {
+	alive := c.aliveLocked()
+	if len(alive) == 0 {
+		return
+	}
+	targets := Split(c.cfg.Users, len(alive))
+	current := make([]int, len(alive))
+	for i, w := range alive {
+		current[i] = w.status.Users
+	}
+	rates := Rates(c.cfg.SpawnRate, current, targets)
+	for i, w := range alive {
+		w.status.Target = targets[i]
+		c.sendLocked(w, Command{
+			Kind:    CommandSpawn,
+			Users:   targets[i],
+			Rate:    rates[i],
+			FirstID: w.slot * UserIDBlock,
+			Spec:    &c.cfg.Spec,
+		})
+	}
+	c.log.Info("users split", "workers", len(alive), "targets", targets)
+}
+
+// loseLocked takes a worker's share away and hands it to the others.
+func (c *Coordinator) loseLocked(w *workerRec, state, why string, now time.Time) {
+	if w.gone {
+		return
+	}
+	w.gone = true
+	w.status.State = state
+	users := w.status.Target
+	w.status.Users = 0
+	w.status.Target = 0
+	at := ""
+	if c.phase >= phaseRunning {
+		at = fmt.Sprintf(" at %s into the run", now.Sub(c.start).Round(100*time.Millisecond))
+	}
+	msg := fmt.Sprintf("worker %s (%s) %s%s; the statistics it reported are kept", w.status.ID, w.status.Host, why, at)
+	if c.phase == phaseRunning {
+		if len(c.aliveLocked()) > 0 {
+			msg += fmt.Sprintf(", and its %d users were handed to the other workers", users)
+		} else {
+			msg += fmt.Sprintf(", and no worker is left to run its %d users", users)
+		}
+	}
+	c.warnLocked(msg)
+	if c.phase == phaseRunning {
+		c.rebalanceLocked()
+	}
+	c.wake()
+}
+
+// checkMissing marks workers whose heartbeats stopped.
+func (c *Coordinator) checkMissing(now time.Time) {
+	limit := time.Duration(c.cfg.MissedHeartbeats) * c.cfg.Heartbeat
+	// Half an interval of slack, so a heartbeat that is merely late by
+	// scheduling jitter is not counted as missed.
+	limit += c.cfg.Heartbeat / 2
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, w := range c.order {
+		if !w.gone && now.Sub(w.status.LastHeartbeat) > limit {
+			c.loseLocked(w, StateMissing, fmt.Sprintf("missed %d heartbeats", c.cfg.MissedHeartbeats), now)
+		}
+	}
+}
+
+// sampleRatesLocked records each worker's request count at a collection
+// and updates its RPS.
+func (c *Coordinator) sampleRatesLocked(now time.Time) {
+	for _, w := range c.order {
+		i := w.samples % rateSamples
+		w.sampleT[i], w.sampleN[i] = now, w.status.Requests
+		w.samples++
+		oldest := 0
+		if w.samples > rateSamples {
+			oldest = w.samples % rateSamples
+		}
+		if dt := now.Sub(w.sampleT[oldest]).Seconds(); dt > 0 {
+			w.status.RPS = float64(w.status.Requests-w.sampleN[oldest]) / dt
+		} else {
+			w.status.RPS = 0
+		}
+	}
+}
+
+// Workers returns the worker table, in registration order. It is safe to
+// call at any time from any goroutine.
+func (c *Coordinator) Workers() []WorkerStatus {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := make([]WorkerStatus, len(c.order))
+	for i, w := range c.order {
+		out[i] = w.status
+	}
+	return out
+}
+
+// Warnings returns the warnings so far.
+func (c *Coordinator) Warnings() []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]string(nil), c.warnings...)
+}

@@ -1,0 +1,228 @@
+package control
+
+import (
+	"bytes"
+	"fmt"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/loadgen/loadgen/results"
+)
+
+// errUnknownWorker tells a worker to register (again): the coordinator
+// restarted, or gave the worker's users to others while it was away.
+var errUnknownWorker = &httpError{http.StatusGone, "unknown or missing worker: register again"}
+
+func requireMethod(w http.ResponseWriter, r *http.Request, method string) bool {
+	if r.Method == method {
+		return true
+	}
+	w.Header().Set("Allow", method)
+	writeError(w, &httpError{http.StatusMethodNotAllowed, fmt.Sprintf("%s needs %s", r.URL.Path, method)})
+	return false
+}
+
+func (c *Coordinator) handleRegister(w http.ResponseWriter, r *http.Request) {
+	if !requireMethod(w, r, http.MethodPost) {
+		return
+	}
+	var m RegisterRequest
+	if he := decodeRequest(w, r, &m); he != nil {
+		writeError(w, he)
+		return
+	}
+	now := time.Now()
+	c.mu.Lock()
+	rec := c.workers[m.ID]
+	if rec == nil {
+		rec = &workerRec{slot: len(c.order), wakePoll: make(chan struct{})}
+		rec.status.Joined = now
+		c.workers[m.ID] = rec
+		c.order = append(c.order, rec)
+		if m.Version != c.cfg.Version {
+			c.warnLocked(fmt.Sprintf("worker %s runs version %q, the coordinator %q", m.ID, m.Version, c.cfg.Version))
+		}
+	} else if !rec.gone {
+		c.log.Info("worker registered again", "worker", m.ID)
+	}
+	rec.status.ID, rec.status.Host, rec.status.Version = m.ID, m.Host, m.Version
+	rec.status.PID, rec.status.Cores = m.PID, m.Cores
+	rec.status.State = StateReady
+	rec.status.Users = 0
+	rec.status.Error = ""
+	rec.status.LastHeartbeat = now
+	rec.gone = false
+	// The worker starts counting commands afresh.
+	rec.cmd = Command{}
+	switch c.phase {
+	case phaseRunning:
+		c.rebalanceLocked()
+	case phaseStopping:
+		c.sendLocked(rec, Command{Kind: CommandStop})
+	case phaseDone:
+		c.sendLocked(rec, Command{Kind: CommandQuit})
+	}
+	c.log.Info("worker registered", "worker", m.ID, "host", m.Host, "version", m.Version, "cores", m.Cores, "workers", len(c.aliveLocked()))
+	c.mu.Unlock()
+	c.wake()
+	writeJSON(w, http.StatusOK, RegisterResponse{
+		V: ProtocolVersion, ID: m.ID, Version: c.cfg.Version,
+		HeartbeatMS:      c.cfg.Heartbeat.Milliseconds(),
+		ReportMS:         c.cfg.Heartbeat.Milliseconds(),
+		MissedHeartbeats: c.cfg.MissedHeartbeats,
+	})
+}
+
+func (c *Coordinator) handleHeartbeat(w http.ResponseWriter, r *http.Request) {
+	if !requireMethod(w, r, http.MethodPost) {
+		return
+	}
+	var m HeartbeatRequest
+	if he := decodeRequest(w, r, &m); he != nil {
+		writeError(w, he)
+		return
+	}
+	now := time.Now()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	rec := c.workers[m.ID]
+	if rec == nil || rec.gone {
+		writeError(w, errUnknownWorker)
+		return
+	}
+	st := &rec.status
+	st.LastHeartbeat = now
+	st.State, st.Users, st.CPUPercent, st.RSSBytes = m.State, m.Users, m.CPUPercent, m.RSSBytes
+	switch {
+	case m.State == StateQuit && c.phase == phaseDone:
+		rec.gone, st.State, st.Users = true, StateLeft, 0
+	case m.State == StateQuit:
+		c.loseLocked(rec, StateLeft, "left before the end of the run", now)
+	case m.State == StateFailed:
+		st.Error = m.Error
+		c.loseLocked(rec, StateFailed, "failed: "+m.Error, now)
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// ingest is one report handler's decoding state, pooled: decoding is the
+// costly part of a report, and runs outside the coordinator's lock.
+type ingest struct {
+	body  bytes.Buffer
+	codec results.DeltaCodec
+	delta *results.Delta
+}
+
+func (c *Coordinator) handleReport(w http.ResponseWriter, r *http.Request) {
+	if !requireMethod(w, r, http.MethodPost) {
+		return
+	}
+	in := c.codecs.Get().(*ingest)
+	defer c.codecs.Put(in)
+	in.body.Reset()
+	if he := readBody(w, r, MaxReportBytes, &in.body); he != nil {
+		writeError(w, he)
+		return
+	}
+	var m ReportRequest
+	if err := decodeStrict(in.body.Bytes(), &m); err != nil {
+		writeError(w, badRequest("malformed JSON: %v", err))
+		return
+	}
+	if err := m.validate(); err != nil {
+		writeError(w, badRequest("%v", err))
+		return
+	}
+	if err := in.codec.Unmarshal(m.Delta, in.delta); err != nil {
+		writeError(w, badRequest("report %d: %v", m.Seq, err))
+		return
+	}
+	ack, he := c.apply(&m, in.delta)
+	if he != nil {
+		writeError(w, he)
+		return
+	}
+	writeJSON(w, http.StatusOK, ack)
+}
+
+// apply merges a decoded report unless it is a duplicate or belongs to
+// another run. The check and the merge share one critical section, so two
+// copies of a retried report arriving together count once.
+func (c *Coordinator) apply(m *ReportRequest, d *results.Delta) (ReportResponse, *httpError) {
+	ack := ReportResponse{V: ProtocolVersion, Seq: m.Seq}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	rec := c.workers[m.ID]
+	if rec == nil {
+		return ack, errUnknownWorker
+	}
+	if m.Run != c.runID || c.phase == phaseWaiting || c.phase == phaseDone || m.Seq <= rec.lastSeq {
+		return ack, nil
+	}
+	if err := c.pending.Merge(d); err != nil {
+		return ack, &httpError{http.StatusUnprocessableEntity, fmt.Sprintf("report %d: %v", m.Seq, err)}
+	}
+	rec.lastSeq = m.Seq
+	req, fail := d.Totals()
+	rec.status.Requests += req
+	rec.status.Failures += fail
+	if m.Final {
+		rec.finalRun = true
+		c.wake()
+	}
+	ack.Applied = true
+	return ack, nil
+}
+
+func (c *Coordinator) handleCommands(w http.ResponseWriter, r *http.Request) {
+	if !requireMethod(w, r, http.MethodGet) {
+		return
+	}
+	q := r.URL.Query()
+	id := q.Get("worker")
+	if err := checkID(id); err != nil {
+		writeError(w, badRequest("worker: %v", err))
+		return
+	}
+	var after uint64
+	if s := q.Get("after"); s != "" {
+		var err error
+		if after, err = strconv.ParseUint(s, 10, 64); err != nil {
+			writeError(w, badRequest("after %q is not a sequence number", truncate(s, 32)))
+			return
+		}
+	}
+	hold := time.NewTimer(c.cfg.PollHold)
+	defer hold.Stop()
+	for {
+		c.mu.Lock()
+		rec := c.workers[id]
+		if rec == nil || rec.gone {
+			c.mu.Unlock()
+			writeError(w, errUnknownWorker)
+			return
+		}
+		if rec.cmd.Seq > after {
+			cmd := rec.cmd
+			rec.delivered = max(rec.delivered, cmd.Seq)
+			c.mu.Unlock()
+			c.wake()
+			writeJSON(w, http.StatusOK, cmd)
+			return
+		}
+		wake := rec.wakePoll
+		c.mu.Unlock()
+		select {
+		case <-wake:
+		case <-hold.C:
+			w.WriteHeader(http.StatusNoContent)
+			return
+		case <-c.closed:
+			w.WriteHeader(http.StatusNoContent)
+			return
+		case <-r.Context().Done():
+			return
+		}
+	}
+}

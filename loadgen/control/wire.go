@@ -1,0 +1,378 @@
+package control
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"time"
+)
+
+// ProtocolVersion is the "v" of every control message. A coordinator and
+// a worker refuse each other's messages of another version rather than
+// guess at fields they might misread. Paths carry it too (/v1/...).
+const ProtocolVersion = 1
+
+// The control API's paths (see docs/protocol.md).
+const (
+	PathRegister  = "/v1/register"
+	PathHeartbeat = "/v1/heartbeat"
+	PathReport    = "/v1/report"
+	PathCommands  = "/v1/commands"
+)
+
+// Body size caps. A report carries a second of HDR histograms, which for
+// many entries reaches megabytes; every other message is small. Bodies
+// over a cap are refused with 413 before they are decoded.
+const (
+	MaxReportBytes  = 8 << 20
+	MaxMessageBytes = 64 << 10
+	// MaxCommandBytes caps a command as the worker reads it: a spawn
+	// command carries the profile, which may be up to 1 MiB of YAML.
+	MaxCommandBytes = 4 << 20
+)
+
+// Limits on the values in messages, so that a hostile or broken peer
+// cannot make the other side allocate or loop without bound.
+const (
+	maxIDLen    = 128
+	maxTextLen  = 1024
+	maxUsers    = 10_000_000
+	maxSpawnHz  = 1e6
+	maxCores    = 1 << 16
+	maxStateLen = 32
+
+	maxHeartbeat        = time.Minute
+	maxMissedHeartbeats = 1000
+)
+
+// Worker states, as a worker reports them in its heartbeat.
+const (
+	StateReady        = "ready"        // registered, no users
+	StateSpawning     = "spawning"     // ramping towards its target
+	StateRunning      = "running"      // at its target
+	StateStopping     = "stopping"     // users finishing their tasks
+	StateStopped      = "stopped"      // users gone, final report due or sent
+	StateFailed       = "failed"       // could not run the spec (see Heartbeat.Error)
+	StateQuit         = "quit"         // leaving: its users are to be handed over now
+	StateDisconnected = "disconnected" // lost its coordinator; never sent, only shown locally
+)
+
+// States the coordinator gives a worker in its table, never sent by one.
+const (
+	// StateMissing is a worker that missed MissedHeartbeats heartbeats.
+	StateMissing = "missing"
+	// StateLeft is a worker that said it was quitting before the run ended.
+	StateLeft = "left"
+)
+
+// Command kinds.
+const (
+	CommandSpawn = "spawn"
+	CommandStop  = "stop"
+	CommandQuit  = "quit"
+)
+
+// RegisterRequest is a worker's first message (POST /v1/register), sent
+// again whenever it has lost the coordinator.
+type RegisterRequest struct {
+	V int `json:"v"`
+	// ID names the worker for the whole life of its process; a
+	// registration with a known ID is the same worker coming back.
+	ID      string `json:"id"`
+	Host    string `json:"host"`
+	Version string `json:"version"`
+	Cores   int    `json:"cores"`
+	PID     int    `json:"pid"`
+}
+
+// RegisterResponse tells a worker how often to heartbeat and report.
+type RegisterResponse struct {
+	V           int    `json:"v"`
+	ID          string `json:"id"`
+	Version     string `json:"version"`
+	HeartbeatMS int64  `json:"heartbeat_ms"`
+	ReportMS    int64  `json:"report_ms"`
+	// MissedHeartbeats is how many heartbeat intervals without contact make
+	// the coordinator give the worker's users to others, and the worker
+	// stop them.
+	MissedHeartbeats int `json:"missed_heartbeats"`
+}
+
+// HeartbeatRequest is a worker's sign of life (POST /v1/heartbeat).
+type HeartbeatRequest struct {
+	V     int    `json:"v"`
+	ID    string `json:"id"`
+	State string `json:"state"`
+	Users int    `json:"users"`
+	// CPUPercent is the worker process's CPU use since its previous
+	// heartbeat; 100 is one core.
+	CPUPercent float64 `json:"cpu_percent"`
+	// RSSBytes is the worker process's resident memory.
+	RSSBytes uint64 `json:"rss_bytes"`
+	// Error says why a worker is in StateFailed.
+	Error string `json:"error,omitempty"`
+}
+
+// ReportRequest carries the statistics a worker measured since its
+// previous acknowledged report (POST /v1/report).
+type ReportRequest struct {
+	V   int    `json:"v"`
+	ID  string `json:"id"`
+	Run string `json:"run"`
+	// Seq numbers the worker's reports from 1. A worker sends the same
+	// report with the same Seq until it is acknowledged, and the
+	// coordinator applies a Seq at most once, so a retried report is never
+	// counted twice.
+	Seq uint64 `json:"seq"`
+	// Final marks the report sent after the worker's users stopped: the
+	// last one of the run.
+	Final bool `json:"final"`
+	// Delta is a results.Delta in its JSON form.
+	Delta json.RawMessage `json:"delta"`
+}
+
+// ReportResponse acknowledges a report. Applied is false for a duplicate,
+// or for a report of another run, which the coordinator drops.
+type ReportResponse struct {
+	V       int    `json:"v"`
+	Seq     uint64 `json:"seq"`
+	Applied bool   `json:"applied"`
+}
+
+// Command is what the coordinator wants a worker to do, answered to its
+// long poll (GET /v1/commands?worker=ID&after=SEQ). Commands are states,
+// not steps: each one says the whole of what the worker should be doing,
+// so only the newest matters and a worker ignores any Seq it has already
+// passed.
+type Command struct {
+	V    int    `json:"v"`
+	Seq  uint64 `json:"seq"`
+	Kind string `json:"kind"`
+	Run  string `json:"run"`
+	// Users is the worker's absolute user target (spawn).
+	Users int `json:"users,omitempty"`
+	// Rate is this worker's share of the fleet's spawn rate, in users per
+	// second; 0 starts or retires them all at once.
+	Rate float64 `json:"rate,omitempty"`
+	// FirstID numbers the worker's users from FirstID+1, so that user IDs
+	// are distinct across the fleet.
+	FirstID int `json:"first_id,omitempty"`
+	// Spec is what the users run (spawn only).
+	Spec *RunSpec `json:"spec,omitempty"`
+}
+
+// ErrorResponse is the body of every 4xx and 5xx answer.
+type ErrorResponse struct {
+	V     int    `json:"v"`
+	Error string `json:"error"`
+}
+
+// RunSpec is everything a worker needs to build the same users as the
+// coordinator's run: the profile's source rather than its compiled form,
+// so each worker parses and checks it with its own profiles package.
+type RunSpec struct {
+	// Profile is the workload, before Ratio.
+	Profile ProfileSource
+	// Ratio overrides task weights (profiles.ApplyRatio); empty keeps them.
+	Ratio string
+	// Wait is the resolved wait in profiles.ParseWait's form (Wait.String);
+	// empty means none.
+	Wait string
+	// Client is the HTTP client kind (client.Kinds).
+	Client string
+	// Timeout bounds each request.
+	Timeout time.Duration
+	// StopTimeout is how long tasks in flight may take to finish at the end.
+	StopTimeout time.Duration
+	// Seed makes task choice and generated data reproducible across the
+	// fleet: user IDs are distinct, so their random streams are too.
+	Seed uint64
+	// Host is the target base URL, as the workers must reach it.
+	Host string
+	// UserAgent is sent with every request; empty means the client default.
+	UserAgent string
+}
+
+// ProfileSource is a profile as the coordinator read it: a built-in name,
+// or a file's text and the name to use in error messages.
+type ProfileSource struct {
+	Builtin string `json:"builtin,omitempty"`
+	Source  string `json:"source,omitempty"`
+	YAML    string `json:"yaml,omitempty"`
+}
+
+// wireSpec is RunSpec on the wire: durations in milliseconds, and the
+// seed as a string, because JSON readers outside Go lose the low bits of
+// integers over 2^53.
+type wireSpec struct {
+	Profile       ProfileSource `json:"profile"`
+	Ratio         string        `json:"ratio,omitempty"`
+	Wait          string        `json:"wait,omitempty"`
+	Client        string        `json:"client"`
+	TimeoutMS     int64         `json:"timeout_ms"`
+	StopTimeoutMS int64         `json:"stop_timeout_ms"`
+	Seed          uint64        `json:"seed,string"`
+	Host          string        `json:"host"`
+	UserAgent     string        `json:"user_agent,omitempty"`
+}
+
+// MarshalJSON writes the spec in its wire form.
+func (s RunSpec) MarshalJSON() ([]byte, error) {
+	return json.Marshal(wireSpec{
+		Profile: s.Profile, Ratio: s.Ratio, Wait: s.Wait, Client: s.Client,
+		TimeoutMS: s.Timeout.Milliseconds(), StopTimeoutMS: s.StopTimeout.Milliseconds(),
+		Seed: s.Seed, Host: s.Host, UserAgent: s.UserAgent,
+	})
+}
+
+// UnmarshalJSON reads the wire form, refusing fields it does not know.
+func (s *RunSpec) UnmarshalJSON(data []byte) error {
+	var w wireSpec
+	if err := decodeStrict(data, &w); err != nil {
+		return err
+	}
+	*s = RunSpec{
+		Profile: w.Profile, Ratio: w.Ratio, Wait: w.Wait, Client: w.Client,
+		Timeout:     time.Duration(w.TimeoutMS) * time.Millisecond,
+		StopTimeout: time.Duration(w.StopTimeoutMS) * time.Millisecond,
+		Seed:        w.Seed, Host: w.Host, UserAgent: w.UserAgent,
+	}
+	return nil
+}
+
+// validate checks what a worker can check without parsing the profile.
+func (s *RunSpec) validate() error {
+	p := s.Profile
+	switch {
+	case p.Builtin == "" && p.YAML == "":
+		return errors.New("spec.profile: neither builtin nor yaml is set")
+	case p.Builtin != "" && p.YAML != "":
+		return errors.New("spec.profile: both builtin and yaml are set")
+	case s.Client == "":
+		return errors.New("spec.client is empty")
+	case s.Host == "":
+		return errors.New("spec.host is empty")
+	case s.Timeout < 0 || s.StopTimeout < 0:
+		return errors.New("spec: negative timeout")
+	}
+	return nil
+}
+
+func (m *RegisterRequest) validate() error {
+	if err := checkVersion(m.V); err != nil {
+		return err
+	}
+	if err := checkID(m.ID); err != nil {
+		return err
+	}
+	switch {
+	case len(m.Host) > maxTextLen || len(m.Version) > maxTextLen:
+		return errors.New("host or version is too long")
+	case m.Cores < 0 || m.Cores > maxCores:
+		return fmt.Errorf("cores %d is out of range", m.Cores)
+	case m.PID < 0:
+		return fmt.Errorf("pid %d is negative", m.PID)
+	}
+	return nil
+}
+
+func (m *HeartbeatRequest) validate() error {
+	if err := checkVersion(m.V); err != nil {
+		return err
+	}
+	if err := checkID(m.ID); err != nil {
+		return err
+	}
+	switch m.State {
+	case StateReady, StateSpawning, StateRunning, StateStopping, StateStopped, StateFailed, StateQuit:
+	default:
+		return fmt.Errorf("unknown state %q", truncate(m.State, maxStateLen))
+	}
+	switch {
+	case m.Users < 0 || m.Users > maxUsers:
+		return fmt.Errorf("users %d is out of range", m.Users)
+	case math.IsNaN(m.CPUPercent) || m.CPUPercent < 0 || m.CPUPercent > 100*maxCores:
+		return fmt.Errorf("cpu_percent %g is out of range", m.CPUPercent)
+	case len(m.Error) > maxTextLen:
+		return errors.New("error is too long")
+	}
+	return nil
+}
+
+func (m *ReportRequest) validate() error {
+	if err := checkVersion(m.V); err != nil {
+		return err
+	}
+	if err := checkID(m.ID); err != nil {
+		return err
+	}
+	switch {
+	case m.Seq == 0:
+		return errors.New("seq must be positive")
+	case m.Run == "" || len(m.Run) > maxIDLen:
+		return errors.New("run is empty or too long")
+	case len(m.Delta) == 0:
+		return errors.New("delta is missing")
+	}
+	return nil
+}
+
+func (m *Command) validate() error {
+	if err := checkVersion(m.V); err != nil {
+		return err
+	}
+	switch {
+	case m.Seq == 0:
+		return errors.New("command seq must be positive")
+	case m.Run == "" || len(m.Run) > maxIDLen:
+		return errors.New("command run is empty or too long")
+	}
+	switch m.Kind {
+	case CommandSpawn:
+		switch {
+		case m.Users < 0 || m.Users > maxUsers:
+			return fmt.Errorf("spawn users %d is out of range", m.Users)
+		case math.IsNaN(m.Rate) || m.Rate < 0 || m.Rate > maxSpawnHz:
+			return fmt.Errorf("spawn rate %g is out of range", m.Rate)
+		case m.FirstID < 0:
+			return fmt.Errorf("spawn first_id %d is negative", m.FirstID)
+		case m.Spec == nil:
+			return errors.New("spawn command without a spec")
+		}
+		return m.Spec.validate()
+	case CommandStop, CommandQuit:
+		return nil
+	}
+	return fmt.Errorf("unknown command kind %q", truncate(m.Kind, maxStateLen))
+}
+
+func checkVersion(v int) error {
+	if v != ProtocolVersion {
+		return fmt.Errorf("protocol version %d, this side speaks %d", v, ProtocolVersion)
+	}
+	return nil
+}
+
+// checkID accepts the characters of host names and process numbers, so
+// an ID is safe in a query string, a log line and a table.
+func checkID(id string) error {
+	if id == "" || len(id) > maxIDLen {
+		return fmt.Errorf("worker id must be 1 to %d characters", maxIDLen)
+	}
+	for _, r := range id {
+		ok := r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' ||
+			r == '-' || r == '_' || r == '.' || r == ':'
+		if !ok {
+			return fmt.Errorf("worker id %q: only letters, digits and - _ . : are allowed", truncate(id, maxIDLen))
+		}
+	}
+	return nil
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "..."
+}

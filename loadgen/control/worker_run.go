@@ -1,0 +1,295 @@
+package control
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/loadgen/loadgen/loadgen/users"
+)
+
+// finishWait bounds the final report's delivery when the worker quits or
+// is interrupted.
+const finishWait = 5 * time.Second
+
+// workerRun is one coordinator run on this worker. It outlives sessions:
+// a worker that lost its coordinator and finds it again resumes the same
+// run, its unsent statistics and user numbering included.
+type workerRun struct {
+	id     string
+	spec   RunSpec
+	runner *users.Runner // nil for a run this worker only stopped
+
+	// The ramp in progress; owned by the session goroutine.
+	rampCancel context.CancelFunc
+	rampDone   chan struct{}
+
+	stopping  bool          // a stop arrived: the run is over here (session goroutine)
+	stopDone  chan struct{} // closed when the users are gone
+	stopped   bool          // users gone: the next report is final (w.mu)
+	finalSent bool          // the final report was acknowledged (w.mu)
+}
+
+func (w *Worker) current() *workerRun {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.run
+}
+
+func (w *Worker) setState(r *workerRun, state string) {
+	w.mu.Lock()
+	if w.run == r {
+		w.state = state
+	}
+	w.mu.Unlock()
+}
+
+// switchRun makes r the current run, dropping the statistics of the
+// previous one: they belong to a coordinator that is gone.
+func (w *Worker) switchRun(r *workerRun) {
+	old := w.current()
+	if old != nil {
+		w.halt(old)
+	}
+	w.mu.Lock()
+	w.run = r
+	w.pending.Reset()
+	w.state = StateReady
+	w.mu.Unlock()
+}
+
+// spawn ramps the run's users to the command's target. A spec the worker
+// cannot run is returned as an error.
+func (w *Worker) spawn(cmd Command) error {
+	r := w.current()
+	if r == nil || r.id != cmd.Run {
+		cfg, err := w.build(*cmd.Spec, cmd.FirstID)
+		if err != nil {
+			return fmt.Errorf("cannot run the coordinator's spec: %w", err)
+		}
+		runner, err := users.New(cfg)
+		if err != nil {
+			return fmt.Errorf("cannot run the coordinator's spec: %w", err)
+		}
+		r = &workerRun{id: cmd.Run, spec: *cmd.Spec, runner: runner, stopDone: make(chan struct{})}
+		w.switchRun(r)
+		w.log.Info("new run", "run", r.id, "first_user_id", cmd.FirstID+1)
+	}
+	if r.stopping {
+		w.log.Warn("spawn for a stopped run ignored", "run", r.id)
+		return nil
+	}
+	w.endRamp(r)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	r.rampCancel, r.rampDone = cancel, done
+	w.setState(r, StateSpawning)
+	w.log.Info("spawning", "users", cmd.Users, "rate", cmd.Rate)
+	go func() {
+		defer close(done)
+		err := r.runner.Ramp(ctx, cmd.Users, cmd.Rate)
+		if ctx.Err() != nil {
+			return
+		}
+		if err != nil {
+			w.log.Error("ramp failed", "err", err)
+			return
+		}
+		w.setState(r, StateRunning)
+	}()
+	return nil
+}
+
+// endRamp cancels the ramp in progress and waits for it to return.
+func (w *Worker) endRamp(r *workerRun) {
+	if r.rampCancel == nil {
+		return
+	}
+	r.rampCancel()
+	<-r.rampDone
+	r.rampCancel, r.rampDone = nil, nil
+}
+
+// stop ends the run here: users finish their tasks (within the spec's
+// stop timeout), then the final report goes out.
+func (w *Worker) stop(runID string) {
+	r := w.current()
+	if r == nil || r.id != runID {
+		// Nothing of this run ran here; an empty final report still tells
+		// the coordinator not to wait for this worker.
+		r = &workerRun{id: runID, stopDone: make(chan struct{})}
+		w.switchRun(r)
+	}
+	if r.stopping {
+		return
+	}
+	r.stopping = true
+	w.endRamp(r)
+	w.setState(r, StateStopping)
+	w.log.Info("stopping", "run", r.id)
+	go func() {
+		if r.runner != nil {
+			r.runner.Stop(r.spec.StopTimeout)
+		}
+		w.mu.Lock()
+		r.stopped = true
+		if w.run == r {
+			w.state = StateStopped
+		}
+		w.mu.Unlock()
+		close(r.stopDone)
+		select {
+		case w.flush <- struct{}{}:
+		default:
+		}
+	}()
+}
+
+// disconnect stops generating load when the coordinator is lost: the users
+// are retired (each finishes the task it is in) but the run is kept, so a
+// coordinator that comes back can start them again.
+func (w *Worker) disconnect() {
+	r := w.current()
+	if r == nil || r.stopping {
+		return
+	}
+	w.endRamp(r)
+	if r.runner != nil {
+		_ = r.runner.SetUsers(0)
+	}
+	w.setState(r, StateDisconnected)
+}
+
+// halt stops a run's users for good, without waiting for them.
+func (w *Worker) halt(r *workerRun) {
+	w.endRamp(r)
+	if r.runner != nil && !r.stopping {
+		r.stopping = true
+		go func() {
+			r.runner.Stop(0)
+			close(r.stopDone)
+		}()
+	}
+}
+
+// abandon stops whatever still runs when Run returns.
+func (w *Worker) abandon() {
+	if r := w.current(); r != nil {
+		w.halt(r)
+		if r.runner != nil {
+			r.runner.Stop(0)
+		}
+	}
+}
+
+// finish ends the worker's part in the run: it stops the users if they
+// still run, and delivers the final report, each within its bound. When
+// leaving is set (the worker was interrupted, not told to quit), it then
+// tells the coordinator it is gone, so its users move to other workers at
+// once rather than after the missed heartbeats.
+func (w *Worker) finish(ctx context.Context, leaving bool) {
+	bg := context.WithoutCancel(ctx)
+	if r := w.current(); r != nil && r.runner != nil {
+		w.stop(r.id)
+		select {
+		case <-r.stopDone:
+		case <-time.After(r.spec.StopTimeout + finishWait):
+		}
+		deadline := time.Now().Add(finishWait)
+		for time.Now().Before(deadline) {
+			w.mu.Lock()
+			done := r.finalSent
+			w.mu.Unlock()
+			if done {
+				break
+			}
+			rctx, cancel := context.WithDeadline(bg, deadline)
+			err := w.sendReports(rctx)
+			cancel()
+			if errors.Is(err, errGone) {
+				break
+			}
+			if err != nil {
+				time.Sleep(100 * time.Millisecond)
+			}
+		}
+	}
+	if leaving {
+		w.mu.Lock()
+		w.state = StateQuit
+		w.mu.Unlock()
+		hctx, cancel := context.WithTimeout(bg, 2*time.Second)
+		defer cancel()
+		_ = w.sendHeartbeat(hctx)
+	}
+}
+
+// sendReports delivers the unacknowledged report, then a new one of what
+// was measured since, if any.
+func (w *Worker) sendReports(ctx context.Context) error {
+	for range 2 {
+		out, err := w.nextReport()
+		if err != nil || out == nil {
+			return err
+		}
+		var ack ReportResponse
+		status, err := w.send(ctx, http.MethodPost, PathReport, out.body, &ack, MaxMessageBytes)
+		switch {
+		case err == nil:
+			w.touch()
+		case status >= 400 && status < 500 && status != http.StatusGone && status != http.StatusUnauthorized:
+			// The coordinator refused this report and always will; resending
+			// it would block every later one.
+			w.log.Error("report refused and dropped", "seq", out.seq, "err", err)
+		default:
+			return err
+		}
+		w.mu.Lock()
+		if w.inflight == out {
+			w.inflight = nil
+			if out.final {
+				out.run.finalSent = true
+			}
+		}
+		w.mu.Unlock()
+	}
+	return nil
+}
+
+// nextReport returns the report to send: the unacknowledged one, or a new
+// one of what the users measured since; nil when there is nothing to say.
+func (w *Worker) nextReport() (*outReport, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.inflight != nil {
+		return w.inflight, nil
+	}
+	r := w.run
+	if r == nil || r.finalSent {
+		return nil, nil
+	}
+	if r.runner != nil {
+		r.runner.Drain(w.pending)
+	}
+	final := r.stopped
+	if w.pending.Empty() && !final {
+		return nil, nil
+	}
+	delta, err := w.codec.Marshal(w.pending)
+	if err != nil {
+		return nil, fmt.Errorf("encoding statistics: %w", err)
+	}
+	body, err := json.Marshal(ReportRequest{
+		V: ProtocolVersion, ID: w.cfg.ID, Run: r.id, Seq: w.seq + 1, Final: final, Delta: delta,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("encoding a report: %w", err)
+	}
+	w.seq++
+	w.pending.Reset()
+	w.inflight = &outReport{body: body, seq: w.seq, final: final, run: r}
+	return w.inflight, nil
+}

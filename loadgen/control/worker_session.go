@@ -1,0 +1,226 @@
+package control
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+)
+
+// outcome is why a session with the coordinator ended.
+type outcome int
+
+const (
+	outcomeQuit     outcome = iota // the coordinator said quit
+	outcomeCanceled                // Run's ctx ended
+	outcomeFatal                   // a refusal that retrying cannot fix
+	outcomeLost                    // no answer for MissedHeartbeats intervals
+	outcomeGone                    // the coordinator no longer counts this worker
+)
+
+// pollTimeout bounds a long poll; the coordinator holds one for at most
+// its PollHold (25 s by default).
+const pollTimeout = 60 * time.Second
+
+// session is one registration's worth of work.
+type session struct {
+	heartbeat time.Duration
+	report    time.Duration
+	lostAfter time.Duration
+
+	cmds      chan Command
+	gone      chan struct{}
+	goneOnce  sync.Once
+	fatal     chan error
+	fatalOnce sync.Once
+	applied   uint64 // highest command Seq acted on (session goroutine)
+}
+
+func (s *session) setGone() { s.goneOnce.Do(func() { close(s.gone) }) }
+
+func (s *session) setFatal(err error) {
+	s.fatalOnce.Do(func() { s.fatal <- err })
+}
+
+// session heartbeats, reports and polls for commands until the
+// coordinator says quit, goes silent or forgets this worker, or ctx ends.
+// Whichever way it ends, no user of this worker runs afterwards unless a
+// later session's command starts them again.
+func (w *Worker) session(ctx context.Context, reg RegisterResponse) (outcome, error) {
+	s := &session{
+		heartbeat: time.Duration(reg.HeartbeatMS) * time.Millisecond,
+		report:    time.Duration(reg.ReportMS) * time.Millisecond,
+		cmds:      make(chan Command),
+		gone:      make(chan struct{}),
+		fatal:     make(chan error, 1),
+	}
+	s.lostAfter = time.Duration(reg.MissedHeartbeats) * s.heartbeat
+	sctx, cancel := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	defer func() {
+		cancel()
+		wg.Wait()
+	}()
+	wg.Go(func() { w.heartbeatLoop(sctx, s) })
+	wg.Go(func() { w.pollLoop(sctx, s) })
+	wg.Go(func() { w.reportLoop(sctx, s) })
+
+	// Checked often enough that users stop well within a second of the
+	// limit.
+	watchdog := time.NewTicker(min(s.heartbeat/4, 250*time.Millisecond))
+	defer watchdog.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return outcomeCanceled, nil
+		case err := <-s.fatal:
+			w.disconnect()
+			return outcomeFatal, err
+		case <-s.gone:
+			w.disconnect()
+			return outcomeGone, nil
+		case <-watchdog.C:
+			if w.sinceContact() > s.lostAfter {
+				w.disconnect()
+				return outcomeLost, nil
+			}
+		case cmd := <-s.cmds:
+			if cmd.Seq <= s.applied {
+				w.log.Debug("stale command ignored", "seq", cmd.Seq, "applied", s.applied)
+				continue
+			}
+			s.applied = cmd.Seq
+			switch cmd.Kind {
+			case CommandSpawn:
+				if err := w.spawn(cmd); err != nil {
+					w.reportFailure(ctx, s, err)
+					w.disconnect()
+					return outcomeFatal, err
+				}
+			case CommandStop:
+				w.stop(cmd.Run)
+			case CommandQuit:
+				return outcomeQuit, nil
+			}
+		}
+	}
+}
+
+// reportFailure tells the coordinator at once that this worker cannot run
+// its spec, so that its users go to the other workers now.
+func (w *Worker) reportFailure(ctx context.Context, s *session, err error) {
+	w.mu.Lock()
+	w.state, w.failure = StateFailed, truncate(err.Error(), maxTextLen-16)
+	w.mu.Unlock()
+	hctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+	defer cancel()
+	w.sendHeartbeat(hctx)
+}
+
+func (w *Worker) heartbeatLoop(ctx context.Context, s *session) {
+	t := time.NewTicker(s.heartbeat)
+	defer t.Stop()
+	for {
+		hctx, cancel := context.WithTimeout(ctx, max(2*s.heartbeat, time.Second))
+		err := w.sendHeartbeat(hctx)
+		cancel()
+		w.classify(ctx, s, "heartbeat", err)
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// sendHeartbeat sends the worker's state once.
+func (w *Worker) sendHeartbeat(ctx context.Context) error {
+	cpu, rss := w.proc.sample(time.Now())
+	w.mu.Lock()
+	m := HeartbeatRequest{
+		V: ProtocolVersion, ID: w.cfg.ID, State: w.state,
+		CPUPercent: cpu, RSSBytes: rss, Error: w.failure,
+	}
+	if w.run != nil && w.run.runner != nil {
+		m.Users = w.run.runner.Users()
+	}
+	w.mu.Unlock()
+	if m.State == StateDisconnected {
+		m.State = StateReady
+	}
+	_, err := w.exchange(ctx, http.MethodPost, PathHeartbeat, m, nil, MaxMessageBytes)
+	if err == nil {
+		w.touch()
+	}
+	return err
+}
+
+// classify turns a failed exchange into the session's outcome: 410 means
+// register again, a permanent refusal ends the worker, anything else is
+// left to the watchdog.
+func (w *Worker) classify(ctx context.Context, s *session, what string, err error) {
+	var pe *permanentError
+	switch {
+	case err == nil || ctx.Err() != nil:
+	case errors.Is(err, errGone):
+		s.setGone()
+	case errors.As(err, &pe):
+		s.setFatal(err)
+	default:
+		w.log.Debug(what+" failed", "err", err)
+	}
+}
+
+func (w *Worker) pollLoop(ctx context.Context, s *session) {
+	var after uint64
+	for ctx.Err() == nil {
+		pctx, cancel := context.WithTimeout(ctx, pollTimeout)
+		var cmd Command
+		status, err := w.exchange(pctx, http.MethodGet, PathCommands+"?worker="+w.cfg.ID+"&after="+strconv.FormatUint(after, 10), nil, &cmd, MaxCommandBytes)
+		cancel()
+		if err == nil && status == http.StatusOK {
+			err = cmd.validate()
+		}
+		if err != nil {
+			w.classify(ctx, s, "command poll", err)
+			// A pause, so a coordinator that is down is not hammered.
+			t := time.NewTimer(min(s.heartbeat, 500*time.Millisecond))
+			select {
+			case <-ctx.Done():
+				t.Stop()
+				return
+			case <-t.C:
+			}
+			continue
+		}
+		w.touch()
+		if status != http.StatusOK {
+			continue
+		}
+		after = max(after, cmd.Seq)
+		select {
+		case s.cmds <- cmd:
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+func (w *Worker) reportLoop(ctx context.Context, s *session) {
+	t := time.NewTicker(s.report)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		case <-w.flush:
+		}
+		rctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		err := w.sendReports(rctx)
+		cancel()
+		w.classify(ctx, s, "report", err)
+	}
+}
