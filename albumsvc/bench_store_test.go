@@ -44,10 +44,12 @@ func BenchmarkStoreWrite(b *testing.B) {
 	}
 }
 
-// benchMix runs gets and puts (overwrites) on random ids of a store
-// preloaded with keys albums, from b.RunParallel's GOMAXPROCS goroutines.
-// One op is one get or put.
-func benchMix(b *testing.B, readPercent uint32) {
+// benchMix runs reads and puts (overwrites) on random ids of a store
+// preloaded with 10k albums, from b.RunParallel's GOMAXPROCS goroutines.
+// A read is one Get, or with page > 0 one List of page albums (GET
+// /albums?limit=page), which holds a lock far longer. One op is one read or
+// put.
+func benchMix(b *testing.B, readPercent uint32, page int) {
 	const keys = 10_000
 	for _, kind := range StoreKinds() {
 		b.Run(string(kind), func(b *testing.B) {
@@ -72,7 +74,9 @@ func benchMix(b *testing.B, readPercent uint32) {
 				for pb.Next() {
 					id := int64(rng.Uint32N(keys)) + 1
 					if rng.Uint32N(100) < readPercent {
-						if _, ok := st.Get(id); ok {
+						if page > 0 {
+							found += len(st.List(id%(keys-int64(page)), page))
+						} else if _, ok := st.Get(id); ok {
 							found++
 						}
 						continue
@@ -90,8 +94,13 @@ func benchMix(b *testing.B, readPercent uint32) {
 
 // BenchmarkStoreRead90 is the read-heavy mix: 90% gets, 10% puts over 10k
 // keys.
-func BenchmarkStoreRead90(b *testing.B) { benchMix(b, 90) }
+func BenchmarkStoreRead90(b *testing.B) { benchMix(b, 90, 0) }
 
 // BenchmarkStoreMix50 is the balanced mix: 50% gets, 50% puts over 10k
 // keys.
-func BenchmarkStoreMix50(b *testing.B) { benchMix(b, 50) }
+func BenchmarkStoreMix50(b *testing.B) { benchMix(b, 50, 0) }
+
+// BenchmarkStorePages is the listing-heavy mix: 90% pages of 50 albums,
+// 10% puts over 10k keys. It shows what long read-side critical sections
+// do to each strategy.
+func BenchmarkStorePages(b *testing.B) { benchMix(b, 90, 50) }
