@@ -9,10 +9,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 DURATION="${DURATION:-8}"
 USERS="${USERS:-50}"
-PORT="${PORT:-18080}"
 BIN=bin
 out=$(mktemp -d)
-trap 'kill $svc 2>/dev/null || true; rm -rf "$out"' EXIT
+. scripts/lib.sh
+trap 'stop_albumsvc; rm -rf "$out"' EXIT
 
 pin() { # CORE CMD...: run pinned when taskset exists and there are 2 cores
 	local core=$1; shift
@@ -22,12 +22,10 @@ pin() { # CORE CMD...: run pinned when taskset exists and there are 2 cores
 echo "== generator CPU per request (albums-by-id, $USERS users, ${DURATION}s, $(nproc) cores, $(go version | cut -d' ' -f3))"
 printf '%-10s %10s %12s %10s %10s %14s\n' client requests req/s p50_ms p99_ms cpu_us/req
 for client in fasthttp nethttp; do
-	pin 0 "$BIN/albumsvc" --addr "127.0.0.1:$PORT" --store rwmutex >"$out/svc.log" 2>&1 &
-	svc=$!
-	for _ in $(seq 50); do curl -fs "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
-	pin 1 "$BIN/loadgen" --host "http://127.0.0.1:$PORT" --profile albums-by-id --users "$USERS" --spawn-rate 0 \
+	PIN_CPU=0 start_albumsvc "$out/svc.log" --store rwmutex
+	pin 1 "$BIN/loadgen" --host "http://$svc_addr" --profile albums-by-id --users "$USERS" --spawn-rate 0 \
 		--run-time "${DURATION}s" --client "$client" --only-summary --json "$out/$client.json" >"$out/$client.txt" 2>&1 || true
-	kill "$svc"; wait "$svc" 2>/dev/null || true
+	stop_albumsvc
 	line=$(grep -E '^requests=' "$out/$client.txt" | tail -1)
 	get() { echo "$line" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
 	printf '%-10s %10s %12s %10s %10s %14s\n' "$client" "$(get requests)" "$(get rps)" "$(get p50_ms)" "$(get p99_ms)" "$(get cpu_us_per_req)"

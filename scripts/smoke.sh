@@ -5,21 +5,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN="${BIN:-bin}"
+. scripts/lib.sh
 log=$(mktemp)
-"$BIN/albumsvc" --addr 127.0.0.1:0 --store "${STORE:-rwmutex}" 2>"$log" &
-svc=$!
-trap 'kill $svc 2>/dev/null || true; wait $svc 2>/dev/null || true; rm -f "$log"' EXIT
-addr=""
-for _ in $(seq 100); do
-	addr=$(sed -n 's/.*msg=listening.* addr=\([0-9.:]*\).*/\1/p' "$log" | head -1)
-	[ -n "$addr" ] && break
-	sleep 0.1
-done
-if [ -z "$addr" ]; then
-	echo "smoke: albumsvc did not start:" >&2
-	cat "$log" >&2
-	exit 1
-fi
+trap 'stop_albumsvc; rm -f "$log"' EXIT
+start_albumsvc "$log" --store "${STORE:-rwmutex}"
+addr=$svc_addr
 echo "smoke: albumsvc at $addr"
 set +e
 "$BIN/loadgen" --host "http://$addr" --profile smoke --only-summary --json "${SMOKE_JSON:-/dev/null}" "$@"
