@@ -26,11 +26,13 @@ bench() { # PATTERN BENCHTIME
 		exit 1
 	fi
 }
+load_before=$(cut -d' ' -f1 /proc/loadavg 2>/dev/null || echo "?")
 bench '^BenchmarkStore(Write|Read90|Mix50|Pages)$' "$STORE_TIME"
 bench '^BenchmarkPOSTFsync$' "$POST_TIME"
 
 cpu=$(grep -m1 '^cpu:' "$raw" | cut -d: -f2- | sed 's/^ *//; s/ *$//')
-echo "Machine: $(nproc) cores ($cpu), $(go version | cut -d' ' -f3-4)"
+load_after=$(cut -d' ' -f1 /proc/loadavg 2>/dev/null || echo "?")
+echo "Machine: $(nproc) cores ($cpu), $(go version | cut -d' ' -f3-4); 1-minute load average $load_before before, $load_after after"
 echo
 
 awk '
