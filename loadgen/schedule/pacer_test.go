@@ -27,8 +27,8 @@ func mustPacer(t *testing.T, r Rate, phase float64) *Pacer {
 func secs(f float64) time.Duration { return time.Duration(math.Round(f * 1e9)) }
 
 func TestPacerIntended(t *testing.T) {
-	ramp := Rate{Start: 0, Stages: []Stage{{10 * s, 100}}}   // count 5t²
-	down := Rate{Start: 100, Stages: []Stage{{10 * s, 0}}}   // count 100t - 5t²
+	ramp := Rate{Start: 0, Stages: []Stage{{10 * s, 100}}} // count 5t²
+	down := Rate{Start: 100, Stages: []Stage{{10 * s, 0}}} // count 100t - 5t²
 	steps := Rate{Start: 100, Stages: []Stage{{s, 100}, {0, 200}, {s, 200}}}
 	gap := Rate{Stages: []Stage{{0, 100}, {s, 100}, {0, 0}, {2 * s, 0}, {0, 100}, {s, 100}}}
 	late := Rate{Stages: []Stage{{5 * s, 0}, {0, 10}, {s, 10}}}
