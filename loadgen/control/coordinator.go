@@ -107,13 +107,16 @@ type Coordinator struct {
 
 	codecs sync.Pool // *ingest: decoders for concurrent reports
 
-	mu       sync.Mutex
-	phase    phase
-	start    time.Time
-	workers  map[string]*workerRec
-	order    []*workerRec // registration order: slot i is order[i]
-	cmdSeq   uint64
-	pending  *results.Delta // reports merged since the last collection
+	mu      sync.Mutex
+	phase   phase
+	start   time.Time
+	workers map[string]*workerRec
+	order   []*workerRec // registration order: slot i is order[i]
+	cmdSeq  uint64
+	// agg holds the run's statistics from its start. Reports are added as
+	// they arrive: a delta merges into the aggregator's dense histograms
+	// at a cost that grows with its own size only.
+	agg      *results.Aggregator
 	warnings []string
 }
 
@@ -159,7 +162,6 @@ func NewCoordinator(cfg CoordinatorConfig) (*Coordinator, error) {
 		closed:  make(chan struct{}),
 		notify:  make(chan struct{}, 1),
 		workers: make(map[string]*workerRec),
-		pending: results.NewDelta(),
 	}
 	c.codecs.New = func() any { return &ingest{delta: results.NewDelta()} }
 	c.mux = http.NewServeMux()

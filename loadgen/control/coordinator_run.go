@@ -27,37 +27,15 @@ func (c *Coordinator) Run(ctx context.Context) (*Result, error) {
 	}
 
 	start := time.Now()
-	agg := results.NewAggregator(start, results.AggregatorOptions{EntryHistory: c.cfg.EntryHistory})
 	c.mu.Lock()
 	c.phase = phaseRunning
 	c.start = start
+	c.agg = results.NewAggregator(start, results.AggregatorOptions{EntryHistory: c.cfg.EntryHistory})
 	c.rebalanceLocked()
 	c.mu.Unlock()
 	c.log.Info("run started", "run", c.runID, "users", c.cfg.Users, "spawn_rate", c.cfg.SpawnRate, "run_time", c.cfg.RunTime)
 
-	spare := results.NewDelta()
-	collect := func(now time.Time, snapshot bool) *results.Snapshot {
-		c.mu.Lock()
-		d := c.pending
-		c.pending = spare
-		users := c.fleetUsersLocked()
-		c.sampleRatesLocked(now)
-		c.mu.Unlock()
-		if err := agg.Add(d); err != nil {
-			// Each report already merged into d, so only totals beyond
-			// int64 get here.
-			c.mu.Lock()
-			c.warnLocked(fmt.Sprintf("statistics dropped: %v", err))
-			c.mu.Unlock()
-		}
-		d.Reset()
-		spare = d
-		agg.Tick(now, users)
-		if !snapshot {
-			return nil
-		}
-		return agg.Snapshot(now)
-	}
+	collect := c.collect
 	tick := time.NewTicker(c.cfg.Interval)
 	defer tick.Stop()
 	onTick := func(now time.Time) {
@@ -208,4 +186,17 @@ func (c *Coordinator) allDelivered() bool {
 		}
 	}
 	return true
+}
+
+// collect closes the interval that ends at now with the fleet's user
+// count, and returns a snapshot when asked.
+func (c *Coordinator) collect(now time.Time, snapshot bool) *results.Snapshot {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.sampleRatesLocked(now)
+	c.agg.Tick(now, c.fleetUsersLocked())
+	if !snapshot {
+		return nil
+	}
+	return c.agg.Snapshot(now)
 }

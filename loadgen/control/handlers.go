@@ -118,6 +118,11 @@ func (c *Coordinator) handleReport(w http.ResponseWriter, r *http.Request) {
 	if !requireMethod(w, r, http.MethodPost) {
 		return
 	}
+	m, err := parseReportQuery(r.URL.Query())
+	if err != nil {
+		writeError(w, badRequest("%v", err))
+		return
+	}
 	in := c.codecs.Get().(*ingest)
 	defer c.codecs.Put(in)
 	in.body.Reset()
@@ -125,16 +130,7 @@ func (c *Coordinator) handleReport(w http.ResponseWriter, r *http.Request) {
 		writeError(w, he)
 		return
 	}
-	var m ReportRequest
-	if err := decodeStrict(in.body.Bytes(), &m); err != nil {
-		writeError(w, badRequest("malformed JSON: %v", err))
-		return
-	}
-	if err := m.validate(); err != nil {
-		writeError(w, badRequest("%v", err))
-		return
-	}
-	if err := in.codec.Unmarshal(m.Delta, in.delta); err != nil {
+	if err := in.codec.Unmarshal(in.body.Bytes(), in.delta); err != nil {
 		writeError(w, badRequest("report %d: %v", m.Seq, err))
 		return
 	}
@@ -146,9 +142,10 @@ func (c *Coordinator) handleReport(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, ack)
 }
 
-// apply merges a decoded report unless it is a duplicate or belongs to
-// another run. The check and the merge share one critical section, so two
-// copies of a retried report arriving together count once.
+// apply adds a decoded report to the run's statistics unless it is a
+// duplicate or belongs to another run. The check and the addition share
+// one critical section, so two copies of a retried report arriving
+// together count once.
 func (c *Coordinator) apply(m *ReportRequest, d *results.Delta) (ReportResponse, *httpError) {
 	ack := ReportResponse{V: ProtocolVersion, Seq: m.Seq}
 	c.mu.Lock()
@@ -157,10 +154,10 @@ func (c *Coordinator) apply(m *ReportRequest, d *results.Delta) (ReportResponse,
 	if rec == nil {
 		return ack, errUnknownWorker
 	}
-	if m.Run != c.runID || c.phase == phaseWaiting || c.phase == phaseDone || m.Seq <= rec.lastSeq {
+	if m.Run != c.runID || c.agg == nil || c.phase == phaseDone || m.Seq <= rec.lastSeq {
 		return ack, nil
 	}
-	if err := c.pending.Merge(d); err != nil {
+	if err := c.agg.Add(d); err != nil {
 		return ack, &httpError{http.StatusUnprocessableEntity, fmt.Sprintf("report %d: %v", m.Seq, err)}
 	}
 	rec.lastSeq = m.Seq

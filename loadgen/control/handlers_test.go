@@ -102,7 +102,7 @@ func TestUnauthenticatedRequestsChangeNothing(t *testing.T) {
 		}{
 			{http.MethodPost, PathRegister, RegisterRequest{V: 1, ID: "intruder", Host: "x", Cores: 1}},
 			{http.MethodPost, PathHeartbeat, HeartbeatRequest{V: 1, ID: "w1", State: StateQuit}},
-			{http.MethodPost, PathReport, ReportRequest{V: 1, ID: "w1", Run: c.RunID(), Seq: 1, Delta: json.RawMessage(`{}`)}},
+			{http.MethodPost, ReportRequest{ID: "w1", Run: c.RunID(), Seq: 1}.Query(), recordedDelta(5, 1)},
 			{http.MethodGet, PathCommands + "?worker=w1&after=0", nil},
 		}
 		for _, r := range requests {
@@ -140,8 +140,9 @@ func TestMalformedAndOversizedRequests(t *testing.T) {
 
 	goodDelta, _ := json.Marshal(recordedDelta(10, 1))
 	huge := `{"v":1,"id":"w2","host":"` + strings.Repeat("x", MaxMessageBytes) + `"}`
-	hugeReport := `{"v":1,"id":"w1","run":"` + c.RunID() + `","seq":5,"delta":{"version":1,"entries":[],"errors":[],"pad":"` +
-		strings.Repeat("x", MaxReportBytes) + `"}}`
+	report := func(query string) string { return PathReport + "?" + query }
+	okQuery := "v=1&worker=w1&run=" + c.RunID() + "&seq=1&final=0"
+	hugeReport := `{"version":1,"entries":[],"errors":[],"pad":"` + strings.Repeat("x", MaxReportBytes) + `"}`
 	tests := []struct {
 		name         string
 		method, path string
@@ -160,12 +161,19 @@ func TestMalformedAndOversizedRequests(t *testing.T) {
 		{"heartbeat: negative users", "POST", PathHeartbeat, `{"v":1,"id":"w1","state":"running","users":-1}`, 400},
 		{"heartbeat: string users", "POST", PathHeartbeat, `{"v":1,"id":"w1","state":"running","users":"7"}`, 400},
 		{"heartbeat: unknown worker", "POST", PathHeartbeat, `{"v":1,"id":"w9","state":"running"}`, 410},
-		{"report: no delta", "POST", PathReport, `{"v":1,"id":"w1","run":"` + c.RunID() + `","seq":1}`, 400},
-		{"report: seq 0", "POST", PathReport, `{"v":1,"id":"w1","run":"` + c.RunID() + `","seq":0,"delta":` + string(goodDelta) + `}`, 400},
-		{"report: bad delta", "POST", PathReport, `{"v":1,"id":"w1","run":"` + c.RunID() + `","seq":1,"delta":{"version":1,"entries":[{"method":"GET","name":"/a","count":5,"hdr":"bm90IGEgaGlzdG9ncmFt"}]}}`, 400},
-		{"report: delta of another version", "POST", PathReport, `{"v":1,"id":"w1","run":"` + c.RunID() + `","seq":1,"delta":{"version":9}}`, 400},
-		{"report: unknown worker", "POST", PathReport, `{"v":1,"id":"w9","run":"` + c.RunID() + `","seq":1,"delta":` + string(goodDelta) + `}`, 410},
-		{"report: oversized", "POST", PathReport, hugeReport, 413},
+		{"report: no delta", "POST", report(okQuery), "", 400},
+		{"report: delta not JSON", "POST", report(okQuery), `{"version":1,`, 400},
+		{"report: seq 0", "POST", report("v=1&worker=w1&run=" + c.RunID() + "&seq=0&final=0"), string(goodDelta), 400},
+		{"report: seq twice", "POST", report(okQuery + "&seq=2"), string(goodDelta), 400},
+		{"report: other version", "POST", report("v=2&worker=w1&run=" + c.RunID() + "&seq=1&final=0"), string(goodDelta), 400},
+		{"report: unknown parameter", "POST", report(okQuery + "&users=5"), string(goodDelta), 400},
+		{"report: bad final", "POST", report("v=1&worker=w1&run=" + c.RunID() + "&seq=1&final=yes"), string(goodDelta), 400},
+		{"report: no run", "POST", report("v=1&worker=w1&seq=1&final=0"), string(goodDelta), 400},
+		{"report: bad histogram", "POST", report(okQuery), `{"version":1,"entries":[{"method":"GET","name":"/a","count":5,"hdr":"bm90IGEgaGlzdG9ncmFt"}]}`, 400},
+		{"report: delta of another version", "POST", report(okQuery), `{"version":9}`, 400},
+		{"report: unknown worker", "POST", report("v=1&worker=w9&run=" + c.RunID() + "&seq=1&final=0"), string(goodDelta), 410},
+		{"report: oversized", "POST", report(okQuery), hugeReport, 413},
+		{"report: GET", "GET", report(okQuery), "", 405},
 		{"commands: POST", "POST", PathCommands + "?worker=w1", "", 405},
 		{"commands: bad worker", "GET", PathCommands + "?worker=%20", "", 400},
 		{"commands: bad after", "GET", PathCommands + "?worker=w1&after=-1", "", 400},

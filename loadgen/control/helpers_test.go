@@ -304,7 +304,7 @@ func (c wireClient) report(id, run string, seq uint64, final bool, d *results.De
 	if err != nil {
 		c.t.Fatal(err)
 	}
-	st, body := c.do(http.MethodPost, PathReport, ReportRequest{V: 1, ID: id, Run: run, Seq: seq, Final: final, Delta: raw})
+	st, body := c.do(http.MethodPost, ReportRequest{ID: id, Run: run, Seq: seq, Final: final}.Query(), raw)
 	var ack ReportResponse
 	if st == http.StatusOK {
 		if err := json.Unmarshal(body, &ack); err != nil {

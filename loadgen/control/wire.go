@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"net/url"
+	"strconv"
 	"time"
 )
 
@@ -114,22 +116,78 @@ type HeartbeatRequest struct {
 	Error string `json:"error,omitempty"`
 }
 
-// ReportRequest carries the statistics a worker measured since its
-// previous acknowledged report (POST /v1/report).
+// ReportRequest is the metadata of a statistics report. It travels in
+// the query string of POST /v1/report (see Query), and the body is the
+// results.Delta JSON of what the worker measured since its previous
+// acknowledged report, with its own "version". Keeping the metadata out of
+// the body lets the coordinator parse the body, the bulk of all control
+// traffic, exactly once.
 type ReportRequest struct {
-	V   int    `json:"v"`
-	ID  string `json:"id"`
-	Run string `json:"run"`
+	ID  string
+	Run string
 	// Seq numbers the worker's reports from 1. A worker sends the same
 	// report with the same Seq until it is acknowledged, and the
 	// coordinator applies a Seq at most once, so a retried report is never
 	// counted twice.
-	Seq uint64 `json:"seq"`
+	Seq uint64
 	// Final marks the report sent after the worker's users stopped: the
 	// last one of the run.
-	Final bool `json:"final"`
-	// Delta is a results.Delta in its JSON form.
-	Delta json.RawMessage `json:"delta"`
+	Final bool
+}
+
+// Query returns the path and query string of the report:
+// /v1/report?v=1&worker=ID&run=RUN&seq=N&final=0|1.
+func (m ReportRequest) Query() string {
+	q := url.Values{}
+	q.Set("v", strconv.Itoa(ProtocolVersion))
+	q.Set("worker", m.ID)
+	q.Set("run", m.Run)
+	q.Set("seq", strconv.FormatUint(m.Seq, 10))
+	final := "0"
+	if m.Final {
+		final = "1"
+	}
+	q.Set("final", final)
+	return PathReport + "?" + q.Encode()
+}
+
+// parseReportQuery reads and checks a report's query string.
+func parseReportQuery(q url.Values) (ReportRequest, error) {
+	for k, v := range q {
+		switch k {
+		case "v", "worker", "run", "seq", "final":
+			if len(v) != 1 {
+				return ReportRequest{}, fmt.Errorf("query parameter %q given %d times", k, len(v))
+			}
+		default:
+			return ReportRequest{}, fmt.Errorf("unknown query parameter %q", truncate(k, 32))
+		}
+	}
+	v, err := strconv.Atoi(q.Get("v"))
+	if err != nil {
+		return ReportRequest{}, fmt.Errorf("v %q is not a protocol version", truncate(q.Get("v"), 32))
+	}
+	if err := checkVersion(v); err != nil {
+		return ReportRequest{}, err
+	}
+	m := ReportRequest{ID: q.Get("worker"), Run: q.Get("run")}
+	if err := checkID(m.ID); err != nil {
+		return ReportRequest{}, err
+	}
+	if m.Run == "" || len(m.Run) > maxIDLen {
+		return ReportRequest{}, errors.New("run is empty or too long")
+	}
+	if m.Seq, err = strconv.ParseUint(q.Get("seq"), 10, 64); err != nil || m.Seq == 0 {
+		return ReportRequest{}, fmt.Errorf("seq %q is not a positive number", truncate(q.Get("seq"), 32))
+	}
+	switch q.Get("final") {
+	case "0":
+	case "1":
+		m.Final = true
+	default:
+		return ReportRequest{}, fmt.Errorf("final %q: want 0 or 1", truncate(q.Get("final"), 32))
+	}
+	return m, nil
 }
 
 // ReportResponse acknowledges a report. Applied is false for a duplicate,
@@ -296,24 +354,6 @@ func (m *HeartbeatRequest) validate() error {
 		return fmt.Errorf("cpu_percent %g is out of range", m.CPUPercent)
 	case len(m.Error) > maxTextLen:
 		return errors.New("error is too long")
-	}
-	return nil
-}
-
-func (m *ReportRequest) validate() error {
-	if err := checkVersion(m.V); err != nil {
-		return err
-	}
-	if err := checkID(m.ID); err != nil {
-		return err
-	}
-	switch {
-	case m.Seq == 0:
-		return errors.New("seq must be positive")
-	case m.Run == "" || len(m.Run) > maxIDLen:
-		return errors.New("run is empty or too long")
-	case len(m.Delta) == 0:
-		return errors.New("delta is missing")
 	}
 	return nil
 }

@@ -90,6 +90,7 @@ type Worker struct {
 
 // outReport is a report that is resent unchanged until acknowledged.
 type outReport struct {
+	path  string // with the query string
 	body  []byte
 	seq   uint64
 	final bool

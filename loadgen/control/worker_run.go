@@ -2,7 +2,6 @@ package control
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -236,7 +235,7 @@ func (w *Worker) sendReports(ctx context.Context) error {
 			return err
 		}
 		var ack ReportResponse
-		status, err := w.send(ctx, http.MethodPost, PathReport, out.body, &ack, MaxMessageBytes)
+		status, err := w.send(ctx, http.MethodPost, out.path, out.body, &ack, MaxMessageBytes)
 		switch {
 		case err == nil:
 			w.touch()
@@ -282,14 +281,13 @@ func (w *Worker) nextReport() (*outReport, error) {
 	if err != nil {
 		return nil, fmt.Errorf("encoding statistics: %w", err)
 	}
-	body, err := json.Marshal(ReportRequest{
-		V: ProtocolVersion, ID: w.cfg.ID, Run: r.id, Seq: w.seq + 1, Final: final, Delta: delta,
-	})
-	if err != nil {
-		return nil, fmt.Errorf("encoding a report: %w", err)
-	}
 	w.seq++
 	w.pending.Reset()
-	w.inflight = &outReport{body: body, seq: w.seq, final: final, run: r}
+	w.inflight = &outReport{
+		path: ReportRequest{ID: w.cfg.ID, Run: r.id, Seq: w.seq, Final: final}.Query(),
+		// The codec may reuse its buffers, and the report may be resent.
+		body: append([]byte(nil), delta...),
+		seq:  w.seq, final: final, run: r,
+	}
 	return w.inflight, nil
 }

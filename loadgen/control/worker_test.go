@@ -15,8 +15,9 @@ import (
 
 // TestWorkerStopsWhenCoordinatorDisappears kills the coordinator's server
 // mid-run, with the default one-second heartbeat: the worker's users must
-// stop sending within 5 s, and the worker must give up once it cannot
-// register again within its connect timeout.
+// stop sending within 5 s, while the worker keeps trying to register, and
+// the worker must give up once it could not register again within its
+// connect timeout.
 func TestWorkerStopsWhenCoordinatorDisappears(t *testing.T) {
 	tg := newTarget(t)
 	cfg := fastConfig(t, testSpec(tg.srv.URL))
@@ -24,7 +25,9 @@ func TestWorkerStopsWhenCoordinatorDisappears(t *testing.T) {
 	cfg.MissedHeartbeats = 3
 	cfg.Users = 3
 	c, srv := startCoordinator(t, cfg)
-	w := startWorker(t, srv.URL, WorkerConfig{ID: "orphan", ConnectTimeout: time.Second})
+	// Long enough that the worker is still trying to register when the
+	// load must have stopped: stopping has to come from the loss itself.
+	w := startWorker(t, srv.URL, WorkerConfig{ID: "orphan", ConnectTimeout: 2500 * time.Millisecond})
 	ctx, cancel := context.WithCancel(context.Background())
 	runDone := runCoordinator(ctx, c)
 	defer func() { cancel(); <-runDone }()
@@ -37,22 +40,27 @@ func TestWorkerStopsWhenCoordinatorDisappears(t *testing.T) {
 	srv.Close()
 	gone := time.Now()
 
+	time.Sleep(time.Until(gone.Add(5 * time.Second)))
 	select {
 	case <-w.done:
-	case <-time.After(15 * time.Second):
-		t.Fatal("the worker did not give up")
+		t.Fatalf("the worker returned (%v) before its connect timeout", w.err)
+	default:
 	}
-	last := time.Unix(0, tg.last.Load())
-	if d := last.Sub(gone); d > 5*time.Second {
+	n := tg.requests.Load()
+	time.Sleep(300 * time.Millisecond)
+	if tg.requests.Load() != n {
+		t.Fatal("requests still arrive 5 s after the coordinator vanished")
+	}
+	if d := time.Unix(0, tg.last.Load()).Sub(gone); d > 5*time.Second {
 		t.Errorf("the last request reached the target %v after the coordinator vanished; want under 5 s", d)
+	}
+	select {
+	case <-w.done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the worker did not give up")
 	}
 	if !errors.Is(w.err, ErrUnreachable) || !strings.Contains(w.err.Error(), "lost the coordinator") {
 		t.Errorf("worker returned %v, want ErrUnreachable after losing the coordinator", w.err)
-	}
-	n := tg.requests.Load()
-	time.Sleep(200 * time.Millisecond)
-	if tg.requests.Load() != n {
-		t.Error("requests went on after the worker returned")
 	}
 }
 
