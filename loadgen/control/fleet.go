@@ -127,6 +127,9 @@ func (c *Coordinator) loseLocked(w *workerRec, state, why string, now time.Time)
 	}
 	w.gone = true
 	w.status.State = state
+	// A poll held for this worker answers 410 now.
+	close(w.wakePoll)
+	w.wakePoll = make(chan struct{})
 	users := w.status.Target
 	w.status.Users = 0
 	w.status.Target = 0

@@ -63,7 +63,7 @@ func (c *Coordinator) handleRegister(w http.ResponseWriter, r *http.Request) {
 	case phaseDone:
 		c.sendLocked(rec, Command{Kind: CommandQuit})
 	}
-	c.log.Info("worker registered", "worker", m.ID, "host", m.Host, "version", m.Version, "cores", m.Cores, "workers", len(c.aliveLocked()))
+	c.log.Info("worker registered", "worker", m.ID, "host", m.Host, "pid", m.PID, "version", m.Version, "cores", m.Cores, "workers", len(c.aliveLocked()))
 	c.mu.Unlock()
 	c.wake()
 	writeJSON(w, http.StatusOK, RegisterResponse{

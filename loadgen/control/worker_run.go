@@ -263,15 +263,17 @@ func (w *Worker) sendReports(ctx context.Context) error {
 func (w *Worker) nextReport() (*outReport, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	r := w.run
+	if r != nil && r.runner != nil {
+		// Drained even while a report waits for its acknowledgement, so
+		// the users' recorders stay small through a long outage.
+		r.runner.Drain(w.pending)
+	}
 	if w.inflight != nil {
 		return w.inflight, nil
 	}
-	r := w.run
 	if r == nil || r.finalSent {
 		return nil, nil
-	}
-	if r.runner != nil {
-		r.runner.Drain(w.pending)
 	}
 	final := r.stopped
 	if w.pending.Empty() && !final {
