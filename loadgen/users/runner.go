@@ -33,6 +33,12 @@ type Config struct {
 	FirstID int
 	// NewRand makes user id's random source; nil seeds PCG from Seed and id.
 	NewRand func(id int) *rand.Rand
+	// ExpectedInterval, when positive, is the intended time between the
+	// starts of a user's tasks, known when waits pace the users. Every
+	// task run is then also recorded into the coordinated-omission
+	// corrected series, which adds the runs a slow response kept the user
+	// from starting.
+	ExpectedInterval time.Duration
 }
 
 // Runner starts, runs and retires users. Its methods are safe for concurrent
@@ -207,9 +213,16 @@ func (r *Runner) loop(soft context.Context, u *running, p *picker) {
 			// of the target.
 			return
 		}
-		if err != nil {
+		switch {
+		case r.cfg.ExpectedInterval > 0:
+			o := results.Observation{Latency: took, Bytes: n, ExpectedInterval: r.cfg.ExpectedInterval}
+			if err != nil {
+				o.Err = results.NormalizeError(err)
+			}
+			u.rec.Observe(i, o)
+		case err != nil:
 			u.rec.Failure(i, took, n, results.NormalizeError(err))
-		} else {
+		default:
 			u.rec.Success(i, took, n)
 		}
 		if d := r.cfg.Wait.Next(u.user.Rand, took); d > 0 {

@@ -1,0 +1,413 @@
+package users
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/loadgen/loadgen/loadgen/client"
+	"github.com/loadgen/loadgen/loadgen/schedule"
+	"github.com/loadgen/loadgen/results"
+)
+
+// Open-model defaults, used where OpenConfig leaves a field zero.
+const (
+	// DefaultMaxInFlight caps the requests in flight at once. It is large:
+	// the cap is a guard against exhausting the generator, not a way to
+	// shape the load, and slots are made only as they are needed.
+	DefaultMaxInFlight = 10000
+	// DefaultMaxLag is how late a request may be sent before it is dropped.
+	DefaultMaxLag = time.Second
+	// DefaultLateAfter is how late a request may be sent and not be counted
+	// as late: timer wake-ups on a busy machine routinely take a millisecond
+	// or two, and that delay is in the request's latency either way.
+	DefaultLateAfter = 10 * time.Millisecond
+)
+
+// OpenConfig describes an open-model run: requests sent at the times a
+// schedule gives, however fast or slow the target answers, from a pool of
+// in-flight slots that each keep their own connection.
+type OpenConfig struct {
+	// Tasks are the weighted requests; each arrival runs one, chosen by
+	// smooth weighted round robin, so that the mix is exact over any window
+	// of sum(weights) arrivals.
+	Tasks []Task
+	// Arrivals are the intended send times, from the start given to Run.
+	Arrivals schedule.Arrivals
+	// NewClient makes one slot's client.
+	NewClient func() (client.Client, error)
+	// Seed sets where the task rotation starts, and seeds the slots' random
+	// sources when NewRand is nil.
+	Seed uint64
+	// InitUser, when set, prepares each slot's User before its first
+	// request, as it prepares a closed-model user.
+	InitUser func(u *User)
+	// FirstID numbers the slots from FirstID+1.
+	FirstID int
+	// NewRand makes slot id's random source; nil seeds PCG from Seed and id.
+	NewRand func(id int) *rand.Rand
+	// MaxInFlight caps the slots, and so the requests in flight; zero or
+	// less means DefaultMaxInFlight. A request that finds every slot busy
+	// waits for one, and its latency includes the wait.
+	MaxInFlight int
+	// MaxLag is how long after its intended time a request may still be
+	// sent; a request that could not be sent by then is dropped and
+	// counted, not recorded. Zero means DefaultMaxLag; a negative MaxLag
+	// never drops.
+	MaxLag time.Duration
+	// LateAfter is how long after its intended time a request may be sent
+	// without being counted as late; zero or less means DefaultLateAfter.
+	LateAfter time.Duration
+}
+
+// OpenRunner runs an open-model schedule. One dispatcher goroutine walks
+// the arrivals and hands each request, a small value, to an idle slot over
+// an unbuffered channel; slots are goroutines made on demand up to the cap,
+// each recording into its own recorder. Nothing on the per-request path
+// allocates or takes a lock shared between slots.
+type OpenRunner struct {
+	cfg       OpenConfig
+	keys      []results.EntryKey
+	picker    *picker
+	maxLag    time.Duration // negative: never drop
+	work      chan openRequest
+	start     time.Time // set by Run before the first slot starts
+	hard      context.Context
+	hardStop  context.CancelFunc
+	runDone   chan struct{} // closed when Run returns
+	slotsDone sync.WaitGroup
+
+	mu       sync.Mutex
+	slots    []*slot
+	state    int // stateNew, stateRunning, stateStopped
+	dispatch context.CancelFunc
+
+	scheduled, sent, late, dropped, saturated, abandoned atomic.Uint64
+	maxLate, nslots, busy                                atomic.Int64
+}
+
+const (
+	stateNew = iota
+	stateRunning
+	stateStopped
+)
+
+// openRequest is what the dispatcher hands a slot: small enough to pass by
+// value through a channel without allocating.
+type openRequest struct {
+	at   time.Duration // intended time, since the start
+	task int32
+}
+
+type slot struct {
+	user *User
+	rec  *results.Recorder
+}
+
+// NewOpen checks cfg and returns a runner that has sent nothing.
+func NewOpen(cfg OpenConfig) (*OpenRunner, error) {
+	if cfg.NewClient == nil {
+		return nil, errors.New("users: OpenConfig.NewClient is nil")
+	}
+	if cfg.Arrivals == nil {
+		return nil, errors.New("users: OpenConfig.Arrivals is nil")
+	}
+	keys, weights, err := taskKeys(cfg.Tasks)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.NewRand == nil {
+		seed := cfg.Seed
+		cfg.NewRand = func(id int) *rand.Rand { return rand.New(rand.NewPCG(seed, uint64(id))) }
+	}
+	if cfg.MaxInFlight <= 0 {
+		cfg.MaxInFlight = DefaultMaxInFlight
+	}
+	if cfg.LateAfter <= 0 {
+		cfg.LateAfter = DefaultLateAfter
+	}
+	r := &OpenRunner{
+		cfg:     cfg,
+		keys:    keys,
+		maxLag:  cfg.MaxLag,
+		work:    make(chan openRequest),
+		runDone: make(chan struct{}),
+	}
+	switch {
+	case r.maxLag == 0:
+		r.maxLag = DefaultMaxLag
+	case r.maxLag < 0:
+		r.maxLag = -1
+	}
+	phase := rand.New(rand.NewPCG(cfg.Seed, 0)).IntN(sumInts(weights))
+	r.picker = newPicker(weights, phase)
+	r.hard, r.hardStop = context.WithCancel(context.Background())
+	return r, nil
+}
+
+// taskKeys checks tasks as New does and returns their statistics rows and
+// weights.
+func taskKeys(tasks []Task) ([]results.EntryKey, []int, error) {
+	keys := make([]results.EntryKey, 0, len(tasks))
+	weights := make([]int, 0, len(tasks))
+	total := 0
+	for i, t := range tasks {
+		if t.Run == nil {
+			return nil, nil, fmt.Errorf("users: task %d (%s %s) has no Run function", i, t.Method, t.Name)
+		}
+		if t.Weight < 0 {
+			return nil, nil, fmt.Errorf("users: task %d (%s %s) has negative weight %d", i, t.Method, t.Name, t.Weight)
+		}
+		total += t.Weight
+		keys = append(keys, results.EntryKey{Method: t.Method, Name: t.Name})
+		weights = append(weights, t.Weight)
+	}
+	if total == 0 {
+		return nil, nil, ErrNoTasks
+	}
+	return keys, weights, nil
+}
+
+// Keys are the statistics rows of the runner's tasks, in task order.
+func (r *OpenRunner) Keys() []results.EntryKey { return r.keys }
+
+// Run dispatches the arrivals, timed from start, until they end, ctx ends
+// or Stop is called, and then returns without waiting for the requests in
+// flight (Stop waits for those). It returns an error only when a slot's
+// client could not be made. A runner runs once.
+func (r *OpenRunner) Run(ctx context.Context, start time.Time) error {
+	r.mu.Lock()
+	if r.state != stateNew {
+		r.mu.Unlock()
+		return errors.New("users: an open runner runs only once")
+	}
+	r.state = stateRunning
+	ctx, cancel := context.WithCancel(ctx)
+	r.dispatch = cancel
+	r.start = start
+	r.mu.Unlock()
+	defer close(r.runDone)
+	defer close(r.work) // idle slots end; busy ones end after their request
+	defer cancel()
+	return r.loop(ctx)
+}
+
+func (r *OpenRunner) loop(ctx context.Context) error {
+	timer := time.NewTimer(time.Hour)
+	timer.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		default:
+		}
+		at, ok := r.cfg.Arrivals.Next()
+		if !ok {
+			return nil
+		}
+		if wait := at - time.Since(r.start); wait > 0 {
+			timer.Reset(wait)
+			select {
+			case <-ctx.Done():
+				timer.Stop()
+				return nil
+			case <-timer.C:
+			}
+		}
+		r.scheduled.Add(1)
+		if err := r.send(ctx, openRequest{at: at, task: int32(r.picker.next())}, timer); err != nil {
+			return err
+		}
+	}
+}
+
+// send hands a due request to an idle slot, to a new slot when every slot
+// is busy and the cap allows one more, or else to the first slot to come
+// free within the lag bound; otherwise the request is dropped.
+func (r *OpenRunner) send(ctx context.Context, req openRequest, timer *time.Timer) error {
+	late := time.Since(r.start) - req.at
+	if r.maxLag >= 0 && late > r.maxLag {
+		r.dropped.Add(1)
+		return nil
+	}
+	// busy counts the requests handed over and not finished. It goes up
+	// before the hand-over, so that when it is not above the slot count
+	// some slot has certainly finished and is on its way back for more:
+	// waiting for it beats making a connection the target does not need.
+	r.busy.Add(1)
+	select {
+	case r.work <- req:
+		r.countSent(late)
+		return nil
+	default:
+	}
+	slots := r.nslots.Load()
+	if r.busy.Load() > slots && slots < int64(r.cfg.MaxInFlight) {
+		if err := r.addSlot(req); err != nil {
+			r.busy.Add(-1)
+			r.dropped.Add(1)
+			return err
+		}
+		r.countSent(time.Since(r.start) - req.at)
+		return nil
+	}
+	if slots >= int64(r.cfg.MaxInFlight) {
+		r.saturated.Add(1)
+	}
+	var expired <-chan time.Time
+	if r.maxLag >= 0 {
+		timer.Reset(req.at + r.maxLag - time.Since(r.start))
+		expired = timer.C
+	}
+	select {
+	case r.work <- req:
+		timer.Stop()
+		r.countSent(time.Since(r.start) - req.at)
+		return nil
+	case <-expired:
+	case <-ctx.Done():
+		timer.Stop()
+	}
+	r.busy.Add(-1)
+	r.dropped.Add(1)
+	return nil
+}
+
+// countSent runs on the dispatcher only, so its counters have one writer.
+func (r *OpenRunner) countSent(late time.Duration) {
+	r.sent.Add(1)
+	if late > r.cfg.LateAfter {
+		r.late.Add(1)
+	}
+	if int64(late) > r.maxLate.Load() {
+		r.maxLate.Store(int64(late))
+	}
+}
+
+func (r *OpenRunner) addSlot(first openRequest) error {
+	cl, err := r.cfg.NewClient()
+	if err != nil {
+		return fmt.Errorf("users: making a client: %w", err)
+	}
+	id := r.cfg.FirstID + int(r.nslots.Load()) + 1
+	s := &slot{
+		user: &User{ID: id, Client: cl, Rand: r.cfg.NewRand(id)},
+		rec:  results.NewRecorder(r.keys),
+	}
+	if r.cfg.InitUser != nil {
+		r.cfg.InitUser(s.user)
+	}
+	r.mu.Lock()
+	r.slots = append(r.slots, s)
+	r.mu.Unlock()
+	r.nslots.Add(1)
+	r.slotsDone.Add(1)
+	go r.serve(s, first)
+	return nil
+}
+
+// serve is one slot's life: its first request, then whatever the
+// dispatcher hands it until the dispatcher is done.
+func (r *OpenRunner) serve(s *slot, first openRequest) {
+	defer r.slotsDone.Done()
+	defer s.user.Client.Close()
+	r.do(s, first)
+	for req := range r.work {
+		r.do(s, req)
+	}
+}
+
+// do runs one request. Its latency counts from the intended time, so any
+// wait for a slot or for the dispatcher is in it; the service time counts
+// from the actual send.
+func (r *OpenRunner) do(s *slot, req openRequest) {
+	s.user.Seq++
+	sent := time.Now()
+	n, err := r.cfg.Tasks[req.task].Run(r.hard, s.user)
+	done := time.Now()
+	r.busy.Add(-1)
+	if r.hard.Err() != nil {
+		// Cut off by the end of a stop's grace period: neither a success
+		// nor a failure of the target.
+		r.abandoned.Add(1)
+		return
+	}
+	o := results.Observation{
+		Latency: done.Sub(r.start) - req.at,
+		// Service must be positive to be recorded; a coarse clock could
+		// show a fast request as taking no time at all.
+		Service: max(done.Sub(sent), time.Nanosecond),
+		Bytes:   n,
+	}
+	if err != nil {
+		o.Err = results.NormalizeError(err)
+		o.At = done
+	}
+	s.rec.Observe(int(req.task), o)
+}
+
+// InFlight is the number of requests handed to slots and not yet
+// finished.
+func (r *OpenRunner) InFlight() int { return int(max(r.busy.Load(), 0)) }
+
+// Slots is the number of slots made so far: the peak number of requests
+// in flight at once, each slot with its own connection.
+func (r *OpenRunner) Slots() int { return int(r.nslots.Load()) }
+
+// Stats returns the dispatcher's counts so far.
+func (r *OpenRunner) Stats() OpenStats {
+	return OpenStats{
+		Scheduled:   r.scheduled.Load(),
+		Sent:        r.sent.Load(),
+		Late:        r.late.Load(),
+		Dropped:     r.dropped.Load(),
+		Saturated:   r.saturated.Load(),
+		Abandoned:   r.abandoned.Load(),
+		MaxLate:     time.Duration(r.maxLate.Load()),
+		Slots:       r.Slots(),
+		MaxInFlight: r.cfg.MaxInFlight,
+		MaxLag:      r.maxLag,
+		LateAfter:   r.cfg.LateAfter,
+	}
+}
+
+// Drain moves what every slot recorded since the last drain into d.
+func (r *OpenRunner) Drain(d *results.Delta) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, s := range r.slots {
+		s.rec.Drain(d)
+	}
+}
+
+// Stop ends dispatching, then waits up to grace for the requests in
+// flight; requests still running then are abandoned, counted, and not
+// recorded. Drain afterwards collects the last of the statistics. The
+// runner cannot be restarted.
+func (r *OpenRunner) Stop(grace time.Duration) {
+	r.mu.Lock()
+	prev := r.state
+	r.state = stateStopped
+	cancel := r.dispatch
+	r.mu.Unlock()
+	if prev == stateRunning {
+		cancel()
+		<-r.runDone
+	}
+	finished := make(chan struct{})
+	go func() {
+		r.slotsDone.Wait()
+		close(finished)
+	}()
+	deadline := time.NewTimer(grace)
+	defer deadline.Stop()
+	select {
+	case <-finished:
+	case <-deadline.C:
+	}
+	r.hardStop()
+}

@@ -1,0 +1,430 @@
+package users
+
+import (
+	"context"
+	"errors"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/loadgen/loadgen/internal/race"
+	"github.com/loadgen/loadgen/loadgen/client"
+	"github.com/loadgen/loadgen/loadgen/schedule"
+	"github.com/loadgen/loadgen/results"
+)
+
+func constantArrivals(t testing.TB, rate float64, d time.Duration) schedule.Arrivals {
+	t.Helper()
+	a, err := schedule.NewArrivals(schedule.ArrivalConstant, schedule.Constant(rate).Until(d), 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+// runOpen runs cfg to the end of its arrivals, stops with grace, and
+// returns the statistics and counts.
+func runOpen(t *testing.T, cfg OpenConfig, grace time.Duration) (*results.Snapshot, OpenStats) {
+	t.Helper()
+	if cfg.NewClient == nil {
+		cfg.NewClient = newNop
+	}
+	r, err := NewOpen(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Run(context.Background(), time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	r.Stop(grace)
+	return drainOpen(t, r), r.Stats()
+}
+
+func drainOpen(t *testing.T, r *OpenRunner) *results.Snapshot {
+	t.Helper()
+	d := results.NewDelta()
+	r.Drain(d)
+	agg := results.NewAggregator(time.Now(), results.AggregatorOptions{})
+	if err := agg.Add(d); err != nil {
+		t.Fatal(err)
+	}
+	return agg.Snapshot(time.Now())
+}
+
+func sleepTask(d time.Duration) Task {
+	return Task{Method: "GET", Name: "sleep", Weight: 1, Run: func(ctx context.Context, u *User) (int64, error) {
+		time.Sleep(d)
+		return 1, nil
+	}}
+}
+
+// TestOpenNeverSendsEarly checks that every request of a constant schedule
+// is sent, and none before its intended time: the k-th send is never
+// earlier than the k-th intended time.
+func TestOpenNeverSendsEarly(t *testing.T) {
+	const rate, dur = 200.0, 500 * time.Millisecond
+	var mu sync.Mutex
+	var sends []time.Duration
+	var start time.Time
+	task := Task{Method: "GET", Name: "x", Weight: 1, Run: func(ctx context.Context, u *User) (int64, error) {
+		mu.Lock()
+		sends = append(sends, time.Since(start))
+		mu.Unlock()
+		return 0, nil
+	}}
+	r, err := NewOpen(OpenConfig{Tasks: []Task{task}, Arrivals: constantArrivals(t, rate, dur), NewClient: newNop})
+	if err != nil {
+		t.Fatal(err)
+	}
+	start = time.Now()
+	if err := r.Run(context.Background(), start); err != nil {
+		t.Fatal(err)
+	}
+	r.Stop(time.Second)
+	st := r.Stats()
+	if st.Scheduled != 100 || st.Sent != 100 || st.Dropped != 0 || st.Abandoned != 0 {
+		t.Fatalf("stats %+v, want 100 scheduled and sent", st)
+	}
+	slices.Sort(sends)
+	p, _ := schedule.NewPacer(schedule.Constant(rate).Until(dur), 0)
+	for k, at := range sends {
+		want, _ := p.Intended(uint64(k))
+		if at < want {
+			t.Errorf("send %d at %v, before its intended %v", k, at, want)
+		}
+	}
+	if s := drainOpen(t, r); s.Total.Count() != 100 {
+		t.Errorf("%d requests recorded, want 100", s.Total.Count())
+	}
+}
+
+// TestOpenLatencyIncludesTheWaitForASlot runs a 20 ms task at 100 requests
+// per second through one slot: the requests queue, and their latencies,
+// counted from the intended times, grow with the queue while their service
+// times stay at the task's 20 ms.
+func TestOpenLatencyIncludesTheWaitForASlot(t *testing.T) {
+	const task = 20 * time.Millisecond
+	s, st := runOpen(t, OpenConfig{
+		Tasks:       []Task{sleepTask(task)},
+		Arrivals:    constantArrivals(t, 100, 100*time.Millisecond),
+		MaxInFlight: 1,
+		MaxLag:      -1,
+	}, 5*time.Second)
+	if st.Sent != 10 || st.Dropped != 0 || st.Slots != 1 {
+		t.Fatalf("stats %+v, want 10 sent through one slot", st)
+	}
+	if st.Saturated == 0 || st.Late == 0 || st.MaxLate < 80*time.Millisecond {
+		t.Errorf("stats %+v: the queue should show as saturated and late", st)
+	}
+	if s.Total.Count() != 10 {
+		t.Fatalf("%d recorded, want 10", s.Total.Count())
+	}
+	// Request 9, due at 90 ms, cannot finish before the ten tasks in front
+	// of it and itself have run: 200 ms in.
+	if max := s.Total.Max(); max < 200*time.Millisecond-90*time.Millisecond {
+		t.Errorf("longest latency %v, want at least 110ms", max)
+	}
+	svc, ok := s.Total.Service()
+	if !ok || svc.Count() != 10 {
+		t.Fatalf("service series: %v, %d values", ok, svc.Count())
+	}
+	if svc.Min() < task || svc.Max() > s.Total.Max() {
+		t.Errorf("service times %v..%v, latency max %v: want service at least %v and never above latency", svc.Min(), svc.Max(), s.Total.Max(), task)
+	}
+	if svc.Percentile(0.5) >= s.Total.Percentile(0.5) {
+		t.Errorf("median service %v not below median latency %v", svc.Percentile(0.5), s.Total.Percentile(0.5))
+	}
+}
+
+// TestOpenDropsBeyondMaxLag stalls the only slot for 300 ms at 100
+// requests per second with a 50 ms lag bound: the requests that cannot be
+// sent within 50 ms of their time are dropped and counted, not sent late.
+func TestOpenDropsBeyondMaxLag(t *testing.T) {
+	var first atomic.Bool
+	task := Task{Method: "GET", Name: "x", Weight: 1, Run: func(ctx context.Context, u *User) (int64, error) {
+		if first.CompareAndSwap(false, true) {
+			time.Sleep(300 * time.Millisecond)
+		}
+		return 0, nil
+	}}
+	s, st := runOpen(t, OpenConfig{
+		Tasks:       []Task{task},
+		Arrivals:    constantArrivals(t, 100, 500*time.Millisecond),
+		MaxInFlight: 1,
+		MaxLag:      50 * time.Millisecond,
+	}, 5*time.Second)
+	if st.Scheduled != 50 || st.Sent+st.Dropped != 50 {
+		t.Fatalf("stats %+v: want 50 scheduled, each sent or dropped", st)
+	}
+	// The slot is busy until 300 ms, so requests 1 to 24, due from 10 to
+	// 240 ms, are more than 50 ms late by then whatever the timing: they
+	// are dropped. A slow machine may drop more, never fewer.
+	if st.Dropped < 24 {
+		t.Errorf("%d dropped, want at least 24", st.Dropped)
+	}
+	if uint64(s.Total.Count()) != st.Sent {
+		t.Errorf("%d recorded, %d sent", s.Total.Count(), st.Sent)
+	}
+	// Sending them all late instead would show as one about 290 ms late.
+	if st.MaxLate > 50*time.Millisecond+150*time.Millisecond {
+		t.Errorf("a request was sent %v late, beyond the 50ms bound", st.MaxLate)
+	}
+	w := strings.Join(st.Warnings(), "\n")
+	if !strings.Contains(w, "dropped") || !strings.Contains(w, "in-flight slots busy") {
+		t.Errorf("warnings do not explain the drops:\n%s", w)
+	}
+}
+
+// TestOpenMakesSlotsAsNeeded checks that a fast target needs few slots, a
+// slow one about rate × latency of them, and that the cap holds.
+func TestOpenMakesSlotsAsNeeded(t *testing.T) {
+	// Requests 20 ms apart to an instant target: a second slot is made
+	// only if a finished slot goes unscheduled for 20 ms.
+	_, fast := runOpen(t, OpenConfig{Tasks: []Task{sleepTask(0)}, Arrivals: constantArrivals(t, 50, 300*time.Millisecond)}, time.Second)
+	if fast.Slots < 1 || fast.Slots > 3 || fast.Sent != 15 {
+		t.Errorf("a fast target used %d slots for %d requests, want one or two", fast.Slots, fast.Sent)
+	}
+	// 500/s × 50 ms: 25 in flight at once, more if the dispatcher lags
+	// and sends in bursts.
+	_, slow := runOpen(t, OpenConfig{Tasks: []Task{sleepTask(50 * time.Millisecond)}, Arrivals: constantArrivals(t, 500, 200*time.Millisecond)}, time.Second)
+	if slow.Slots < 20 || slow.Slots > 100 {
+		t.Errorf("a 50ms target at 500/s used %d slots, want about 25", slow.Slots)
+	}
+	_, capped := runOpen(t, OpenConfig{Tasks: []Task{sleepTask(50 * time.Millisecond)}, Arrivals: constantArrivals(t, 500, 200*time.Millisecond), MaxInFlight: 3, MaxLag: -1}, 5*time.Second)
+	if capped.Slots != 3 || capped.Sent != 100 || capped.Saturated == 0 {
+		t.Errorf("capped at 3: %+v", capped)
+	}
+}
+
+// TestOpenTaskMixAndFailures checks the exact 3:1 mix of smooth weighted
+// round robin and that failures are recorded with their text.
+func TestOpenTaskMixAndFailures(t *testing.T) {
+	var ids sync.Map
+	tasks := []Task{
+		{Method: "GET", Name: "ok", Weight: 3, Run: func(ctx context.Context, u *User) (int64, error) {
+			ids.Store(u.ID, true)
+			return 5, nil
+		}},
+		{Method: "POST", Name: "bad", Weight: 1, Run: func(ctx context.Context, u *User) (int64, error) {
+			return 0, &StatusError{Code: 503}
+		}},
+	}
+	s, st := runOpen(t, OpenConfig{Tasks: tasks, Arrivals: constantArrivals(t, 1000, 100*time.Millisecond), Seed: 3, FirstID: 100}, time.Second)
+	if st.Sent != 100 {
+		t.Fatalf("%+v", st)
+	}
+	ok, _ := s.Entry(results.EntryKey{Method: "GET", Name: "ok"})
+	bad, _ := s.Entry(results.EntryKey{Method: "POST", Name: "bad"})
+	if ok.Count() != 75 || bad.Count() != 25 || bad.Failures() != 25 || ok.Failures() != 0 {
+		t.Errorf("ok %d (%d failed), bad %d (%d failed); want 75 and 25 failed", ok.Count(), ok.Failures(), bad.Count(), bad.Failures())
+	}
+	if ok.Bytes() != 5*75 {
+		t.Errorf("bytes %d", ok.Bytes())
+	}
+	if len(s.Errors) != 1 || s.Errors[0].Error != "HTTP 503 Service Unavailable" || s.Errors[0].Count != 25 {
+		t.Errorf("errors %+v", s.Errors)
+	}
+	ids.Range(func(k, _ any) bool {
+		if id := k.(int); id <= 100 || id > 100+st.Slots {
+			t.Errorf("slot id %d outside 101..%d", id, 100+st.Slots)
+		}
+		return true
+	})
+}
+
+// TestOpenStopEndsAnUnendingSchedule stops an unending rate by its context
+// and checks that every scheduled request was accounted for.
+func TestOpenStopEndsAnUnendingSchedule(t *testing.T) {
+	a, err := schedule.NewArrivals(schedule.ArrivalPoisson, schedule.Constant(500), 0, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := NewOpen(OpenConfig{Tasks: []Task{sleepTask(time.Millisecond)}, Arrivals: a, NewClient: newNop})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- r.Run(ctx, time.Now()) }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Run did not return after its context ended")
+	}
+	r.Stop(time.Second)
+	st := r.Stats()
+	if st.Scheduled < 20 || st.Scheduled != st.Sent+st.Dropped {
+		t.Errorf("stats %+v: want scheduled = sent + dropped, and some of them", st)
+	}
+	if s := drainOpen(t, r); uint64(s.Total.Count()) != st.Sent {
+		t.Errorf("%d recorded, %d sent", s.Total.Count(), st.Sent)
+	}
+	if err := r.Run(context.Background(), time.Now()); err == nil {
+		t.Error("a second Run: no error")
+	}
+	if n := r.InFlight(); n != 0 {
+		t.Errorf("%d in flight after Stop", n)
+	}
+}
+
+// TestOpenStopAbandonsAfterGrace checks that a request still running when
+// the grace period ends is counted as abandoned and not recorded.
+func TestOpenStopAbandonsAfterGrace(t *testing.T) {
+	entered := make(chan struct{}, 1)
+	task := Task{Method: "GET", Name: "hang", Weight: 1, Run: func(ctx context.Context, u *User) (int64, error) {
+		entered <- struct{}{}
+		<-ctx.Done()
+		return 0, ctx.Err()
+	}}
+	var closed atomic.Int64
+	r, err := NewOpen(OpenConfig{
+		Tasks:     []Task{task},
+		Arrivals:  constantArrivals(t, 1, time.Second),
+		NewClient: func() (client.Client, error) { return nopClient{&closed}, nil },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Run(context.Background(), time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	<-entered
+	if n := r.InFlight(); n != 1 {
+		t.Errorf("InFlight = %d, want 1", n)
+	}
+	r.Stop(50 * time.Millisecond)
+	deadline := time.Now().Add(5 * time.Second)
+	for r.Stats().Abandoned != 1 && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	if st := r.Stats(); st.Abandoned != 1 || st.Sent != 1 {
+		t.Errorf("stats %+v, want the one request abandoned", st)
+	}
+	if s := drainOpen(t, r); s.Total.Count() != 0 {
+		t.Errorf("an abandoned request was recorded")
+	}
+	for closed.Load() != 1 && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	if closed.Load() != 1 {
+		t.Error("the slot's client was not closed")
+	}
+}
+
+func TestOpenRunFailsWhenNoClient(t *testing.T) {
+	r, err := NewOpen(OpenConfig{
+		Tasks:     []Task{sleepTask(0)},
+		Arrivals:  constantArrivals(t, 100, time.Second),
+		NewClient: func() (client.Client, error) { return nil, errors.New("no sockets") },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = r.Run(context.Background(), time.Now())
+	if err == nil || !strings.Contains(err.Error(), "no sockets") {
+		t.Errorf("Run = %v, want the client error", err)
+	}
+	r.Stop(time.Second)
+}
+
+func TestNewOpenRejects(t *testing.T) {
+	a := constantArrivals(t, 1, time.Second)
+	tests := []struct {
+		name string
+		cfg  OpenConfig
+	}{
+		{"no client", OpenConfig{Tasks: []Task{sleepTask(0)}, Arrivals: a}},
+		{"no arrivals", OpenConfig{Tasks: []Task{sleepTask(0)}, NewClient: newNop}},
+		{"no tasks", OpenConfig{Arrivals: a, NewClient: newNop}},
+		{"zero weights", OpenConfig{Tasks: []Task{{Name: "x", Run: sleepTask(0).Run}}, Arrivals: a, NewClient: newNop}},
+		{"no run", OpenConfig{Tasks: []Task{{Name: "x", Weight: 1}}, Arrivals: a, NewClient: newNop}},
+	}
+	for _, tt := range tests {
+		if _, err := NewOpen(tt.cfg); err == nil {
+			t.Errorf("%s: no error", tt.name)
+		}
+	}
+}
+
+func TestOpenStatsWarningsAndAdd(t *testing.T) {
+	ok := OpenStats{Scheduled: 10, Sent: 10, LateAfter: 10 * time.Millisecond, MaxLag: time.Second}
+	if w := ok.Warnings(); len(w) != 0 {
+		t.Errorf("a run on schedule warns: %q", w)
+	}
+	bad := OpenStats{Scheduled: 200, Sent: 150, Dropped: 50, Late: 30, Abandoned: 2, MaxLate: 900 * time.Millisecond, LateAfter: 10 * time.Millisecond, MaxLag: time.Second, MaxInFlight: 8}
+	w := bad.Warnings()
+	if len(w) != 3 {
+		t.Fatalf("warnings %q, want dropped, late and abandoned", w)
+	}
+	for i, want := range []string{"50 of 200 scheduled requests (25.00%) were dropped", "30 of 150 sent requests (20.00%) were sent more than 10ms", "2 requests were still in flight"} {
+		if !strings.Contains(w[i], want) {
+			t.Errorf("warning %d %q, want it to say %q", i, w[i], want)
+		}
+	}
+	if !strings.Contains(w[0], "could not keep up") {
+		t.Errorf("drops without saturation should blame the generator: %q", w[0])
+	}
+	sum := ok.Add(bad)
+	if sum.Scheduled != 210 || sum.Dropped != 50 || sum.MaxLate != 900*time.Millisecond || sum.MaxInFlight != 8 || sum.LateAfter != 10*time.Millisecond {
+		t.Errorf("Add = %+v", sum)
+	}
+	if z := (OpenStats{}).Add(bad); z.MaxLag != time.Second || z.LateAfter != bad.LateAfter {
+		t.Errorf("Add to zero stats lost the settings: %+v", z)
+	}
+}
+
+// openBurst runs n requests of a no-op task, all due at once, and returns
+// the process's heap allocations meanwhile.
+func openBurst(tb testing.TB, n int) uint64 {
+	tb.Helper()
+	arr, err := schedule.NewArrivals(schedule.ArrivalConstant, schedule.Rate{Start: schedule.MaxRate, Stages: []schedule.Stage{{Duration: time.Duration(n), Target: schedule.MaxRate}}}, 0, 0)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	nop := Task{Method: "GET", Name: "x", Weight: 1, Run: func(context.Context, *User) (int64, error) { return 0, nil }}
+	r, err := NewOpen(OpenConfig{Tasks: []Task{nop}, Arrivals: arr, NewClient: newNop, MaxInFlight: 2, MaxLag: -1})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	if err := r.Run(context.Background(), time.Now()); err != nil {
+		tb.Fatal(err)
+	}
+	r.Stop(time.Minute)
+	runtime.ReadMemStats(&after)
+	if st := r.Stats(); st.Sent != uint64(n) {
+		tb.Fatalf("sent %d of %d", st.Sent, n)
+	}
+	return after.Mallocs - before.Mallocs
+}
+
+// TestOpenRunnerAllocatesNothingPerRequest pins the dispatch, hand-over and
+// recording path at zero allocations per request: two runs of different
+// lengths allocate the same, apart from the recorder buffers growing once.
+func TestOpenRunnerAllocatesNothingPerRequest(t *testing.T) {
+	if race.Enabled {
+		t.Skip("allocation counts are meaningless under the race detector; make test runs this without -race")
+	}
+	openBurst(t, 1000)
+	small := openBurst(t, 2000)
+	large := openBurst(t, 42000)
+	if per := (float64(large) - float64(small)) / 40000; per > 0.01 {
+		t.Errorf("%.3f allocations per request (%d for 2000, %d for 42000), want 0", per, small, large)
+	}
+}
+
+// BenchmarkOpenRunner measures the dispatcher's throughput with a no-op
+// task: the cost of a schedule step, a hand-over and a recording.
+func BenchmarkOpenRunner(b *testing.B) {
+	b.ReportAllocs()
+	openBurst(b, b.N)
+}
