@@ -126,7 +126,10 @@ func NewCoordinator(cfg CoordinatorConfig) (*Coordinator, error) {
 	if cfg.Users < 0 {
 		return nil, fmt.Errorf("user count %d is negative", cfg.Users)
 	}
-	if err := cfg.Spec.validate(); err != nil {
+	// Build the users once here, as every worker will, so that a profile
+	// or setting no worker can run fails now, with its line, rather than
+	// on each worker.
+	if _, err := UsersConfig(cfg.Spec, 0); err != nil {
 		return nil, fmt.Errorf("run spec: %w", err)
 	}
 	if cfg.Heartbeat > maxHeartbeat || cfg.MissedHeartbeats > maxMissedHeartbeats {

@@ -211,6 +211,7 @@ func TestLongPollHoldsThenAnswers(t *testing.T) {
 	cfg := fastConfig(t, testSpec("http://127.0.0.1:9"))
 	cfg.PollHold = 200 * time.Millisecond
 	cfg.ExpectWorkers = 2
+	cfg.SpawnRate = 10
 	c, srv := startCoordinator(t, cfg)
 	wc := wireClient{t: t, url: srv.URL}
 	wc.register("w1")
@@ -237,8 +238,9 @@ func TestLongPollHoldsThenAnswers(t *testing.T) {
 	wc.register("w2")
 	select {
 	case cmd := <-got:
-		if cmd == nil || cmd.Kind != CommandSpawn || cmd.Users != 2 {
-			t.Fatalf("woken poll: %+v, want spawn of 2 users", cmd)
+		// Each of the two ramps at half the fleet's rate.
+		if cmd == nil || cmd.Kind != CommandSpawn || cmd.Users != 2 || cmd.Rate != 5 {
+			t.Fatalf("woken poll: %+v, want spawn of 2 users at 5/s", cmd)
 		}
 	case <-time.After(5 * time.Second):
 		t.Fatal("a held poll was not answered")

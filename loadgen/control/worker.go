@@ -74,11 +74,11 @@ type Worker struct {
 	host  string
 	build func(spec RunSpec, firstID int) (users.Config, error)
 
-	proc    procSampler   // heartbeat goroutine only
 	contact atomic.Int64  // unix nanoseconds of the last answer from the coordinator
 	flush   chan struct{} // asks the report loop to send now
 
 	mu       sync.Mutex
+	proc     procSampler
 	run      *workerRun // the current run; nil before the first command
 	state    string
 	failure  string

@@ -137,8 +137,8 @@ func (w *Worker) heartbeatLoop(ctx context.Context, s *session) {
 
 // sendHeartbeat sends the worker's state once.
 func (w *Worker) sendHeartbeat(ctx context.Context) error {
-	cpu, rss := w.proc.sample(time.Now())
 	w.mu.Lock()
+	cpu, rss := w.proc.sample(time.Now())
 	m := HeartbeatRequest{
 		V: ProtocolVersion, ID: w.cfg.ID, State: w.state,
 		CPUPercent: cpu, RSSBytes: rss, Error: w.failure,
