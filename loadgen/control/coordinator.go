@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/loadgen/loadgen/results"
@@ -99,6 +100,7 @@ type Coordinator struct {
 	runID string
 	mux   *http.ServeMux
 
+	ran       atomic.Bool
 	closeOnce sync.Once
 	closed    chan struct{} // ends every held long poll
 	notify    chan struct{} // a registration or final report arrived

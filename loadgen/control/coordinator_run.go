@@ -2,6 +2,7 @@ package control
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -17,8 +18,12 @@ const quitWait = 2 * time.Second
 // passes or ctx ends, stops them, waits (up to FinalWait) for their final
 // reports, tells them to quit, and returns the merged statistics. As with
 // a single-process run, a cancelled ctx is a normal way to stop: the
-// result is complete and the error nil. Run is called once.
+// result is complete and the error nil. A coordinator runs one test: a
+// second call to Run is an error.
 func (c *Coordinator) Run(ctx context.Context) (*Result, error) {
+	if !c.ran.CompareAndSwap(false, true) {
+		return nil, errors.New("coordinator: Run called twice; a coordinator runs one test")
+	}
 	monitor := time.NewTicker(max(c.cfg.Heartbeat/4, 10*time.Millisecond))
 	defer monitor.Stop()
 	if err := c.waitForWorkers(ctx, monitor.C); err != nil {
@@ -35,11 +40,10 @@ func (c *Coordinator) Run(ctx context.Context) (*Result, error) {
 	c.mu.Unlock()
 	c.log.Info("run started", "run", c.runID, "users", c.cfg.Users, "spawn_rate", c.cfg.SpawnRate, "run_time", c.cfg.RunTime)
 
-	collect := c.collect
 	tick := time.NewTicker(c.cfg.Interval)
 	defer tick.Stop()
 	onTick := func(now time.Time) {
-		snap := collect(now, c.cfg.OnTick != nil)
+		snap := c.collect(now, c.cfg.OnTick != nil)
 		if c.cfg.OnTick != nil {
 			c.cfg.OnTick(snap)
 		}
@@ -101,7 +105,7 @@ stopping:
 			c.cfg.FinalWait, strings.Join(late, ", ")))
 	}
 	c.mu.Unlock()
-	snap := collect(time.Now(), true)
+	snap := c.collect(time.Now(), true)
 	c.quitAll()
 	c.log.Info("run finished", "run", c.runID, "requests", snap.Total.Count(), "failures", snap.Total.Failures())
 	return &Result{RunID: c.runID, Snapshot: snap, Workers: c.Workers(), Warnings: c.Warnings()}, nil
