@@ -62,6 +62,9 @@ func TestFleetRun(t *testing.T) {
 		if ws.Target != 3 || ws.Requests == 0 {
 			t.Errorf("worker %s: target %d, %d requests; want 3 users and some requests", ws.ID, ws.Target, ws.Requests)
 		}
+		if ws.RSSBytes == 0 || ws.Cores == 0 || ws.PID == 0 || ws.LastHeartbeat.IsZero() {
+			t.Errorf("worker %s: row %+v lacks the process's figures", ws.ID, ws)
+		}
 	}
 	if sum != snap.Total.Count() {
 		t.Errorf("worker rows add up to %d requests, the total is %d", sum, snap.Total.Count())
