@@ -7,7 +7,6 @@ package loadgen
 import (
 	"context"
 	"errors"
-	"fmt"
 	"math/rand/v2"
 	"time"
 
@@ -23,6 +22,11 @@ type Options struct {
 	Tasks []users.Task
 	// Wait is the pause after each task; nil means none.
 	Wait users.Waiter
+	// ExpectedInterval, when positive, is the time between the starts of a
+	// user's tasks that Wait aims for (pacing or throughput waits): every
+	// request is then also recorded into the coordinated-omission corrected
+	// series (see users.Config.ExpectedInterval).
+	ExpectedInterval time.Duration
 	// InitUser prepares each new user (see users.Config.InitUser).
 	InitUser func(u *users.User)
 	// NewRand makes each user's random source (see users.Config.NewRand).
@@ -69,21 +73,17 @@ func Run(ctx context.Context, opts Options) (*results.Snapshot, error) {
 		return nil, err
 	}
 	r, err := users.New(users.Config{
-		Tasks:     opts.Tasks,
-		Wait:      opts.Wait,
-		Seed:      opts.Seed,
-		InitUser:  opts.InitUser,
-		NewRand:   opts.NewRand,
-		NewClient: func() (client.Client, error) { return client.New(kind, copts) },
+		Tasks:            opts.Tasks,
+		Wait:             opts.Wait,
+		Seed:             opts.Seed,
+		InitUser:         opts.InitUser,
+		NewRand:          opts.NewRand,
+		NewClient:        func() (client.Client, error) { return client.New(kind, copts) },
+		ExpectedInterval: opts.ExpectedInterval,
 	})
 	if err != nil {
 		return nil, err
 	}
-	interval := opts.Interval
-	if interval <= 0 {
-		interval = time.Second
-	}
-
 	start := time.Now()
 	runCtx := ctx
 	if opts.RunTime > 0 {
@@ -91,22 +91,11 @@ func Run(ctx context.Context, opts Options) (*results.Snapshot, error) {
 		runCtx, cancel = context.WithDeadline(ctx, start.Add(opts.RunTime))
 		defer cancel()
 	}
-	agg := results.NewAggregator(start, results.AggregatorOptions{EntryHistory: opts.EntryHistory})
+	c := newCollector(start, opts.EntryHistory, r.Drain)
 	rampErr := make(chan error, 1)
 	go func() { rampErr <- r.Ramp(runCtx, opts.Users, opts.SpawnRate) }()
 
-	d := results.NewDelta()
-	collect := func(now time.Time, users int) *results.Snapshot {
-		d.Reset()
-		r.Drain(d)
-		if err := agg.Add(d); err != nil {
-			// Deltas made in this process always fit; this is a bug.
-			panic(fmt.Sprintf("loadgen: merging statistics: %v", err))
-		}
-		agg.Tick(now, users)
-		return agg.Snapshot(now)
-	}
-	ticker := time.NewTicker(interval)
+	ticker := time.NewTicker(intervalOr(opts.Interval))
 	defer ticker.Stop()
 loop:
 	for {
@@ -120,7 +109,7 @@ loop:
 			}
 			rampErr = nil
 		case now := <-ticker.C:
-			snap := collect(now, r.Users())
+			snap := c.collect(now, r.Users())
 			if opts.OnTick != nil {
 				opts.OnTick(snap)
 			}
@@ -130,5 +119,5 @@ loop:
 	// after stopping them.
 	users := r.Users()
 	r.Stop(opts.StopTimeout)
-	return collect(time.Now(), users), nil
+	return c.collect(time.Now(), users), nil
 }

@@ -384,10 +384,17 @@ func (r *OpenRunner) Drain(d *results.Delta) {
 	}
 }
 
+// abandonWait bounds how long Stop waits, once the grace period is over
+// and requests in flight are cancelled, for their slots to notice. Both
+// clients end a cancelled request at once; a task that ignores its context
+// could otherwise hold Stop for ever.
+const abandonWait = time.Second
+
 // Stop ends dispatching, then waits up to grace for the requests in
-// flight; requests still running then are abandoned, counted, and not
-// recorded. Drain afterwards collects the last of the statistics. The
-// runner cannot be restarted.
+// flight; requests still running then are cancelled, counted as abandoned,
+// and not recorded. Once Stop returns the counts are final and Drain
+// collects the last of the statistics (unless a task ignored the
+// cancellation for longer than a second). The runner cannot be restarted.
 func (r *OpenRunner) Stop(grace time.Duration) {
 	r.mu.Lock()
 	prev := r.state
@@ -408,6 +415,12 @@ func (r *OpenRunner) Stop(grace time.Duration) {
 	select {
 	case <-finished:
 	case <-deadline.C:
+		r.hardStop()
+		deadline.Reset(abandonWait)
+		select {
+		case <-finished:
+		case <-deadline.C:
+		}
 	}
 	r.hardStop()
 }
