@@ -149,3 +149,31 @@ func TestRunOpenRejects(t *testing.T) {
 		t.Errorf("no tasks: %v, want ErrNoTasks", err)
 	}
 }
+
+// TestRunOpenProfileAgainstAlbumService drives the album service with the
+// 3:1 albums profile at 200 requests per second: profile tasks run in
+// open-model slots as they run in users, and the mix is exact.
+func TestRunOpenProfileAgainstAlbumService(t *testing.T) {
+	base := startAlbums(t)
+	c := compiled(t, "albums", "3:1")
+	snap, st, err := RunOpen(context.Background(), OpenOptions{
+		Tasks:         ProfileTasks(c, base),
+		InitUser:      InitProfileUser,
+		NewRand:       ProfileRand(7),
+		ClientOptions: client.Options{Timeout: 5 * time.Second},
+		Rate:          schedule.Constant(200),
+		RunTime:       time.Second,
+		Seed:          7,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if snap.Total.Failures() != 0 {
+		t.Fatalf("%d failures: %+v", snap.Total.Failures(), snap.Errors)
+	}
+	get, _ := snap.Entry(results.EntryKey{Method: "GET", Name: "/albums"})
+	post, _ := snap.Entry(results.EntryKey{Method: "POST", Name: "/albums"})
+	if st.Sent != 200 || get.Count() != 150 || post.Count() != 50 {
+		t.Errorf("sent %d: GET %d, POST %d; want 150 and 50", st.Sent, get.Count(), post.Count())
+	}
+}
