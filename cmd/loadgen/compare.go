@@ -78,7 +78,7 @@ func runCompare(ctx context.Context, e env, args []string) (int, error) {
 	if seed == 0 {
 		seed = uint64(time.Now().UnixNano())
 	}
-	pass := passThrough(fs)
+	pass := passThroughExcept(fs, compareOnly)
 	tmp, err := os.MkdirTemp("", "loadgen-compare-")
 	if err != nil {
 		return exitInternal, err
@@ -127,26 +127,6 @@ func runCompare(ctx context.Context, e env, args []string) (int, error) {
 }
 
 func isHelp(err error) bool { return errors.Is(err, pflag.ErrHelp) }
-
-// passThrough rebuilds the flags given to compare that each child run
-// takes as they are.
-func passThrough(fs *pflag.FlagSet) []string {
-	var args []string
-	fs.Visit(func(fl *pflag.Flag) {
-		if compareOnly[fl.Name] {
-			return
-		}
-		if fl.Value.Type() == "stringArray" {
-			vals, _ := fs.GetStringArray(fl.Name)
-			for _, v := range vals {
-				args = append(args, "--"+fl.Name+"="+v)
-			}
-			return
-		}
-		args = append(args, "--"+fl.Name+"="+fl.Value.String())
-	})
-	return args
-}
 
 // runClient runs one child loadgen against a fresh album service when the
 // test has no host, so no run inherits the data of the one before.

@@ -32,6 +32,7 @@ type runFlags struct {
 	loglevel      string
 	store         string
 	printInterval time.Duration
+	warmup        time.Duration
 	thresholds    []string
 	abortOnThresh bool
 }
@@ -55,6 +56,7 @@ func (f *runFlags) register(fs *pflag.FlagSet) {
 	fs.IntVar(&f.exitOnError, "exit-code-on-error", 1, "exit code when any request failed")
 	fs.StringVarP(&f.loglevel, "loglevel", "L", "INFO", "DEBUG, INFO, WARNING or ERROR")
 	fs.StringVar(&f.store, "store", "mutex", "store of the embedded album service (without --host): mutex, rwmutex, syncmap or sharded")
+	fs.DurationVar(&f.warmup, "warmup", 0, "the first part of the run that is not counted: statistics restart after it (it is part of --run-time)")
 	fs.StringArrayVar(&f.thresholds, "threshold", nil, "pass/fail rule checked at the end, e.g. 'p99<250ms', 'fail_ratio<0.01', 'rps>500', 'p95{name=\"GET /albums\"}<100ms' (repeatable; adds to the profile's)")
 	fs.BoolVar(&f.abortOnThresh, "abort-on-threshold", false, "check thresholds every second too, and stop the run as soon as one is breached")
 	fs.DurationVar(&f.printInterval, "print-interval", 2*time.Second, "how often the live table is printed")

@@ -16,6 +16,8 @@ type live struct {
 	interval  time.Duration
 	quiet     bool
 	lastTable time.Time
+	// fleet, in distributed runs, gives the live worker table.
+	fleet *fleet
 }
 
 func newLive(e env, p *testPlan, interval time.Duration) *live {
@@ -32,6 +34,10 @@ func (l *live) tick(s *results.Snapshot) {
 			fmt.Fprint(l.e.stderr, "\r\033[K")
 		}
 		report.WriteStats(l.e.stderr, s, true)
+		if l.fleet != nil && l.fleet.coord != nil {
+			writeWorkers(l.e.stderr, l.fleet.coord.Workers())
+			fmt.Fprintln(l.e.stderr)
+		}
 	}
 	if l.e.isTerminal {
 		fmt.Fprint(l.e.stderr, "\r\033[K")

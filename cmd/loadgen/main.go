@@ -26,6 +26,8 @@ const (
 	// a CI job asked to be told about.
 	exitThreshold = 3
 	exitInternal  = 4
+	// exitUnreachable: a worker gave up on reaching its coordinator.
+	exitUnreachable = 5
 )
 
 func main() {
@@ -68,6 +70,12 @@ func run(ctx context.Context, e env, args []string) int {
 	switch sub {
 	case "compare":
 		code, err = runCompare(ctx, e, args[1:])
+	case "scale":
+		code, err = runScale(ctx, e, args[1:])
+	case "coordinator":
+		code, err = runCoordinator(ctx, e, args[1:])
+	case "worker":
+		code, err = runWorker(ctx, e, args[1:])
 	default:
 		code, err = runTest(ctx, e, args)
 	}

@@ -4,10 +4,20 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 
+	"github.com/loadgen/loadgen/loadgen/control"
 	"github.com/loadgen/loadgen/results/report"
 	"github.com/loadgen/loadgen/results/threshold"
 )
+
+// workersJSON is nil for a run in one process, so the section is left out.
+func workersJSON(d *control.Result) any {
+	if d == nil {
+		return nil
+	}
+	return d.Workers
+}
 
 // thresholdsJSON is nil without thresholds, so the section is left out.
 func thresholdsJSON(rs []threshold.Result) any {
@@ -46,6 +56,15 @@ func writeOutputs(e env, res *result) error {
 	if err := report.WriteSummary(e.stdout, snap); err != nil {
 		errs = append(errs, fmt.Errorf("writing the summary: %w", err))
 	}
+	if res.dist != nil {
+		fmt.Fprintln(e.stdout)
+		if err := writeWorkers(e.stdout, res.dist.Workers); err != nil {
+			errs = append(errs, fmt.Errorf("writing the worker table: %w", err))
+		}
+		for _, w := range res.dist.Warnings {
+			fmt.Fprintf(e.stdout, "warning: %s\n", w)
+		}
+	}
 	if len(res.thresholds) > 0 {
 		fmt.Fprintln(e.stdout)
 		if err := threshold.WriteSummary(e.stdout, res.thresholds); err != nil {
@@ -56,9 +75,16 @@ func writeOutputs(e env, res *result) error {
 	if n := snap.Total.Count(); n > 0 {
 		cpuPerReq = float64(res.cpu.Microseconds()) / float64(n)
 	}
-	note := ""
+	var parts []string
+	if res.localWorkers > 0 {
+		parts = append(parts, "includes the workers this process started")
+	}
 	if p.host == "" {
-		note = " (this process also ran the embedded album service)"
+		parts = append(parts, "this process also ran the embedded album service")
+	}
+	note := ""
+	if len(parts) > 0 {
+		note = " (" + strings.Join(parts, "; ") + ")"
 	}
 	fmt.Fprintf(e.stdout, "Process CPU: %.2f s, %.1f us per request%s\n", res.cpu.Seconds(), cpuPerReq, note)
 	// One machine-readable line, last, for scripts and benchmark harnesses.
@@ -82,7 +108,7 @@ func writeOutputs(e env, res *result) error {
 			cfg.Store = string(p.store)
 		}
 		err := report.WriteFileAtomic(f, func(w io.Writer) error {
-			return report.WriteJSON(w, snap, report.JSONOptions{Config: cfg, FullHistory: p.flags.csvFull, Warnings: res.warnings, Thresholds: thresholdsJSON(res.thresholds)})
+			return report.WriteJSON(w, snap, report.JSONOptions{Config: cfg, FullHistory: p.flags.csvFull, Warnings: res.warnings, Thresholds: thresholdsJSON(res.thresholds), Workers: workersJSON(res.dist)})
 		})
 		if err != nil {
 			errs = append(errs, fmt.Errorf("--json %s: %w", f, err))

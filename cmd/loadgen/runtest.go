@@ -12,6 +12,7 @@ import (
 	"github.com/loadgen/loadgen/albumsvc"
 	"github.com/loadgen/loadgen/loadgen"
 	"github.com/loadgen/loadgen/loadgen/client"
+	"github.com/loadgen/loadgen/loadgen/control"
 	"github.com/loadgen/loadgen/profiles"
 	"github.com/loadgen/loadgen/results"
 	"github.com/loadgen/loadgen/results/threshold"
@@ -31,6 +32,8 @@ type testPlan struct {
 	store     albumsvc.StoreKind
 	// thresholds are the profile's, then the command line's.
 	thresholds []*threshold.Threshold
+	// source is the profile as workers of a distributed run get it.
+	source control.ProfileSource
 }
 
 // plan resolves the run settings. A flag given on the command line or in
@@ -44,10 +47,17 @@ func plan(fs *pflag.FlagSet, f runFlags) (*testPlan, error) {
 	if !isKind(f.client) {
 		return nil, usagef("--client %q: want one of %s", f.client, strings.Join(client.Kinds(), ", "))
 	}
-	prof, err := profiles.Load(f.profile)
+	// Read as a distributed run sends it, so that a coordinator checks the
+	// very bytes its workers will run.
+	src, err := control.ReadProfileSource(f.profile)
 	if err != nil {
 		return nil, usagef("--profile: %w", err)
 	}
+	prof, err := src.Load()
+	if err != nil {
+		return nil, usagef("--profile: %w", err)
+	}
+	p.source = src
 	if f.ratio != "" {
 		if err := profiles.ApplyRatio(prof, f.ratio); err != nil {
 			return nil, usageError{err} // the message names --ratio already
@@ -81,6 +91,9 @@ func plan(fs *pflag.FlagSet, f runFlags) (*testPlan, error) {
 	}
 	if p.runTime <= 0 {
 		return nil, usagef("--run-time %q: must be positive", f.runTime)
+	}
+	if f.warmup < 0 || f.warmup >= p.runTime {
+		return nil, usagef("--warmup %v: must be at least 0 and shorter than the run time %v", f.warmup, p.runTime)
 	}
 	p.wait = prof.Wait
 	if fs.Changed("wait") {
@@ -123,17 +136,36 @@ func isKind(k string) bool {
 	return false
 }
 
-// runTest is the default command: one load test in this process.
+// runTest is the default command: one load test, in this process or, with
+// --workers, spread over worker processes of its own.
 func runTest(ctx context.Context, e env, args []string) (int, error) {
+	return runLoad(ctx, e, args, false)
+}
+
+// runCoordinator is `loadgen coordinator`: a load test whose workers join
+// from elsewhere.
+func runCoordinator(ctx context.Context, e env, args []string) (int, error) {
+	return runLoad(ctx, e, args, true)
+}
+
+func runLoad(ctx context.Context, e env, args []string, coordinator bool) (int, error) {
 	var f runFlags
+	var ff fleetFlags
 	var showVersion bool
-	fs, err := parseFlags("loadgen", args, e.getenv, e.stderr, func(fs *pflag.FlagSet) {
+	name, usage := "loadgen", "Usage: loadgen [flags]\n\nRuns a load test. Without --host it tests an album service started in-process.\n\nFlags:\n%s"
+	if coordinator {
+		name, usage = "loadgen coordinator", "Usage: loadgen coordinator --listen ADDR --expect-workers N [flags]\n\nRuns a load test on workers that join over HTTP (loadgen worker --coordinator URL).\n\nFlags:\n%s"
+	}
+	fs, err := parseFlags(name, args, e.getenv, e.stderr, func(fs *pflag.FlagSet) {
 		f.register(fs)
-		fs.BoolVar(&showVersion, "version", false, "print the version and exit")
+		ff.register(fs, coordinator)
+		if !coordinator {
+			fs.BoolVar(&showVersion, "version", false, "print the version and exit")
+		}
 	})
 	if err != nil {
 		if isHelp(err) {
-			fmt.Fprintf(e.stderr, "Usage: loadgen [flags]\n\nRuns a load test. Without --host it tests an album service started in-process.\n\nFlags:\n%s", fs.FlagUsages())
+			fmt.Fprintf(e.stderr, usage, fs.FlagUsages())
 			return exitOK, nil
 		}
 		return exitUsage, err
@@ -146,6 +178,10 @@ func runTest(ctx context.Context, e env, args []string) (int, error) {
 		return exitUsage, usagef("unexpected argument %q (flags start with --)", fs.Arg(0))
 	}
 	p, err := plan(fs, f)
+	if err != nil {
+		return exitUsage, err
+	}
+	fl, err := ff.check(coordinator, p)
 	if err != nil {
 		return exitUsage, err
 	}
@@ -187,29 +223,42 @@ func runTest(ctx context.Context, e env, args []string) (int, error) {
 			}
 		}
 	}
-	cpu0 := processCPU()
+	cpu0 := processCPU() + childrenCPU()
 	started := time.Now()
 	log.Info("starting", "host", host, "profile", p.profile.Name, "users", p.users, "spawn_rate", p.spawnRate, "run_time", p.runTime, "client", f.client, "seed", seed)
-	snap, err := loadgen.Run(runCtx, loadgen.Options{
-		Tasks:         loadgen.ProfileTasks(p.compiled, host),
-		InitUser:      loadgen.InitProfileUser,
-		NewRand:       loadgen.ProfileRand(seed),
-		Wait:          loadgen.ProfileWait(p.wait),
-		Client:        f.client,
-		ClientOptions: client.Options{Timeout: f.timeout, UserAgent: "loadgen/" + version},
-		Users:         p.users,
-		SpawnRate:     p.spawnRate,
-		RunTime:       p.runTime,
-		StopTimeout:   f.stopTimeout,
-		Seed:          seed,
-		EntryHistory:  f.csvFull,
-		OnTick:        onTick,
-	})
+	var snap *results.Snapshot
+	var dist *control.Result
+	if fl == nil {
+		snap, err = loadgen.Run(runCtx, loadgen.Options{
+			Tasks:         loadgen.ProfileTasks(p.compiled, host),
+			InitUser:      loadgen.InitProfileUser,
+			NewRand:       loadgen.ProfileRand(seed),
+			Wait:          loadgen.ProfileWait(p.wait),
+			Client:        f.client,
+			ClientOptions: client.Options{Timeout: f.timeout, UserAgent: "loadgen/" + version},
+			Users:         p.users,
+			SpawnRate:     p.spawnRate,
+			RunTime:       p.runTime,
+			StopTimeout:   f.stopTimeout,
+			Seed:          seed,
+			EntryHistory:  f.csvFull,
+			OnTick:        onTick,
+		})
+	} else {
+		live.fleet = fl
+		dist, err = fl.run(runCtx, e, p, host, seed, onTick, log)
+		if dist != nil {
+			snap = dist.Snapshot
+		}
+	}
 	if err != nil {
 		return exitInternal, err
 	}
 	live.done()
 	var warnings []string
+	if dist != nil {
+		warnings = append(warnings, dist.Warnings...)
+	}
 	if breached != nil {
 		msg := fmt.Sprintf("aborted after %s: threshold %s breached (measured %s)", snap.Elapsed().Round(time.Millisecond), breached.Threshold.Source, breached.Measured)
 		log.Warn(msg)
@@ -224,8 +273,12 @@ func runTest(ctx context.Context, e env, args []string) (int, error) {
 		host:     host,
 		seed:     seed,
 		started:  started,
-		cpu:      processCPU() - cpu0,
+		cpu:      processCPU() + childrenCPU() - cpu0,
 		warnings: warnings,
+		dist:     dist,
+	}
+	if fl != nil {
+		res.localWorkers = fl.local
 	}
 	if len(p.thresholds) > 0 {
 		res.thresholds, res.thresholdsPass = threshold.EvaluateAll(p.thresholds, snap)
@@ -278,4 +331,8 @@ type result struct {
 	// thresholds are the evaluated thresholds, if the run had any.
 	thresholds     []threshold.Result
 	thresholdsPass bool
+	// dist is the distributed run's result: worker table and warnings.
+	dist *control.Result
+	// localWorkers is how many worker processes this process started.
+	localWorkers int
 }
