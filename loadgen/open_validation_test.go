@@ -271,7 +271,7 @@ func TestOpenModelMeasuresStallsTheClosedModelHides(t *testing.T) {
 	for _, r := range rows {
 		fmt.Fprintf(&b, "%-28s %7d", r.name, r.n)
 		for _, q := range levels {
-			fmt.Fprintf(&b, " %9s", r.at(q).Round(time.Millisecond))
+			fmt.Fprintf(&b, " %9s", r.at(q).Round(100*time.Microsecond))
 		}
 		b.WriteByte('\n')
 	}
