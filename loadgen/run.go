@@ -54,6 +54,11 @@ type Options struct {
 	// OnTick, when set, gets a snapshot after each collection. It runs on
 	// the collecting goroutine, so it should return quickly.
 	OnTick func(*results.Snapshot)
+	// Warmup is the first part of RunTime that is not counted: when it
+	// ends, the statistics restart, and the final ones cover only the rest.
+	Warmup time.Duration
+	// OnWarmupEnd, when set, gets the statistics the warm-up excluded.
+	OnWarmupEnd func(*results.Snapshot)
 }
 
 // Run runs a test to its end, or until ctx ends, and returns the final
@@ -92,6 +97,8 @@ func Run(ctx context.Context, opts Options) (*results.Snapshot, error) {
 		defer cancel()
 	}
 	c := newCollector(start, opts.EntryHistory, r.Drain)
+	c.withWarmup(start, opts.Warmup, opts.OnWarmupEnd)
+	defer c.stop()
 	rampErr := make(chan error, 1)
 	go func() { rampErr <- r.Ramp(runCtx, opts.Users, opts.SpawnRate) }()
 
@@ -108,6 +115,8 @@ loop:
 				return nil, err
 			}
 			rampErr = nil
+		case now := <-c.warmupC():
+			c.endWarmup(now, r.Users())
 		case now := <-ticker.C:
 			snap := c.collect(now, r.Users())
 			if opts.OnTick != nil {

@@ -175,3 +175,45 @@ func TestProfileTaskAllocatesNothing(t *testing.T) {
 		cl.Close()
 	}
 }
+
+// TestWarmupIsExcluded checks that the statistics restart when the warm-up
+// ends, and that what it excluded plus what was kept is every request the
+// target answered.
+func TestWarmupIsExcluded(t *testing.T) {
+	var served atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		served.Add(1)
+		time.Sleep(2 * time.Millisecond)
+		w.Write([]byte("ok"))
+	}))
+	defer srv.Close()
+	var excluded *results.Snapshot
+	start := time.Now()
+	snap, err := Run(context.Background(), Options{
+		Tasks:       ProfileTasks(compiled(t, "albums-by-id", ""), srv.URL),
+		InitUser:    InitProfileUser,
+		Users:       4,
+		RunTime:     1500 * time.Millisecond,
+		StopTimeout: 2 * time.Second,
+		Warmup:      600 * time.Millisecond,
+		OnWarmupEnd: func(s *results.Snapshot) { excluded = s },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if excluded == nil || excluded.Total.Count() == 0 {
+		t.Fatal("the warm-up excluded nothing")
+	}
+	if got := snap.Start.Sub(start); got < 600*time.Millisecond || got > 900*time.Millisecond {
+		t.Errorf("statistics restart %v after the start, want the 600ms warm-up", got)
+	}
+	if snap.Total.Count() == 0 {
+		t.Fatal("nothing counted after the warm-up")
+	}
+	if sum := excluded.Total.Count() + snap.Total.Count(); sum != served.Load() {
+		t.Errorf("excluded %d + counted %d = %d, target served %d", excluded.Total.Count(), snap.Total.Count(), sum, served.Load())
+	}
+	if rps, want := snap.Total.TotalRPS(), float64(snap.Total.Count())/snap.Elapsed().Seconds(); rps != want {
+		t.Errorf("RPS %v is not over the counted window (%v)", rps, want)
+	}
+}

@@ -90,7 +90,7 @@ func loopbackAddr(addr string) bool {
 }
 
 // run runs the test as the coordinator of the fleet.
-func (fl *fleet) run(ctx context.Context, e env, p *testPlan, host string, seed uint64, onTick func(*results.Snapshot), log *slog.Logger) (*control.Result, error) {
+func (fl *fleet) run(ctx context.Context, e env, p *testPlan, host string, seed uint64, onTick, onWarmupEnd func(*results.Snapshot), log *slog.Logger) (*control.Result, error) {
 	token, addr := fl.ff.token, fl.ff.listen
 	expect, expectWait := fl.ff.expect, fl.ff.expectWait
 	if fl.local > 0 {
@@ -120,6 +120,8 @@ func (fl *fleet) run(ctx context.Context, e env, p *testPlan, host string, seed 
 		ExpectWait:    expectWait,
 		EntryHistory:  p.flags.csvFull,
 		OnTick:        onTick,
+		Warmup:        p.flags.warmup,
+		OnWarmupEnd:   onWarmupEnd,
 		Version:       version,
 		Logger:        log.With("component", "coordinator"),
 	})

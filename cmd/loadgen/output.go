@@ -72,7 +72,7 @@ func writeOutputs(e env, res *result) error {
 		}
 	}
 	cpuPerReq := 0.0
-	if n := snap.Total.Count(); n > 0 {
+	if n := res.cpuRequests; n > 0 {
 		cpuPerReq = float64(res.cpu.Microseconds()) / float64(n)
 	}
 	var parts []string

@@ -223,6 +223,13 @@ func runLoad(ctx context.Context, e env, args []string, coordinator bool) (int, 
 			}
 		}
 	}
+	var warmupNote string
+	var warmupRequests int64
+	onWarmupEnd := func(s *results.Snapshot) {
+		warmupRequests = s.Total.Count()
+		warmupNote = fmt.Sprintf("warm-up of %s excluded: %d requests, %d failures", f.warmup, s.Total.Count(), s.Total.Failures())
+		log.Info(warmupNote)
+	}
 	cpu0 := processCPU() + childrenCPU()
 	started := time.Now()
 	log.Info("starting", "host", host, "profile", p.profile.Name, "users", p.users, "spawn_rate", p.spawnRate, "run_time", p.runTime, "client", f.client, "seed", seed)
@@ -243,10 +250,12 @@ func runLoad(ctx context.Context, e env, args []string, coordinator bool) (int, 
 			Seed:          seed,
 			EntryHistory:  f.csvFull,
 			OnTick:        onTick,
+			Warmup:        f.warmup,
+			OnWarmupEnd:   onWarmupEnd,
 		})
 	} else {
 		live.fleet = fl
-		dist, err = fl.run(runCtx, e, p, host, seed, onTick, log)
+		dist, err = fl.run(runCtx, e, p, host, seed, onTick, onWarmupEnd, log)
 		if dist != nil {
 			snap = dist.Snapshot
 		}
@@ -256,6 +265,9 @@ func runLoad(ctx context.Context, e env, args []string, coordinator bool) (int, 
 	}
 	live.done()
 	var warnings []string
+	if warmupNote != "" {
+		warnings = append(warnings, warmupNote)
+	}
 	if dist != nil {
 		warnings = append(warnings, dist.Warnings...)
 	}
@@ -276,6 +288,8 @@ func runLoad(ctx context.Context, e env, args []string, coordinator bool) (int, 
 		cpu:      processCPU() + childrenCPU() - cpu0,
 		warnings: warnings,
 		dist:     dist,
+		// The CPU time covers the warm-up too.
+		cpuRequests: snap.Total.Count() + warmupRequests,
 	}
 	if fl != nil {
 		res.localWorkers = fl.local
@@ -335,4 +349,6 @@ type result struct {
 	dist *control.Result
 	// localWorkers is how many worker processes this process started.
 	localWorkers int
+	// cpuRequests is the requests that cpu was spent on.
+	cpuRequests int64
 }

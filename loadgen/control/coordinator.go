@@ -59,6 +59,12 @@ type CoordinatorConfig struct {
 	// OnTick, when set, gets a snapshot after each collection, on the
 	// collecting goroutine: it should return quickly.
 	OnTick func(*results.Snapshot)
+	// Warmup is the first part of RunTime that is not counted: when it
+	// ends, the merged statistics restart. Workers report once a
+	// Heartbeat, so the cut is exact to within one report.
+	Warmup time.Duration
+	// OnWarmupEnd, when set, gets the statistics the warm-up excluded.
+	OnWarmupEnd func(*results.Snapshot)
 	// Version is this program's version; workers of another version are
 	// accepted with a warning.
 	Version string

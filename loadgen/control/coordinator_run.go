@@ -49,6 +49,12 @@ func (c *Coordinator) Run(ctx context.Context) (*Result, error) {
 		}
 	}
 
+	var warm <-chan time.Time
+	if c.cfg.Warmup > 0 {
+		t := time.NewTimer(c.cfg.Warmup)
+		defer t.Stop()
+		warm = t.C
+	}
 	var end <-chan time.Time
 	if c.cfg.RunTime > 0 {
 		t := time.NewTimer(c.cfg.RunTime)
@@ -63,6 +69,15 @@ running:
 			break running
 		case <-end:
 			break running
+		case now := <-warm:
+			warm = nil
+			excluded := c.collect(now, true)
+			c.mu.Lock()
+			c.agg.Reset(now)
+			c.mu.Unlock()
+			if c.cfg.OnWarmupEnd != nil {
+				c.cfg.OnWarmupEnd(excluded)
+			}
 		case now := <-tick.C:
 			onTick(now)
 		case now := <-monitor.C:
