@@ -59,6 +59,12 @@ type OpenOptions struct {
 	// Seed makes Poisson arrivals, task rotation and generated data
 	// reproducible.
 	Seed uint64
+	// Warmup is the first part of the run that is not counted, as in
+	// Options.Warmup. The dispatcher's counts leave it out too, apart from
+	// MaxLate and Slots, which cover the whole run.
+	Warmup time.Duration
+	// OnWarmupEnd, when set, gets the statistics the warm-up excluded.
+	OnWarmupEnd func(*results.Snapshot)
 	// Interval is how often statistics are collected; default one second.
 	Interval time.Duration
 	// EntryHistory keeps a per-entry history row each second.
@@ -133,6 +139,9 @@ func RunOpen(ctx context.Context, opts OpenOptions) (*results.Snapshot, users.Op
 		defer cancel()
 	}
 	c := newCollector(start, opts.EntryHistory, r.Drain)
+	c.withWarmup(start, opts.Warmup, opts.OnWarmupEnd)
+	defer c.stop()
+	var warm users.OpenStats // the counts at the end of the warm-up
 	done := make(chan error, 1)
 	go func() { done <- r.Run(dispatchCtx, start) }()
 
@@ -147,16 +156,30 @@ loop:
 				return nil, r.Stats(), err
 			}
 			break loop
+		case now := <-c.warmupC():
+			c.endWarmup(now, r.InFlight())
+			warm = r.Stats()
 		case now := <-ticker.C:
 			snap := c.collect(now, r.InFlight())
 			if opts.OnTick != nil {
 				opts.OnTick(snap)
 			}
 			if opts.OnStats != nil {
-				opts.OnStats(r.Stats())
+				opts.OnStats(since(r.Stats(), warm))
 			}
 		}
 	}
 	r.Stop(grace)
-	return c.collect(time.Now(), r.Slots()), r.Stats(), nil
+	return c.collect(time.Now(), r.Slots()), since(r.Stats(), warm), nil
+}
+
+// since leaves out of s the counts a warm-up had reached.
+func since(s, warm users.OpenStats) users.OpenStats {
+	s.Scheduled -= warm.Scheduled
+	s.Sent -= warm.Sent
+	s.Late -= warm.Late
+	s.Dropped -= warm.Dropped
+	s.Saturated -= warm.Saturated
+	s.Abandoned -= warm.Abandoned
+	return s
 }

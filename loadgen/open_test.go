@@ -177,3 +177,36 @@ func TestRunOpenProfileAgainstAlbumService(t *testing.T) {
 		t.Errorf("sent %d: GET %d, POST %d; want 150 and 50", st.Sent, get.Count(), post.Count())
 	}
 }
+
+// TestRunOpenExcludesItsWarmup runs 100 requests per second for a second,
+// the first 400 ms of it warm-up: the statistics and the dispatcher's
+// counts cover the rest, and the warm-up's own statistics are handed over.
+func TestRunOpenExcludesItsWarmup(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	defer srv.Close()
+	var excluded *results.Snapshot
+	snap, st, err := RunOpen(context.Background(), OpenOptions{
+		Tasks:       []users.Task{getTask(srv.URL)},
+		Rate:        schedule.Constant(100),
+		RunTime:     time.Second,
+		Warmup:      400 * time.Millisecond,
+		OnWarmupEnd: func(s *results.Snapshot) { excluded = s },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if excluded == nil {
+		t.Fatal("no warm-up statistics")
+	}
+	// About 40 requests fall in the warm-up and 60 after it; the boundary
+	// moves with the timer that ends the warm-up.
+	if n := excluded.Total.Count(); n < 30 || n > 50 {
+		t.Errorf("warm-up recorded %d requests, want about 40", n)
+	}
+	if n := snap.Total.Count() + excluded.Total.Count(); n != 100 {
+		t.Errorf("warm-up and run recorded %d requests together, want 100", n)
+	}
+	if st.Scheduled+uint64(excluded.Total.Count()) < 95 || st.Scheduled > 70 {
+		t.Errorf("counts after the warm-up %+v, with %d in the warm-up", st, excluded.Total.Count())
+	}
+}
