@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"image/png"
 	"net"
 	"os"
 	"os/exec"
@@ -82,6 +83,10 @@ func TestBadUsageExitsTwoAndNamesTheMistake(t *testing.T) {
 		{"unknown flag", []string{"--nope"}, nil, "unknown flag: --nope"},
 		{"stray argument", []string{"albums"}, nil, `unexpected argument "albums"`},
 		{"store", []string{"--store", "btree"}, nil, "--store"},
+		{"json directory", []string{"--json", "/nonexistent/dir/r.json"}, nil, "--json /nonexistent/dir/r.json: directory /nonexistent/dir: no such file or directory"},
+		{"csv directory", []string{"--csv", "/nonexistent/x"}, nil, "--csv /nonexistent/x"},
+		{"warmup longer than run", []string{"--warmup", "40s"}, nil, "--warmup 40s"},
+		{"workers", []string{"--workers", "-1"}, nil, "--workers -1"},
 		{"environment", nil, map[string]string{"LOADGEN_USERS": "lots"}, "LOADGEN_USERS"},
 	}
 	for _, tt := range tests {
@@ -371,5 +376,104 @@ func TestCompareRejectsUnknownClient(t *testing.T) {
 	code, _, stderr := runCLI(t, nil, "compare", "--clients", "nethttp,curl")
 	if code != exitUsage || !strings.Contains(stderr, `--clients: unknown client "curl"`) {
 		t.Errorf("exit %d: %s", code, stderr)
+	}
+}
+
+func TestScaleSweepFitsAndDraws(t *testing.T) {
+	dir := t.TempDir()
+	jsonPath := filepath.Join(dir, "sweep.json")
+	code, out, stderr := runCLI(t, nil, "scale", "--over", "users=1,2,4", "--warmup", "300ms", "--step", "1s",
+		"--cooldown", "0s", "--profile", "albums-by-id", "--json", jsonPath, "--csv", filepath.Join(dir, "sweep.csv"))
+	if code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", code, out, stderr)
+	}
+	for _, want := range []string{"users=1", "users=4", "Amdahl:", "USL:", "chart: " + filepath.Join(dir, "sweep-throughput.png")} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	data, err := os.ReadFile(jsonPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var res struct {
+		Dimension string
+		Steps     []struct {
+			N         float64
+			RPS       float64
+			Requests  int64
+			GenCPU    float64 `json:"generator_cpu"`
+			ServerCPU float64 `json:"server_cpu"`
+		}
+		Analysis *struct {
+			Amdahl *struct{ Sigma float64 }
+			USL    *struct{ Sigma, Kappa float64 }
+		}
+		Charts []string
+	}
+	if err := json.Unmarshal(data, &res); err != nil {
+		t.Fatal(err)
+	}
+	if res.Dimension != "users" || len(res.Steps) != 3 {
+		t.Fatalf("dimension %q, %d steps", res.Dimension, len(res.Steps))
+	}
+	for i, st := range res.Steps {
+		if st.N != []float64{1, 2, 4}[i] || st.RPS <= 0 || st.Requests == 0 || st.GenCPU <= 0 || st.ServerCPU <= 0 {
+			t.Errorf("step %d: %+v", i, st)
+		}
+	}
+	if res.Analysis == nil || res.Analysis.Amdahl == nil || res.Analysis.USL == nil {
+		t.Fatalf("no fits in %s", data)
+	}
+	for _, c := range res.Charts {
+		f, err := os.Open(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.HasSuffix(c, ".png") {
+			if _, err := png.Decode(f); err != nil {
+				t.Errorf("%s: %v", c, err)
+			}
+		}
+		f.Close()
+	}
+	if len(res.Charts) != 4 {
+		t.Errorf("charts %v, want throughput and latency as SVG and PNG", res.Charts)
+	}
+	rows := readCSV(t, filepath.Join(dir, "sweep.csv"))
+	if len(rows) != 4 || rows[0][0] != "Step" {
+		t.Errorf("CSV rows %v", rows)
+	}
+}
+
+func TestScaleStoresSideBySide(t *testing.T) {
+	dir := t.TempDir()
+	code, out, stderr := runCLI(t, nil, "scale", "--over", "store=mutex,syncmap", "--warmup", "0s", "--step", "700ms",
+		"--cooldown", "0s", "-u", "4", "--json", filepath.Join(dir, "stores.json"))
+	if code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", code, out, stderr)
+	}
+	if !strings.Contains(out, "store=mutex") || !strings.Contains(out, "store=syncmap") || strings.Contains(out, "Amdahl") {
+		t.Errorf("want both stores and no fit:\n%s", out)
+	}
+}
+
+func TestScaleUsage(t *testing.T) {
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"scale"}, "--over is required"},
+		{[]string{"scale", "--over", "cores=1,2"}, `unknown dimension "cores"`},
+		{[]string{"scale", "--over", "users=1,x"}, `"x" is not a positive whole number`},
+		{[]string{"scale", "--over", "users=2,2"}, "2 appears twice"},
+		{[]string{"scale", "--over", "store=mutex,btree"}, "--over"},
+		{[]string{"scale", "--over", "store=mutex", "-H", "http://127.0.0.1:1"}, "cannot be used with --host"},
+		{[]string{"scale", "--over", "users=1,2", "--users", "3"}, "both set the same thing"},
+	} {
+		code, _, stderr := runCLI(t, nil, tt.args...)
+		if code != exitUsage || !strings.Contains(stderr, tt.want) {
+			t.Errorf("%v: exit %d, stderr %q, want %q", tt.args, code, stderr, tt.want)
+		}
 	}
 }

@@ -2,8 +2,11 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -110,6 +113,12 @@ func plan(fs *pflag.FlagSet, f runFlags) (*testPlan, error) {
 	if f.printInterval <= 0 {
 		return nil, usagef("--print-interval %v: must be positive", f.printInterval)
 	}
+	// A missing directory is found now, not after the run.
+	for _, o := range []struct{ flag, path string }{{"--csv", f.csvPrefix}, {"--json", f.jsonFile}} {
+		if err := checkOutputDir(o.path); err != nil {
+			return nil, usagef("%s %s: %w", o.flag, o.path, err)
+		}
+	}
 	if p.thresholds, err = parseThresholds(prof, f.thresholds); err != nil {
 		return nil, usageError{err}
 	}
@@ -125,6 +134,23 @@ func plan(fs *pflag.FlagSet, f runFlags) (*testPlan, error) {
 		return nil, usagef("--store: %w", err)
 	}
 	return p, nil
+}
+
+// checkOutputDir checks that path's directory exists, so that results
+// have somewhere to go.
+func checkOutputDir(path string) error {
+	if path == "" {
+		return nil
+	}
+	dir := filepath.Dir(path)
+	st, err := os.Stat(dir)
+	if err != nil {
+		return fmt.Errorf("directory %s: %w", dir, errors.Unwrap(err))
+	}
+	if !st.IsDir() {
+		return fmt.Errorf("%s is not a directory", dir)
+	}
+	return nil
 }
 
 func isKind(k string) bool {
