@@ -57,6 +57,9 @@ func (ff fleetFlags) check(coordinator bool, p *testPlan) (*fleet, error) {
 		if ff.workers == 0 {
 			return nil, nil
 		}
+		if p.open {
+			return nil, usagef("--workers with --rate: distributed open-model runs are not available yet; run --rate in one process")
+		}
 		return &fleet{local: ff.workers, ff: ff}, nil
 	}
 	if ff.expect < 1 {
@@ -73,6 +76,9 @@ func (ff fleetFlags) check(coordinator bool, p *testPlan) (*fleet, error) {
 	}
 	if p.host == "" && !loopbackAddr(ff.listen) {
 		return nil, usagef("--listen %s takes workers from other machines, which cannot reach the album service embedded here on loopback: give --host", ff.listen)
+	}
+	if p.open {
+		return nil, usagef("coordinator with --rate: distributed open-model runs are not available yet")
 	}
 	return &fleet{ff: ff}, nil
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/loadgen/loadgen/loadgen/users"
 	"github.com/loadgen/loadgen/results"
 	"github.com/loadgen/loadgen/results/report"
 )
@@ -18,6 +19,8 @@ type live struct {
 	lastTable time.Time
 	// fleet, in distributed runs, gives the live worker table.
 	fleet *fleet
+	// lastLate and lastDropped are the open-model counts last shown.
+	lastLate, lastDropped uint64
 }
 
 func newLive(e env, p *testPlan, interval time.Duration) *live {
@@ -42,6 +45,19 @@ func (l *live) tick(s *results.Snapshot) {
 	if l.e.isTerminal {
 		fmt.Fprint(l.e.stderr, "\r\033[K")
 		report.WriteProgress(l.e.stderr, s, l.total)
+	}
+}
+
+// openStats shows an open-model run's dispatcher counts when something
+// went wrong: requests late or dropped.
+func (l *live) openStats(st users.OpenStats) {
+	if l.quiet || (st.Late == 0 && st.Dropped == 0) {
+		return
+	}
+	if st.Dropped != l.lastDropped || st.Late != l.lastLate {
+		l.lastDropped, l.lastLate = st.Dropped, st.Late
+		fmt.Fprintf(l.e.stderr, "open model: %d scheduled, %d sent, %d late, %d dropped, %d in flight at most\n",
+			st.Scheduled, st.Sent, st.Late, st.Dropped, st.Slots)
 	}
 }
 

@@ -87,6 +87,12 @@ func TestBadUsageExitsTwoAndNamesTheMistake(t *testing.T) {
 		{"csv directory", []string{"--csv", "/nonexistent/x"}, nil, "--csv /nonexistent/x"},
 		{"warmup longer than run", []string{"--warmup", "40s"}, nil, "--warmup 40s"},
 		{"workers", []string{"--workers", "-1"}, nil, "--workers -1"},
+		{"negative rate", []string{"--rate", "-5"}, nil, "--rate -5: must be positive"},
+		{"zero rate", []string{"--rate", "0"}, nil, "--rate 0: must be positive"},
+		{"bad stages", []string{"--rate-stages", "10s:100,20x:5"}, nil, "--rate-stages: stage 2"},
+		{"arrival", []string{"--rate", "10", "--arrival", "bursty"}, nil, "--arrival"},
+		{"arrival without rate", []string{"--arrival", "poisson"}, nil, "--arrival applies to open-model runs only"},
+		{"users with rate", []string{"--rate", "10", "--users", "5"}, nil, "an open-model run (--rate) has none"},
 		{"environment", nil, map[string]string{"LOADGEN_USERS": "lots"}, "LOADGEN_USERS"},
 	}
 	for _, tt := range tests {
@@ -475,5 +481,45 @@ func TestScaleUsage(t *testing.T) {
 		if code != exitUsage || !strings.Contains(stderr, tt.want) {
 			t.Errorf("%v: exit %d, stderr %q, want %q", tt.args, code, stderr, tt.want)
 		}
+	}
+}
+
+func TestOpenModelRun(t *testing.T) {
+	jsonPath := filepath.Join(t.TempDir(), "open.json")
+	code, out, stderr := runCLI(t, nil, "--rate", "200", "--run-time", "1500ms", "--arrival", "poisson", "--seed", "3",
+		"--profile", "albums-by-id", "--only-summary", "--json", jsonPath)
+	if code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", code, out, stderr)
+	}
+	for _, want := range []string{"Open model:", "scheduled", "service"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	f, err := os.Open(jsonPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rep, err := report.ReadJSON(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cfg struct {
+		Rate    string
+		Arrival string
+		Open    struct{ Scheduled, Sent, Dropped uint64 } `json:"open_model"`
+	}
+	if err := json.Unmarshal(rep.Config, &cfg); err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Rate != "200/s" || cfg.Arrival != "poisson" || cfg.Open.Sent == 0 || cfg.Open.Sent+cfg.Open.Dropped != cfg.Open.Scheduled {
+		t.Errorf("config %+v", cfg)
+	}
+	if rep.Aggregated.Count != int64(cfg.Open.Sent) {
+		t.Errorf("%d requests recorded, %d sent", rep.Aggregated.Count, cfg.Open.Sent)
+	}
+	if rep.Aggregated.Service == nil {
+		t.Error("no service-time series in the JSON")
 	}
 }

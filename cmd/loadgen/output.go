@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/loadgen/loadgen/loadgen/control"
 	"github.com/loadgen/loadgen/results/report"
@@ -42,6 +43,11 @@ type runConfig struct {
 	Timeout     string  `json:"timeout"`
 	Seed        uint64  `json:"seed"`
 	Version     string  `json:"loadgen_version"`
+	Rate        string  `json:"rate,omitempty"`
+	Arrival     string  `json:"arrival,omitempty"`
+	Open        any     `json:"open_model,omitempty"`
+	Warmup      string  `json:"warmup,omitempty"`
+	Workers     int     `json:"workers,omitempty"`
 	ProcessCPUS float64 `json:"process_cpu_s"`
 	CPUPerReqUs float64 `json:"process_cpu_us_per_request"`
 }
@@ -55,6 +61,13 @@ func writeOutputs(e env, res *result) error {
 	var errs []error
 	if err := report.WriteSummary(e.stdout, snap); err != nil {
 		errs = append(errs, fmt.Errorf("writing the summary: %w", err))
+	}
+	if err := report.WriteSecondarySeries(e.stdout, snap); err != nil {
+		errs = append(errs, fmt.Errorf("writing the secondary series: %w", err))
+	}
+	if st := res.open; st != nil {
+		fmt.Fprintf(e.stdout, "\nOpen model: %d scheduled, %d sent, %d late (>%v), %d dropped (>%v behind), %d abandoned at the end; at most %d in flight (cap %d), latest send %v behind\n",
+			st.Scheduled, st.Sent, st.Late, st.LateAfter, st.Dropped, st.MaxLag, st.Abandoned, st.Slots, st.MaxInFlight, st.MaxLate.Round(time.Microsecond))
 	}
 	if res.dist != nil {
 		fmt.Fprintln(e.stdout)
@@ -107,6 +120,23 @@ func writeOutputs(e env, res *result) error {
 		if p.host == "" {
 			cfg.Store = string(p.store)
 		}
+		if p.open {
+			cfg.Users, cfg.SpawnRate = 0, 0
+			cfg.Rate = p.flags.rateStages
+			if cfg.Rate == "" {
+				cfg.Rate = fmt.Sprintf("%g/s", p.flags.rate)
+			} else if p.flags.rate > 0 {
+				cfg.Rate = fmt.Sprintf("from %g/s: %s", p.flags.rate, cfg.Rate)
+			}
+			cfg.Arrival = p.flags.arrival
+			if res.open != nil {
+				cfg.Open = res.open
+			}
+		}
+		if p.flags.warmup > 0 {
+			cfg.Warmup = p.flags.warmup.String()
+		}
+		cfg.Workers = res.localWorkers
 		err := report.WriteFileAtomic(f, func(w io.Writer) error {
 			return report.WriteJSON(w, snap, report.JSONOptions{Config: cfg, FullHistory: p.flags.csvFull, Warnings: res.warnings, Thresholds: thresholdsJSON(res.thresholds), Workers: workersJSON(res.dist)})
 		})

@@ -16,6 +16,8 @@ import (
 	"github.com/loadgen/loadgen/loadgen"
 	"github.com/loadgen/loadgen/loadgen/client"
 	"github.com/loadgen/loadgen/loadgen/control"
+	"github.com/loadgen/loadgen/loadgen/schedule"
+	"github.com/loadgen/loadgen/loadgen/users"
 	"github.com/loadgen/loadgen/profiles"
 	"github.com/loadgen/loadgen/results"
 	"github.com/loadgen/loadgen/results/threshold"
@@ -37,6 +39,10 @@ type testPlan struct {
 	thresholds []*threshold.Threshold
 	// source is the profile as workers of a distributed run get it.
 	source control.ProfileSource
+	// open is set for an arrival-rate run (--rate, --rate-stages).
+	open    bool
+	rate    schedule.Rate
+	arrival schedule.Arrival
 }
 
 // plan resolves the run settings. A flag given on the command line or in
@@ -85,7 +91,13 @@ func plan(fs *pflag.FlagSet, f runFlags) (*testPlan, error) {
 	if p.spawnRate < 0 {
 		return nil, usagef("--spawn-rate %g: must be zero (all at once) or more", p.spawnRate)
 	}
-	if fs.Changed("run-time") || prof.RunTime == 0 {
+	if err := p.planOpen(fs, f); err != nil {
+		return nil, err
+	}
+	if p.open && len(p.rate.Stages) > 0 && !fs.Changed("run-time") && prof.RunTime == 0 {
+		// The stages say how long the run is.
+		p.runTime = p.rate.Duration()
+	} else if fs.Changed("run-time") || prof.RunTime == 0 {
 		if p.runTime, err = profiles.ParseRunTime(f.runTime); err != nil {
 			return nil, usagef("--run-time: %w", err)
 		}
@@ -149,6 +161,44 @@ func checkOutputDir(path string) error {
 	}
 	if !st.IsDir() {
 		return fmt.Errorf("%s is not a directory", dir)
+	}
+	return nil
+}
+
+// planOpen resolves the open-model flags.
+func (p *testPlan) planOpen(fs *pflag.FlagSet, f runFlags) error {
+	p.open = fs.Changed("rate") || f.rateStages != ""
+	for _, name := range []string{"arrival", "max-inflight", "max-lag"} {
+		if fs.Changed(name) && !p.open {
+			return usagef("--%s applies to open-model runs only: add --rate or --rate-stages", name)
+		}
+	}
+	if !p.open {
+		return nil
+	}
+	if fs.Changed("users") || fs.Changed("spawn-rate") {
+		return usagef("--users and --spawn-rate describe closed-model users; an open-model run (--rate) has none: --max-inflight caps its concurrency")
+	}
+	if f.rate < 0 || (f.rateStages == "" && f.rate == 0) {
+		return usagef("--rate %g: must be positive", f.rate)
+	}
+	p.rate = schedule.Constant(f.rate)
+	if f.rateStages != "" {
+		stages, err := schedule.ParseStages(f.rateStages)
+		if err != nil {
+			return usagef("--rate-stages: %w", err)
+		}
+		p.rate = schedule.Rate{Start: f.rate, Stages: stages}
+	}
+	if err := p.rate.Validate(); err != nil {
+		return usagef("--rate/--rate-stages: %w", err)
+	}
+	var err error
+	if p.arrival, err = schedule.ParseArrival(f.arrival); err != nil {
+		return usagef("--arrival: %w", err)
+	}
+	if f.maxInflight < 0 {
+		return usagef("--max-inflight %d: must be positive (0 for the default)", f.maxInflight)
 	}
 	return nil
 }
@@ -261,25 +311,56 @@ func runLoad(ctx context.Context, e env, args []string, coordinator bool) (int, 
 	log.Info("starting", "host", host, "profile", p.profile.Name, "users", p.users, "spawn_rate", p.spawnRate, "run_time", p.runTime, "client", f.client, "seed", seed)
 	var snap *results.Snapshot
 	var dist *control.Result
-	if fl == nil {
-		snap, err = loadgen.Run(runCtx, loadgen.Options{
+	var openStats *users.OpenStats
+	switch {
+	case fl == nil && p.open:
+		var st users.OpenStats
+		snap, st, err = loadgen.RunOpen(runCtx, loadgen.OpenOptions{
 			Tasks:         loadgen.ProfileTasks(p.compiled, host),
 			InitUser:      loadgen.InitProfileUser,
 			NewRand:       loadgen.ProfileRand(seed),
-			Wait:          loadgen.ProfileWait(p.wait),
 			Client:        f.client,
 			ClientOptions: client.Options{Timeout: f.timeout, UserAgent: "loadgen/" + version},
-			Users:         p.users,
-			SpawnRate:     p.spawnRate,
+			Rate:          p.rate,
+			Arrival:       p.arrival,
+			MaxInFlight:   f.maxInflight,
+			MaxLag:        f.maxLag,
 			RunTime:       p.runTime,
 			StopTimeout:   f.stopTimeout,
 			Seed:          seed,
 			EntryHistory:  f.csvFull,
 			OnTick:        onTick,
+			OnStats:       live.openStats,
 			Warmup:        f.warmup,
 			OnWarmupEnd:   onWarmupEnd,
 		})
-	} else {
+		openStats = &st
+	case fl == nil:
+		var expected time.Duration
+		if d, ok := p.wait.ExpectedInterval(); ok {
+			// Pacing says when each task should have started, so the
+			// requests a stalled user failed to send can be accounted for.
+			expected = d
+		}
+		snap, err = loadgen.Run(runCtx, loadgen.Options{
+			ExpectedInterval: expected,
+			Tasks:            loadgen.ProfileTasks(p.compiled, host),
+			InitUser:         loadgen.InitProfileUser,
+			NewRand:          loadgen.ProfileRand(seed),
+			Wait:             loadgen.ProfileWait(p.wait),
+			Client:           f.client,
+			ClientOptions:    client.Options{Timeout: f.timeout, UserAgent: "loadgen/" + version},
+			Users:            p.users,
+			SpawnRate:        p.spawnRate,
+			RunTime:          p.runTime,
+			StopTimeout:      f.stopTimeout,
+			Seed:             seed,
+			EntryHistory:     f.csvFull,
+			OnTick:           onTick,
+			Warmup:           f.warmup,
+			OnWarmupEnd:      onWarmupEnd,
+		})
+	default:
 		live.fleet = fl
 		dist, err = fl.run(runCtx, e, p, host, seed, onTick, onWarmupEnd, log)
 		if dist != nil {
@@ -296,6 +377,12 @@ func runLoad(ctx context.Context, e env, args []string, coordinator bool) (int, 
 	}
 	if dist != nil {
 		warnings = append(warnings, dist.Warnings...)
+	}
+	if openStats != nil {
+		for _, w := range openStats.Warnings() {
+			log.Warn(w)
+			warnings = append(warnings, w)
+		}
 	}
 	if breached != nil {
 		msg := fmt.Sprintf("aborted after %s: threshold %s breached (measured %s)", snap.Elapsed().Round(time.Millisecond), breached.Threshold.Source, breached.Measured)
@@ -314,6 +401,7 @@ func runLoad(ctx context.Context, e env, args []string, coordinator bool) (int, 
 		cpu:      processCPU() + childrenCPU() - cpu0,
 		warnings: warnings,
 		dist:     dist,
+		open:     openStats,
 		// The CPU time covers the warm-up too.
 		cpuRequests: snap.Total.Count() + warmupRequests,
 	}
@@ -377,4 +465,6 @@ type result struct {
 	localWorkers int
 	// cpuRequests is the requests that cpu was spent on.
 	cpuRequests int64
+	// open is the dispatcher's counts of an open-model run.
+	open *users.OpenStats
 }
