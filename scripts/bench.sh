@@ -35,6 +35,20 @@ awk -v f="$cpu_fasthttp" -v n="$cpu_nethttp" 'BEGIN { if (f > 0) printf "nethttp
 echo "(goal: fasthttp <= 25 us, nethttp <= 50 us; reference here: wrk 20, bombardier 33, hey 52, vegeta 65, Locust FastHttpUser 223)"
 echo
 
+echo "== distribution cost (fasthttp, generator CPU per request: coordinator plus workers)"
+printf '%-10s %10s %12s %14s\n' workers requests req/s cpu_us/req
+for n in 1 4; do
+	PIN_CPU=0 start_albumsvc "$out/svc.log" --store rwmutex
+	pin 1 "$BIN/loadgen" --host "http://$svc_addr" --profile albums-by-id --users "$USERS" --spawn-rate 0 \
+		--run-time "${DURATION}s" --workers "$n" --only-summary >"$out/w$n.txt" 2>&1 || true
+	stop_albumsvc
+	line=$(grep -E '^requests=' "$out/w$n.txt" | tail -1)
+	printf '%-10s %10s %12s %14s\n' "$n" "$(get requests)" "$(get rps)" "$(get cpu_us_per_req)"
+	eval "cpu_w$n=$(get cpu_us_per_req)"
+done
+awk -v a="$cpu_w1" -v b="$cpu_w4" 'BEGIN { if (a > 0) printf "--workers 4 / --workers 1 CPU per request: %.2fx (goal: at most 1.3x)\n", b / a }'
+echo
+
 echo "== hot-path benchmarks"
 go test -run '^$' -bench . -benchmem -benchtime 200ms ./results/ ./loadgen/client/ ./loadgen/users/ ./profiles/ 2>&1 | grep -E '^(Benchmark|ok|FAIL)'
 echo
