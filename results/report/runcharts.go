@@ -1,0 +1,150 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"time"
+
+	"github.com/loadgen/loadgen/results"
+	"github.com/loadgen/loadgen/results/chart"
+)
+
+// RunChart names one of a run's charts over time. The web UI and the HTML
+// report draw the same three, through WriteRunChart, so they always agree.
+type RunChart int
+
+// The charts of a run.
+const (
+	// ChartRPS is requests per second and failures per second, over the
+	// current-rate window.
+	ChartRPS RunChart = iota
+	// ChartLatency is the p50, p95 and p99 response times, cumulative from
+	// the start of the statistics as the history keeps them.
+	ChartLatency
+	// ChartUsers is the user count.
+	ChartUsers
+)
+
+// RunCharts lists every run chart, in the order pages show them.
+func RunCharts() []RunChart { return []RunChart{ChartRPS, ChartLatency, ChartUsers} }
+
+// String returns the chart's short name: rps, latency or users.
+func (c RunChart) String() string {
+	switch c {
+	case ChartRPS:
+		return "rps"
+	case ChartLatency:
+		return "latency"
+	case ChartUsers:
+		return "users"
+	}
+	return fmt.Sprintf("RunChart(%d)", int(c))
+}
+
+// ParseRunChart returns the chart that String names.
+func ParseRunChart(name string) (RunChart, bool) {
+	for _, c := range RunCharts() {
+		if c.String() == name {
+			return c, true
+		}
+	}
+	return 0, false
+}
+
+// Title returns the chart's title as drawn.
+func (c RunChart) Title() string {
+	switch c {
+	case ChartRPS:
+		return "Requests per second"
+	case ChartLatency:
+		return "Response times (cumulative)"
+	case ChartUsers:
+		return "Users"
+	}
+	return c.String()
+}
+
+// WriteRunChart draws one chart of the snapshot's history with the chart
+// package. o.Title defaults to c.Title(). A snapshot without history draws
+// empty axes, so a page can show the chart from the first second.
+func WriteRunChart(w io.Writer, f chart.Format, s *results.Snapshot, c RunChart, o chart.Options) error {
+	if o.Title == "" {
+		o.Title = c.Title()
+	}
+	n := len(s.History)
+	t := make([]float64, n)
+	origin := historyOrigin(s)
+	for i, row := range s.History {
+		t[i] = row.Time.Sub(origin).Seconds()
+	}
+	column := func(v func(results.HistoryRow) float64) []float64 {
+		out := make([]float64, n)
+		for i, row := range s.History {
+			out[i] = v(row)
+		}
+		return out
+	}
+	var series []chart.Series
+	switch c {
+	case ChartRPS:
+		if o.YLabel == "" {
+			o.YLabel = "per second"
+		}
+		series = []chart.Series{
+			{Name: "requests/s", T: t, V: column(func(r results.HistoryRow) float64 { return r.Total.RPS() })},
+			{Name: "failures/s", T: t, V: column(func(r results.HistoryRow) float64 { return r.Total.FailPerSec() })},
+		}
+	case ChartLatency:
+		if o.YLabel == "" {
+			o.YLabel = "ms"
+		}
+		for _, q := range []float64{0.5, 0.95, 0.99} {
+			i := reportedIndex(q)
+			series = append(series, chart.Series{Name: "p" + results.PercentileKey(q), T: t, V: column(func(r results.HistoryRow) float64 {
+				if r.Total.Count() == 0 {
+					// No response yet: a gap, not a zero.
+					return math.NaN()
+				}
+				return ms(r.Total.Reported()[i])
+			})})
+		}
+	case ChartUsers:
+		if o.YLabel == "" {
+			o.YLabel = "users"
+		}
+		series = []chart.Series{{Name: "users", T: t, V: column(func(r results.HistoryRow) float64 { return float64(r.Users) })}}
+	default:
+		return fmt.Errorf("run chart: unknown chart %d", int(c))
+	}
+	if err := chart.TimeSeries(w, f, series, o); err != nil {
+		return fmt.Errorf("run chart %s: %w", c, err)
+	}
+	return nil
+}
+
+// historyOrigin is time zero of the charts: the start of the statistics,
+// or, when they were reset during the run and the history goes back
+// further, one interval before the first row, so that the charts still
+// show the whole run.
+func historyOrigin(s *results.Snapshot) time.Time {
+	if len(s.History) == 0 || !s.History[0].Time.Before(s.Start) {
+		return s.Start
+	}
+	step := time.Second
+	if len(s.History) > 1 {
+		step = s.History[1].Time.Sub(s.History[0].Time)
+	}
+	return s.History[0].Time.Add(-step)
+}
+
+// reportedIndex is q's position in results.ReportedPercentiles; q must be
+// one of them.
+func reportedIndex(q float64) int {
+	for i, r := range results.ReportedPercentiles() {
+		if r == q {
+			return i
+		}
+	}
+	panic(fmt.Sprintf("report: %g is not a reported percentile", q))
+}
