@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -10,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"text/tabwriter"
 	"time"
 
@@ -142,39 +140,11 @@ func runClient(ctx context.Context, e env, p *testPlan, pass []string, kind stri
 	}
 	args := append(append([]string{}, pass...), "--client="+kind, "--host="+host,
 		fmt.Sprintf("--seed=%d", seed), "--only-summary", "--json="+jsonPath)
-	cmd, err := e.self(args...)
+	c, err := runChild(ctx, e, args, jsonPath)
 	if err != nil {
 		return nil, err
 	}
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
-		return nil, err
-	}
-	// Ctrl-C reaches the child as an interrupt, so it still writes what it
-	// measured.
-	stopWatch := context.AfterFunc(ctx, func() { cmd.Process.Signal(os.Interrupt) })
-	werr := cmd.Wait()
-	stopWatch()
-	r := &clientRun{Client: kind, ExitCode: cmd.ProcessState.ExitCode()}
-	if werr != nil && r.ExitCode < 0 {
-		return nil, fmt.Errorf("%w\n%s", werr, out.String())
-	}
-	if r.ExitCode == exitUsage || r.ExitCode == exitInternal {
-		return nil, fmt.Errorf("exit code %d:\n%s", r.ExitCode, out.String())
-	}
-	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		r.CPUSeconds = time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
-		r.MaxRSSMB = float64(ru.Maxrss) / 1024 // kilobytes on Linux
-	}
-	data, err := os.ReadFile(jsonPath)
-	if err != nil {
-		return nil, fmt.Errorf("reading its result: %w\n%s", err, out.String())
-	}
-	if r.rep, err = report.ReadJSON(bytes.NewReader(data)); err != nil {
-		return nil, fmt.Errorf("reading its result: %w", err)
-	}
-	r.Report = data
+	r := &clientRun{Client: kind, ExitCode: c.exitCode, CPUSeconds: c.cpu.Seconds(), MaxRSSMB: float64(c.maxRSSKB) / 1024, Report: c.data, rep: c.rep}
 	if n := r.rep.Aggregated.Count; n > 0 {
 		r.CPUPerReqUs = r.CPUSeconds * 1e6 / float64(n)
 	}

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/csv"
 	"encoding/json"
@@ -12,7 +11,6 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
-	"syscall"
 	"text/tabwriter"
 	"time"
 
@@ -276,43 +274,22 @@ func runStep(ctx context.Context, e env, p *testPlan, pass []string, dim, value 
 	if dim != "store" {
 		args = append(args, dimensions[dim]+"="+value)
 	}
-	cmd, err := e.self(args...)
+	cpu0 := processCPU()
+	c, err := runChild(ctx, e, args, jsonPath)
 	if err != nil {
 		return nil, err
 	}
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	cpu0, t0 := processCPU(), time.Now()
-	if err := cmd.Start(); err != nil {
-		return nil, err
+	wall := c.wall.Seconds() * float64(runtime.NumCPU())
+	st.ExitCode = c.exitCode
+	if wall > 0 {
+		st.GenCPU = c.cpu.Seconds() / wall
+		if srv != nil {
+			st.ServerCPU = (processCPU() - cpu0).Seconds() / wall
+			st.ServerKnown = true
+		}
 	}
-	stopWatch := context.AfterFunc(ctx, func() { cmd.Process.Signal(os.Interrupt) })
-	werr := cmd.Wait()
-	stopWatch()
-	wall := time.Since(t0).Seconds() * float64(runtime.NumCPU())
-	st.ExitCode = cmd.ProcessState.ExitCode()
-	if werr != nil && st.ExitCode < 0 {
-		return nil, fmt.Errorf("%w\n%s", werr, out.String())
-	}
-	if st.ExitCode == exitUsage || st.ExitCode == exitInternal {
-		return nil, fmt.Errorf("exit code %d:\n%s", st.ExitCode, out.String())
-	}
-	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok && wall > 0 {
-		st.GenCPU = time.Duration(ru.Utime.Nano()+ru.Stime.Nano()).Seconds() / wall
-	}
-	if srv != nil && wall > 0 {
-		st.ServerCPU = (processCPU() - cpu0).Seconds() / wall
-		st.ServerKnown = true
-	}
-	data, err := os.ReadFile(jsonPath)
-	if err != nil {
-		return nil, fmt.Errorf("reading its result: %w\n%s", err, out.String())
-	}
-	rep, err := report.ReadJSON(bytes.NewReader(data))
-	if err != nil {
-		return nil, fmt.Errorf("reading its result: %w", err)
-	}
-	st.Report = data
+	st.Report = c.data
+	rep := c.rep
 	a := rep.Aggregated
 	st.RPS, st.Requests, st.Failures = a.RPS, a.Count, a.Failures
 	st.P50Ms, st.P95Ms, st.P99Ms = a.Percentiles["50"], a.Percentiles["95"], a.Percentiles["99"]
