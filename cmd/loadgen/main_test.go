@@ -523,3 +523,37 @@ func TestOpenModelRun(t *testing.T) {
 		t.Error("no service-time series in the JSON")
 	}
 }
+
+func TestEnvironmentSetsFlagsAndCommandLineWins(t *testing.T) {
+	jsonPath := filepath.Join(t.TempDir(), "env.json")
+	env := map[string]string{
+		"LOADGEN_USERS": "3", "LOADGEN_RUN_TIME": "1s", "LOADGEN_PROFILE": "albums-by-id",
+		"LOADGEN_ONLY_SUMMARY": "true", "LOADGEN_CLIENT": "curl", "LOADGEN_SPAWN_RATE": "0",
+	}
+	getenv := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
+	code, out, stderr := runCLI(t, getenv, "--client", "nethttp", "--json", jsonPath)
+	if code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", code, out, stderr)
+	}
+	if strings.Contains(stderr, "# reqs") {
+		t.Error("LOADGEN_ONLY_SUMMARY=true did not silence the live table")
+	}
+	data, err := os.ReadFile(jsonPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rep struct {
+		Config struct {
+			Users   int
+			Client  string
+			Profile string
+			RunTime string `json:"run_time"`
+		}
+	}
+	if err := json.Unmarshal(data, &rep); err != nil {
+		t.Fatal(err)
+	}
+	if c := rep.Config; c.Users != 3 || c.Client != "nethttp" || c.Profile != "albums-by-id" || c.RunTime != "1s" {
+		t.Errorf("config %+v: want users, profile and run time from the environment and the client from the command line", c)
+	}
+}
