@@ -22,6 +22,12 @@ while read -r pkg imports; do
 			case $dep in profiles* | loadgen/schedule*) ;; *) bad="schedule may not import $dep" ;; esac ;;
 		loadgen/client*)
 			case $dep in loadgen/client*) ;; *) bad="client may not import $dep" ;; esac ;;
+		loadgen/users*)
+			case $dep in profiles* | loadgen/schedule* | loadgen/client* | loadgen/users* | results | internal/*) ;; *) bad="users may not import $dep" ;; esac ;;
+		loadgen)
+			case $dep in loadgen/control* | loadgen/web*) bad="the run library may not import $dep, which sits above it" ;; esac ;;
+		loadgen/control*)
+			case $dep in loadgen/web*) bad="control may not import $dep" ;; esac ;;
 		esac
 		case $dep in cmd*) bad="nothing imports cmd" ;; esac
 		if [ -n "$bad" ]; then
