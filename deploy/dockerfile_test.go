@@ -1,13 +1,18 @@
 package deploy_test
 
 import (
+	"context"
 	"encoding/json"
 	"os"
+	"os/exec"
+	"path"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 // image is what the Dockerfile's final stage makes.
@@ -131,4 +136,126 @@ func loadImage(t *testing.T) image {
 
 func TestDockerfile(t *testing.T) {
 	loadImage(t)
+}
+
+// ignorePattern turns a .dockerignore pattern into a regular expression
+// over slash-separated paths relative to the context: * and ? stay within
+// a path element, ** spans any number of them.
+func ignorePattern(p string) (*regexp.Regexp, error) {
+	p = strings.TrimPrefix(path.Clean(strings.TrimSpace(p)), "/")
+	var b strings.Builder
+	b.WriteString("^")
+	for i := 0; i < len(p); i++ {
+		switch {
+		case strings.HasPrefix(p[i:], "**/"):
+			b.WriteString("(?:.*/)?")
+			i += 2
+		case strings.HasPrefix(p[i:], "**"):
+			b.WriteString(".*")
+			i++
+		case p[i] == '*':
+			b.WriteString("[^/]*")
+		case p[i] == '?':
+			b.WriteString("[^/]")
+		default:
+			b.WriteString(regexp.QuoteMeta(p[i : i+1]))
+		}
+	}
+	// A pattern that names a directory leaves out all it holds.
+	b.WriteString("(?:/.*)?$")
+	return regexp.Compile(b.String())
+}
+
+// TestDockerignore checks that the build context keeps every file the
+// image's go build reads: go.mod, go.sum, and each source and embedded
+// file of the packages loadgen and albumsvc are built from.
+func TestDockerignore(t *testing.T) {
+	text, err := os.ReadFile("Dockerfile.dockerignore")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var patterns []*regexp.Regexp
+	for i, line := range strings.Split(string(text), "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		if strings.HasPrefix(line, "!") {
+			t.Errorf("Dockerfile.dockerignore:%d: exceptions (!) are not understood by this test", i+1)
+			continue
+		}
+		re, err := ignorePattern(line)
+		if err != nil {
+			t.Fatalf("Dockerfile.dockerignore:%d: %v", i+1, err)
+		}
+		patterns = append(patterns, re)
+	}
+
+	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "go", "list", "-deps", "-f",
+		`{{if .Module}}{{if .Module.Main}}{{.Dir}}|{{join .GoFiles ","}},{{join .EmbedFiles ","}}{{end}}{{end}}`,
+		"./cmd/loadgen", "./cmd/albumsvc")
+	cmd.Dir = ".."
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	root, err := filepath.Abs("..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	needed := []string{"go.mod", "go.sum"}
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		dir, files, ok := strings.Cut(line, "|")
+		if !ok {
+			continue
+		}
+		rel, err := filepath.Rel(root, dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range strings.Split(files, ",") {
+			if f != "" {
+				needed = append(needed, path.Join(filepath.ToSlash(rel), f))
+			}
+		}
+	}
+	if len(needed) < 20 {
+		t.Fatalf("go list named only %d files the build needs: %v", len(needed), needed)
+	}
+	for _, f := range needed {
+		for _, re := range patterns {
+			if re.MatchString(f) {
+				t.Errorf("Dockerfile.dockerignore leaves %s out of the build context (pattern %s), but the build needs it", f, re)
+			}
+		}
+	}
+	// And the patterns do work: the test binaries are left out.
+	if !slices.ContainsFunc(patterns, func(re *regexp.Regexp) bool { return re.MatchString("results.test") }) {
+		t.Error("Dockerfile.dockerignore does not leave out results.test")
+	}
+}
+
+func TestIgnorePattern(t *testing.T) {
+	tests := []struct {
+		pattern, path string
+		match         bool
+	}{
+		{"bin", "bin/loadgen", true},
+		{"bin", "binary.go", false},
+		{"**/*.test", "results.test", true},
+		{"**/*.test", "a/b/c.test", true},
+		{"*.go", "a/b.go", false},
+		{"results/out", "results/out/x.csv", true},
+		{"results/out", "results/report/csv.go", false},
+		{"/tmp/", "tmp/x", true},
+		{"?.md", "a.md", true},
+	}
+	for _, tt := range tests {
+		re, err := ignorePattern(tt.pattern)
+		if err != nil || re.MatchString(tt.path) != tt.match {
+			t.Errorf("pattern %q on %q: match %v (%v), want %v", tt.pattern, tt.path, err == nil && re.MatchString(tt.path), err, tt.match)
+		}
+	}
 }

@@ -408,7 +408,11 @@ func checkK8sSet(t *testing.T, set k8sSet, img image, wantImage string) {
 	}
 	expect, _ := flagValue(coord.args, "expect-workers")
 	if r := worker.doc.Spec.Replicas; r == nil || strconv.Itoa(*r) != expect {
-		t.Errorf("%s: replicas %v, but the coordinator's --expect-workers is %q", worker.doc.where, r, expect)
+		got := "unset"
+		if r != nil {
+			got = strconv.Itoa(*r)
+		}
+		t.Errorf("%s: replicas %s, but the coordinator's --expect-workers is %q", worker.doc.where, got, expect)
 	}
 
 	// The token comes from one Secret for both.
@@ -460,7 +464,6 @@ func checkK8sSet(t *testing.T, set k8sSet, img image, wantImage string) {
 // program it has, limits, a locked-down security context, and settings
 // and secrets that exist.
 func checkContainer(t *testing.T, w workload, img image, wantImage string, secrets map[string]k8sDoc) {
-	t.Helper()
 	where, c, pod := w.inv.where, w.c, w.pod.Spec
 	if c.Image != wantImage {
 		t.Errorf("%s: image %q; want %q, the image docker-compose.yml builds", where, c.Image, wantImage)
@@ -518,7 +521,6 @@ func checkContainer(t *testing.T, w workload, img image, wantImage string, secre
 // checkNetworkPolicy checks that a NetworkPolicy lets only the worker pods
 // reach the coordinator's control port.
 func checkNetworkPolicy(t *testing.T, set k8sSet, coord, worker workload, port int) {
-	t.Helper()
 	found := false
 	for _, d := range set.docs {
 		if d.Kind != "NetworkPolicy" || d.Spec.PodSelector == nil || !matches(d.Spec.PodSelector.MatchLabels, coord.pod.Metadata.Labels) {
