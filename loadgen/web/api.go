@@ -1,0 +1,194 @@
+package web
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strconv"
+
+	"github.com/loadgen/loadgen/loadgen"
+)
+
+// controlAnswer is the body of a successful control request.
+type controlAnswer struct {
+	State   string `json:"state"`
+	Users   int    `json:"user_count"`
+	Message string `json:"message"`
+}
+
+func answer(w http.ResponseWriter, run Run, msg string) {
+	writeJSON(w, http.StatusOK, controlAnswer{State: run.State(), Users: run.Snapshot().Users, Message: msg})
+}
+
+// startBody is POST /api/start's body: pointers tell a field left out,
+// which takes the default, from one set to zero.
+type startBody struct {
+	Users       *int         `json:"users"`
+	SpawnRate   *float64     `json:"spawn_rate"`
+	Host        *string      `json:"host"`
+	RunTime     *flexRunTime `json:"run_time"`
+	Profile     *string      `json:"profile"`
+	ProfileYAML *string      `json:"profile_yaml"`
+}
+
+// flexRunTime takes a run time as a string ("90s") or a number of seconds,
+// as scripts tend to write it.
+type flexRunTime string
+
+func (f *flexRunTime) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err == nil {
+		*f = flexRunTime(s)
+		return nil
+	}
+	var n json.Number
+	if err := json.Unmarshal(b, &n); err != nil {
+		return errors.New(`run_time: want a duration such as "90s" or a number of seconds`)
+	}
+	*f = flexRunTime(n.String())
+	return nil
+}
+
+func (b startBody) over(d StartRequest) StartRequest {
+	r := d
+	if b.Users != nil {
+		r.Users = *b.Users
+	}
+	if b.SpawnRate != nil {
+		r.SpawnRate = *b.SpawnRate
+	}
+	if b.Host != nil {
+		r.Host = *b.Host
+	}
+	if b.RunTime != nil {
+		r.RunTime = string(*b.RunTime)
+	}
+	if b.Profile != nil {
+		r.Profile = *b.Profile
+		r.ProfileYAML = ""
+	}
+	if b.ProfileYAML != nil {
+		r.ProfileYAML = *b.ProfileYAML
+	}
+	return r
+}
+
+func (s *Server) handleStart(w http.ResponseWriter, r *http.Request) {
+	var body startBody
+	if err := decodeBody(w, r, s.cfg.MaxBodyBytes, &body); err != nil {
+		fail(w, err)
+		return
+	}
+	req := body.over(s.cfg.Defaults)
+	if err := s.Start(req); err != nil {
+		fail(w, err)
+		return
+	}
+	answer(w, s.Current(), "run started")
+}
+
+func (s *Server) handleStop(w http.ResponseWriter, r *http.Request) {
+	if err := decodeBody(w, r, s.cfg.MaxBodyBytes, &struct{}{}); err != nil {
+		fail(w, err)
+		return
+	}
+	run := s.Current()
+	if run == nil {
+		fail(w, errConflict{"no run has started"})
+		return
+	}
+	if ended(run) {
+		answer(w, run, "the run had already stopped")
+		return
+	}
+	if err := run.Stop(r.Context()); err != nil {
+		fail(w, err)
+		return
+	}
+	s.log.Info("run stopped from the web UI")
+	answer(w, run, "run stopped")
+}
+
+// editBody is POST /api/edit's body; users is required, spawn_rate keeps
+// the run's when left out.
+type editBody struct {
+	Users     *int     `json:"users"`
+	SpawnRate *float64 `json:"spawn_rate"`
+}
+
+func (s *Server) handleEdit(w http.ResponseWriter, r *http.Request) {
+	var body editBody
+	if err := decodeBody(w, r, s.cfg.MaxBodyBytes, &body); err != nil {
+		fail(w, err)
+		return
+	}
+	if body.Users == nil {
+		fail(w, BadRequest(errors.New("users: required")))
+		return
+	}
+	s.mu.Lock()
+	run := s.run
+	req := s.req
+	s.mu.Unlock()
+	if run == nil || ended(run) {
+		fail(w, errConflict{"no run in progress"})
+		return
+	}
+	req.Users = *body.Users
+	if body.SpawnRate != nil {
+		req.SpawnRate = *body.SpawnRate
+	}
+	if err := checkStart(req); err != nil {
+		fail(w, BadRequest(err))
+		return
+	}
+	if err := run.Edit(req.Users, req.SpawnRate); err != nil {
+		fail(w, controlError(err))
+		return
+	}
+	s.mu.Lock()
+	if s.run == run {
+		s.req.Users, s.req.SpawnRate = req.Users, req.SpawnRate
+	}
+	s.mu.Unlock()
+	s.log.Info("run edited", "users", req.Users, "spawn_rate", req.SpawnRate)
+	answer(w, run, "ramping to "+strconv.Itoa(req.Users)+" users")
+}
+
+func (s *Server) handleReset(w http.ResponseWriter, r *http.Request) {
+	if err := decodeBody(w, r, s.cfg.MaxBodyBytes, &struct{}{}); err != nil {
+		fail(w, err)
+		return
+	}
+	run := s.Current()
+	if run == nil || ended(run) {
+		fail(w, errConflict{"no run in progress"})
+		return
+	}
+	if err := run.Reset(); err != nil {
+		fail(w, controlError(err))
+		return
+	}
+	s.charts.clear()
+	s.log.Info("statistics reset")
+	answer(w, run, "statistics reset")
+}
+
+// controlError turns a run that ended under a control into a conflict.
+func controlError(err error) error {
+	if errors.Is(err, loadgen.ErrSessionEnded) {
+		return errConflict{"the run has ended"}
+	}
+	return err
+}
+
+// info is GET /api/info: what the page needs to draw its forms.
+type info struct {
+	Version  string       `json:"version"`
+	Defaults StartRequest `json:"defaults"`
+	Profiles []string     `json:"profiles"`
+}
+
+func (s *Server) handleInfo(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, info{Version: s.cfg.Version, Defaults: s.cfg.Defaults, Profiles: s.cfg.Profiles})
+}

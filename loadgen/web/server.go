@@ -1,0 +1,223 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math"
+	"net/http"
+	"net/url"
+	"sync"
+	"time"
+
+	"github.com/loadgen/loadgen/profiles"
+)
+
+// DefaultMaxBodyBytes caps request bodies: a start request may carry a
+// profile's YAML, which profiles keep well under this.
+const DefaultMaxBodyBytes = 1 << 20
+
+// Config describes a web UI server.
+type Config struct {
+	// Start builds and starts runs; required.
+	Start Starter
+	// Defaults fill what a start request leaves out, and the start form.
+	Defaults StartRequest
+	// Profiles are the profile names the start form offers; default the
+	// built-in ones.
+	Profiles []string
+	// BasicAuth, as user:pass, makes every request need HTTP basic auth.
+	BasicAuth string
+	// Token makes every request need "Authorization: Bearer TOKEN" (or
+	// basic auth with the token as password).
+	Token string
+	// Logger receives the server's log: runs started, stopped, edited.
+	// nil discards it.
+	Logger *slog.Logger
+	// Logs, when set, is shown in the Logs tab and GET /api/logs; give the
+	// same ring to the program's logger.
+	Logs *LogRing
+	// MaxBodyBytes caps request bodies; default DefaultMaxBodyBytes.
+	MaxBodyBytes int64
+	// Version is shown on the page.
+	Version string
+}
+
+// Server is the web UI and its JSON API. It runs one test at a time; a
+// new one can start once the last has stopped, and the downloads are
+// always of the latest.
+type Server struct {
+	cfg     Config
+	creds   credentials
+	log     *slog.Logger
+	handler http.Handler
+	charts  chartCache
+
+	// ctx is given to every run, so that Close stops them.
+	ctx    context.Context
+	cancel context.CancelFunc
+
+	mu      sync.Mutex
+	run     Run
+	info    RunInfo
+	req     StartRequest
+	started time.Time
+}
+
+// New checks cfg and returns a server; serve its Handler.
+func New(cfg Config) (*Server, error) {
+	if cfg.Start == nil {
+		return nil, errors.New("web: Config.Start is nil")
+	}
+	creds, err := newCredentials(cfg.BasicAuth, cfg.Token)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.MaxBodyBytes <= 0 {
+		cfg.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if len(cfg.Profiles) == 0 {
+		cfg.Profiles = profiles.BuiltinNames()
+	}
+	s := &Server{cfg: cfg, creds: creds, log: cfg.Logger}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	s.ctx, s.cancel = context.WithCancel(context.Background())
+	s.handler = guard(creds, s.routes())
+	return s, nil
+}
+
+// Handler serves the page, the API and the downloads, behind the
+// authentication and cross-origin checks.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+func (s *Server) routes() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /{$}", s.serveIndex)
+	mux.Handle("GET /static/", staticHandler())
+	mux.HandleFunc("POST /api/start", s.handleStart)
+	mux.HandleFunc("POST /api/stop", s.handleStop)
+	mux.HandleFunc("POST /api/edit", s.handleEdit)
+	mux.HandleFunc("POST /api/reset", s.handleReset)
+	mux.HandleFunc("GET /api/info", s.handleInfo)
+	mux.HandleFunc("GET /api/stats", s.handleStats)
+	mux.HandleFunc("GET /api/workers", s.handleWorkers)
+	mux.HandleFunc("GET /api/logs", s.handleLogs)
+	mux.HandleFunc("GET /api/charts/{file}", s.handleChart)
+	mux.HandleFunc("GET /download/{file}", s.handleDownload)
+	return mux
+}
+
+// errConflict is a control that does not fit the run's state.
+type errConflict struct{ msg string }
+
+func (e errConflict) Error() string { return e.msg }
+
+// Start starts a run as POST /api/start does, for programs that start one
+// themselves (loadgen --autostart). Fields left at their zero value are
+// not filled from the defaults here: req is run as given.
+func (s *Server) Start(req StartRequest) error {
+	if err := checkStart(req); err != nil {
+		return BadRequest(err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.run != nil && !ended(s.run) {
+		return errConflict{"a run is in progress: stop it first"}
+	}
+	if s.ctx.Err() != nil {
+		return errConflict{"the server is closing"}
+	}
+	run, info, err := s.cfg.Start(s.ctx, req)
+	if err != nil {
+		return err
+	}
+	s.run, s.info, s.req, s.started = run, info, req, time.Now()
+	s.log.Info("run started", "users", req.Users, "spawn_rate", req.SpawnRate, "host", req.Host, "run_time", req.RunTime, "profile", profileLabel(req))
+	go func() {
+		<-run.Done()
+		if err := run.Err(); err != nil {
+			s.log.Error("run failed", "err", err)
+			return
+		}
+		snap := run.Snapshot()
+		s.log.Info("run stopped", "requests", snap.Total.Count(), "failures", snap.Total.Failures())
+	}()
+	return nil
+}
+
+// checkStart checks what the server can check itself, so that every
+// starter gets numbers in range and a run time that parses.
+func checkStart(req StartRequest) error {
+	if req.Users < 0 {
+		return fmt.Errorf("users %d: must be zero or more", req.Users)
+	}
+	if req.SpawnRate < 0 || math.IsNaN(req.SpawnRate) || math.IsInf(req.SpawnRate, 0) {
+		return fmt.Errorf("spawn_rate %g: must be zero (all at once) or a positive number", req.SpawnRate)
+	}
+	if _, err := RunTime(req); err != nil {
+		return err
+	}
+	if req.Host != "" {
+		u, err := url.Parse(req.Host)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fmt.Errorf("host %q: want a base URL such as http://127.0.0.1:8080", req.Host)
+		}
+	}
+	if req.Profile == "" && req.ProfileYAML == "" {
+		return errors.New("profile: name a profile or give its YAML")
+	}
+	return nil
+}
+
+// RunTime parses a request's run time; zero means until stopped.
+func RunTime(req StartRequest) (time.Duration, error) {
+	if req.RunTime == "" || req.RunTime == "0" {
+		return 0, nil
+	}
+	d, err := profiles.ParseRunTime(req.RunTime)
+	if err != nil {
+		return 0, fmt.Errorf("run_time: %w", err)
+	}
+	if d < 0 {
+		return 0, fmt.Errorf("run_time %q: must not be negative", req.RunTime)
+	}
+	return d, nil
+}
+
+func profileLabel(req StartRequest) string {
+	if req.ProfileYAML != "" {
+		return "(YAML from the request)"
+	}
+	return req.Profile
+}
+
+// current returns the latest run and what goes with it; run is nil before
+// the first.
+func (s *Server) current() (Run, RunInfo, StartRequest) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.run, s.info, s.req
+}
+
+// Current returns the latest run, or nil before the first one.
+func (s *Server) Current() Run {
+	run, _, _ := s.current()
+	return run
+}
+
+// Close stops the current run and waits for it until ctx ends; no run
+// starts afterwards. The HTTP server serving Handler is the caller's to
+// shut down.
+func (s *Server) Close(ctx context.Context) error {
+	s.mu.Lock()
+	s.cancel()
+	run := s.run
+	s.mu.Unlock()
+	if run == nil {
+		return nil
+	}
+	return run.Stop(ctx)
+}
