@@ -228,7 +228,7 @@ func runLoad(ctx context.Context, e env, args []string, coordinator bool) (int, 
 	var f runFlags
 	var ff fleetFlags
 	var showVersion bool
-	name, usage := "loadgen", "Usage: loadgen [flags]\n\nRuns a load test. Without --host it tests an album service started in-process.\n\nFlags:\n%s"
+	name, usage := "loadgen", "Usage: loadgen [flags]\n       loadgen compare|scale|coordinator|worker [flags]   (each has its own --help)\n\nRuns a load test. Without --host it tests an album service started in-process.\n\nCommands:\n  compare      the same test once per HTTP client, side by side\n  scale        a scaling curve over workers, users, rate or stores, with Amdahl and USL fits\n  coordinator  a distributed test whose workers join over HTTP\n  worker       a worker of a coordinator\n\nFlags:\n%s"
 	if coordinator {
 		name, usage = "loadgen coordinator", "Usage: loadgen coordinator --listen ADDR --expect-workers N [flags]\n\nRuns a load test on workers that join over HTTP (loadgen worker --coordinator URL).\n\nFlags:\n%s"
 	}
