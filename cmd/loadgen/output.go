@@ -144,5 +144,10 @@ func writeOutputs(e env, res *result) error {
 			errs = append(errs, fmt.Errorf("--json %s: %w", f, err))
 		}
 	}
+	if f := p.htmlFile; f != "" {
+		if err := writeHTMLFile(f, res); err != nil {
+			errs = append(errs, fmt.Errorf("--html %s: %w", f, err))
+		}
+	}
 	return errors.Join(errs...)
 }

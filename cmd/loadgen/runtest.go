@@ -43,6 +43,8 @@ type testPlan struct {
 	open    bool
 	rate    schedule.Rate
 	arrival schedule.Arrival
+	// htmlFile is where --html writes the HTML report.
+	htmlFile string
 }
 
 // plan resolves the run settings. A flag given on the command line or in
@@ -227,6 +229,7 @@ func runCoordinator(ctx context.Context, e env, args []string) (int, error) {
 func runLoad(ctx context.Context, e env, args []string, coordinator bool) (int, error) {
 	var f runFlags
 	var ff fleetFlags
+	var wf webFlags
 	var showVersion bool
 	name, usage := "loadgen", "Usage: loadgen [flags]\n       loadgen compare|scale|coordinator|worker [flags]   (each has its own --help)\n\nRuns a load test. Without --host it tests an album service started in-process.\n\nCommands:\n  compare      the same test once per HTTP client, side by side\n  scale        a scaling curve over workers, users, rate or stores, with Amdahl and USL fits\n  coordinator  a distributed test whose workers join over HTTP\n  worker       a worker of a coordinator\n\nFlags:\n%s"
 	if coordinator {
@@ -235,6 +238,7 @@ func runLoad(ctx context.Context, e env, args []string, coordinator bool) (int, 
 	fs, err := parseFlags(name, args, e.getenv, e.stderr, func(fs *pflag.FlagSet) {
 		f.register(fs)
 		ff.register(fs, coordinator)
+		wf.register(fs)
 		if !coordinator {
 			fs.BoolVar(&showVersion, "version", false, "print the version and exit")
 		}
@@ -260,6 +264,13 @@ func runLoad(ctx context.Context, e env, args []string, coordinator bool) (int, 
 	fl, err := ff.check(coordinator, p)
 	if err != nil {
 		return exitUsage, err
+	}
+	if err := wf.check(fs, p, ff.token); err != nil {
+		return exitUsage, err
+	}
+	p.htmlFile = wf.html
+	if wf.web {
+		return runWeb(ctx, e, fs, p, fl, wf)
 	}
 	log := newLogger(e.stderr, f.loglevel)
 
