@@ -164,6 +164,7 @@ func TestBrowserEndToEnd(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS("#start-form")),
 	)
 	poll("the form's defaults", `document.querySelector('#start-profile').options.length > 0 && document.querySelector('#start-users').value === '1'`)
+	screenshot(t, browser, "start")
 	step("fill in and submit the start form",
 		chromedp.SetValue(chromedp.CSS("#start-users"), "3"),
 		chromedp.SetValue(chromedp.CSS("#start-rate"), "30"),
@@ -205,8 +206,10 @@ func TestBrowserEndToEnd(t *testing.T) {
 
 	step("look at the ratio and logs tabs", chromedp.Click(chromedp.CSS(`.tabs button[data-tab="ratio"]`)))
 	poll("the ratio table", `document.querySelectorAll('#ratio-body td.name').length >= 2`)
+	screenshot(t, browser, "ratio")
 	step("open the logs", chromedp.Click(chromedp.CSS(`.tabs button[data-tab="logs"]`)))
 	poll("the log lines", `document.querySelector('#logs').textContent.includes('run edited')`)
+	screenshot(t, browser, "logs")
 
 	step("stop the run", chromedp.Click(chromedp.CSS("#btn-stop")))
 	poll("the stopped state", `document.querySelector('#st-state').textContent === 'stopped' && !document.querySelector('#btn-new').hidden`)

@@ -145,13 +145,13 @@ function renderHeader() {
   $("st-rps").textContent = stats.total_rps.toFixed(1);
   $("st-fail").textContent = pct(stats.fail_ratio);
   $("st-host").textContent = stats.run ? (stats.run.host || "embedded album service") : "-";
-  $("btn-new").hidden = live;
-  $("btn-edit").hidden = $("btn-stop").hidden = $("btn-reset").hidden = !live || st === "stopping";
   if (live) $("start-panel").hidden = true;
   else $("edit-panel").hidden = true;
   if (st === "ready" && formFilled && $("start-panel").hidden && !$("start-panel").dataset.closed) {
     $("start-panel").hidden = false;
   }
+  $("btn-new").hidden = live || !$("start-panel").hidden;
+  $("btn-edit").hidden = $("btn-stop").hidden = $("btn-reset").hidden = !live || st === "stopping";
   if (stats.error) message("The run failed: " + stats.error, true);
 }
 
@@ -232,8 +232,15 @@ async function init() {
       if (stats) renderStats();
     });
   }
-  $("btn-new").addEventListener("click", () => { $("start-panel").hidden = false; });
-  $("start-cancel").addEventListener("click", () => { $("start-panel").hidden = true; $("start-panel").dataset.closed = "1"; });
+  $("btn-new").addEventListener("click", () => {
+    $("start-panel").hidden = false;
+    $("btn-new").hidden = true;
+  });
+  $("start-cancel").addEventListener("click", () => {
+    $("start-panel").hidden = true;
+    $("start-panel").dataset.closed = "1";
+    $("btn-new").hidden = LIVE.has(stats ? stats.state : "ready");
+  });
   $("btn-edit").addEventListener("click", () => {
     $("edit-users").value = stats.run ? stats.run.users : stats.user_count;
     $("edit-rate").value = stats.run ? stats.run.spawn_rate : 1;
