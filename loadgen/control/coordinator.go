@@ -14,6 +14,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/loadgen/loadgen/loadgen/users"
 	"github.com/loadgen/loadgen/results"
 )
 
@@ -23,15 +24,20 @@ type CoordinatorConfig struct {
 	// "Authorization: Bearer <token>". Use ListenCheck (or Listen) to keep
 	// a coordinator without one on loopback.
 	Token string
-	// Spec is what every worker's users run.
+	// Spec is what every worker's users run. With Spec.Open set the run
+	// is an open-model one: the workers share its arrival rate instead of
+	// running users (see OpenSpec and OpenLead).
 	Spec RunSpec
-	// Users is the fleet's user target, split evenly over the workers.
+	// Users is the fleet's user target, split evenly over the workers. An
+	// open-model run has no users and ignores it.
 	Users int
 	// SpawnRate is the fleet's ramp rate in users per second, shared out
 	// among the workers; zero or less starts them all at once.
 	SpawnRate float64
 	// RunTime ends the run that long after it starts (after the expected
-	// workers registered); zero runs until ctx ends.
+	// workers registered); zero runs until ctx ends. An open-model run's
+	// schedule starts OpenLead after that, and RunTime cuts the schedule:
+	// the run ends when the schedule does.
 	RunTime time.Duration
 	// ExpectWorkers is how many workers must register before the run
 	// starts; default 1. Workers that register later join the running
@@ -49,7 +55,9 @@ type CoordinatorConfig struct {
 	// default 1 s.
 	Interval time.Duration
 	// FinalWait bounds the wait for workers' final reports after the stop
-	// command; default Spec.StopTimeout plus 5 s.
+	// command; default Spec.StopTimeout plus 5 s. In an open-model run the
+	// default also covers the lag bound and, without a stop timeout,
+	// loadgen.DefaultOpenStopTimeout.
 	FinalWait time.Duration
 	// PollHold is how long a command long poll is held open; default 25 s.
 	PollHold time.Duration
@@ -81,8 +89,16 @@ type Result struct {
 	// Workers is the final worker table, in registration order.
 	Workers []WorkerStatus `json:"workers"`
 	// Warnings say what went wrong without invalidating the run: lost or
-	// late workers, missing final reports, version mismatches.
+	// late workers, missing final reports, version mismatches, requests of
+	// an open-model schedule that no worker sent.
 	Warnings []string `json:"warnings"`
+	// Open is the fleet's open-model dispatcher counts, the sum over every
+	// worker since the warm-up; nil in a run with users. Its Warnings say
+	// where the workers fell short of their shares.
+	Open *users.OpenStats `json:"open_model,omitempty"`
+	// OpenUnsent estimates how many requests of lost workers' shares no
+	// worker sent (see the warnings for each loss).
+	OpenUnsent int64 `json:"open_model_unsent,omitempty"`
 }
 
 // ErrNoWorkers is returned by Run when no worker registered in time.
@@ -121,6 +137,7 @@ type Coordinator struct {
 	workers map[string]*workerRec
 	order   []*workerRec // registration order: slot i is order[i]
 	cmdSeq  uint64
+	open    *openPlan // nil in a run with users
 	// agg holds the run's statistics from its start. Reports are added as
 	// they arrive: a delta merges into the aggregator's dense histograms
 	// at a cost that grows with its own size only.
@@ -155,8 +172,18 @@ func NewCoordinator(cfg CoordinatorConfig) (*Coordinator, error) {
 	if cfg.Interval <= 0 {
 		cfg.Interval = time.Second
 	}
+	var open *openPlan
+	if cfg.Spec.Open != nil {
+		var err error
+		if open, err = newOpenPlan(&cfg.Spec, cfg.RunTime); err != nil {
+			return nil, fmt.Errorf("run spec: %w", err)
+		}
+	}
 	if cfg.FinalWait <= 0 {
 		cfg.FinalWait = cfg.Spec.StopTimeout + 5*time.Second
+		if open != nil {
+			cfg.FinalWait = cfg.Spec.stopGrace() + max(open.spec.MaxLag, 0) + 5*time.Second
+		}
 	}
 	if cfg.PollHold <= 0 {
 		cfg.PollHold = 25 * time.Second
@@ -173,6 +200,7 @@ func NewCoordinator(cfg CoordinatorConfig) (*Coordinator, error) {
 		closed:  make(chan struct{}),
 		notify:  make(chan struct{}, 1),
 		workers: make(map[string]*workerRec),
+		open:    open,
 	}
 	c.codecs.New = func() any { return &ingest{delta: results.NewDelta()} }
 	c.mux = http.NewServeMux()

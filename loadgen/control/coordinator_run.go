@@ -4,9 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"time"
 
+	"github.com/loadgen/loadgen/loadgen/schedule"
+	"github.com/loadgen/loadgen/loadgen/users"
 	"github.com/loadgen/loadgen/results"
 )
 
@@ -32,13 +35,27 @@ func (c *Coordinator) Run(ctx context.Context) (*Result, error) {
 	}
 
 	start := time.Now()
+	runTime := c.cfg.RunTime
+	if c.open != nil {
+		// Every worker starts its share of the schedule at the same
+		// instant, once the commands have had time to reach them; the
+		// statistics start there too, so rates are those of the schedule.
+		start = start.Add(OpenLead)
+		c.open.origin = start
+		runTime = c.open.spec.Rate.Duration()
+	}
 	c.mu.Lock()
 	c.phase = phaseRunning
 	c.start = start
 	c.agg = results.NewAggregator(start, results.AggregatorOptions{EntryHistory: c.cfg.EntryHistory})
 	c.rebalanceLocked()
 	c.mu.Unlock()
-	c.log.Info("run started", "run", c.runID, "users", c.cfg.Users, "spawn_rate", c.cfg.SpawnRate, "run_time", c.cfg.RunTime)
+	if c.open != nil {
+		c.log.Info("open-model run started", "run", c.runID, "start", start, "rate", c.open.spec.Rate.Start,
+			"stages", schedule.FormatStages(c.open.spec.Rate.Stages), "arrival", c.open.spec.Arrival)
+	} else {
+		c.log.Info("run started", "run", c.runID, "users", c.cfg.Users, "spawn_rate", c.cfg.SpawnRate, "run_time", c.cfg.RunTime)
+	}
 
 	tick := time.NewTicker(c.cfg.Interval)
 	defer tick.Stop()
@@ -51,13 +68,13 @@ func (c *Coordinator) Run(ctx context.Context) (*Result, error) {
 
 	var warm <-chan time.Time
 	if c.cfg.Warmup > 0 {
-		t := time.NewTimer(c.cfg.Warmup)
+		t := time.NewTimer(time.Until(start.Add(c.cfg.Warmup)))
 		defer t.Stop()
 		warm = t.C
 	}
 	var end <-chan time.Time
-	if c.cfg.RunTime > 0 {
-		t := time.NewTimer(c.cfg.RunTime)
+	if runTime > 0 {
+		t := time.NewTimer(time.Until(start.Add(runTime)))
 		defer t.Stop()
 		end = t.C
 	}
@@ -74,6 +91,10 @@ running:
 			excluded := c.collect(now, true)
 			c.mu.Lock()
 			c.agg.Reset(now)
+			if c.open != nil {
+				c.open.warm = c.openTotalsLocked()
+				c.open.warmAt = c.scheduleAt(now)
+			}
 			c.mu.Unlock()
 			if c.cfg.OnWarmupEnd != nil {
 				c.cfg.OnWarmupEnd(excluded)
@@ -90,8 +111,11 @@ running:
 	// ended: they hold the last second of measurements.
 	c.mu.Lock()
 	c.phase = phaseStopping
+	if c.open != nil {
+		c.endScheduleLocked(time.Now())
+	}
 	for _, w := range c.aliveLocked() {
-		c.sendLocked(w, Command{Kind: CommandStop})
+		c.sendLocked(w, c.stopCommandLocked())
 	}
 	c.mu.Unlock()
 	deadline := time.NewTimer(c.cfg.FinalWait)
@@ -119,11 +143,23 @@ stopping:
 		c.warnLocked(fmt.Sprintf("no final report within %v from worker(s) %s: their last second of statistics may be missing",
 			c.cfg.FinalWait, strings.Join(late, ", ")))
 	}
+	var open *users.OpenStats
+	var unsent int64
+	if c.open != nil {
+		st := c.openStatsLocked()
+		c.openWarningsLocked(st)
+		open, unsent = &st, int64(math.Round(c.open.unsent))
+	}
 	c.mu.Unlock()
 	snap := c.collect(time.Now(), true)
+	if open != nil {
+		// As in a run in one process, the final user count of an
+		// open-model run is the peak number of requests in flight.
+		snap.Users = open.Slots
+	}
 	c.quitAll()
 	c.log.Info("run finished", "run", c.runID, "requests", snap.Total.Count(), "failures", snap.Total.Failures())
-	return &Result{RunID: c.runID, Snapshot: snap, Workers: c.Workers(), Warnings: c.Warnings()}, nil
+	return &Result{RunID: c.runID, Snapshot: snap, Workers: c.Workers(), Warnings: c.Warnings(), Open: open, OpenUnsent: unsent}, nil
 }
 
 // waitForWorkers returns once ExpectWorkers workers are registered, or

@@ -13,6 +13,12 @@
 // harmless. Reports carry sequence numbers too, so a retried report is
 // counted once.
 //
+// A run can also be an open-model one (RunSpec.Open): the workers share
+// an arrival rate instead of users, each sending its share from a common
+// origin, phase-shifted so that together they send exactly one
+// generator's schedule, and the shares are split again when workers come
+// and go.
+//
 // Failures are expected. A worker that misses three heartbeats is marked
 // missing; what it reported is kept and its users go to the others at the
 // spawn rate. A worker that cannot reach its coordinator for three

@@ -3,6 +3,8 @@ package control
 import (
 	"fmt"
 	"time"
+
+	"github.com/loadgen/loadgen/loadgen/users"
 )
 
 // WorkerStatus is one row of the worker table.
@@ -33,6 +35,9 @@ type WorkerStatus struct {
 	LastHeartbeat time.Time `json:"last_heartbeat"`
 	// Error says why a worker failed.
 	Error string `json:"error,omitempty"`
+	// Open is the worker's open-model dispatcher counts as of its latest
+	// heartbeat; nil in a run with users.
+	Open *users.OpenStats `json:"open_model,omitempty"`
 }
 
 // rateSamples is how many collections the per-worker RPS looks back over.
@@ -53,6 +58,16 @@ type workerRec struct {
 	cmd       Command       // newest command; Seq 0 means none yet
 	wakePoll  chan struct{} // closed and replaced when cmd changes
 	delivered uint64        // highest command Seq handed to a poll
+
+	// The worker's latest share of an open-model run's rate: 1/shareN of
+	// it from shareAt on; shared once it had one.
+	shared  bool
+	shareN  int
+	shareAt time.Duration
+	// open is the dispatcher counts of the worker's latest heartbeat, and
+	// openBanked those of earlier processes under its id.
+	open, openBanked users.OpenStats
+	openSeen         bool
 
 	// samples of (time, requests) at each collection, for RPS.
 	sampleT [rateSamples]time.Time
@@ -97,6 +112,10 @@ func (c *Coordinator) sendLocked(w *workerRec, cmd Command) {
 // each its new target, with a ramp rate that moves the fleet at the spawn
 // rate.
 func (c *Coordinator) rebalanceLocked() {
+	if c.open != nil {
+		c.openRebalanceLocked(time.Now())
+		return
+	}
 	alive := c.aliveLocked()
 	if len(alive) == 0 {
 		return
@@ -138,6 +157,13 @@ func (c *Coordinator) loseLocked(w *workerRec, state, why string, now time.Time)
 		at = fmt.Sprintf(" at %s into the run", now.Sub(c.start).Round(100*time.Millisecond))
 	}
 	msg := fmt.Sprintf("worker %s (%s) %s%s; the statistics it reported are kept", w.status.ID, w.status.Host, why, at)
+	if c.phase == phaseRunning && c.open != nil {
+		left := len(c.aliveLocked()) > 0
+		split := c.openRebalanceLocked(now)
+		c.warnLocked(msg + c.openLossLocked(w, split, left))
+		c.wake()
+		return
+	}
 	if c.phase == phaseRunning {
 		if len(c.aliveLocked()) > 0 {
 			msg += fmt.Sprintf(", and its %d users were handed to the other workers", users)

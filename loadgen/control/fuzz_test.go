@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/loadgen/loadgen/loadgen/schedule"
 	"github.com/loadgen/loadgen/results"
 )
 
@@ -17,10 +18,16 @@ import (
 // command that is accepted survives encoding and decoding unchanged.
 func FuzzCommand(f *testing.F) {
 	spec := testSpec("http://127.0.0.1:8080")
+	open := spec
+	open.Open = &OpenSpec{Rate: schedule.Rate{Start: 10, Stages: []schedule.Stage{{Duration: time.Second, Target: 100}}},
+		Arrival: schedule.ArrivalPoisson, MaxInFlight: 50, MaxLag: -1, LateAfter: time.Millisecond}
 	for _, c := range []Command{
 		{V: 1, Seq: 1, Kind: CommandSpawn, Run: "r", Users: 13, Rate: 2.5, FirstID: UserIDBlock, Spec: &spec},
 		{V: 1, Seq: 2, Kind: CommandStop, Run: "r"},
 		{V: 1, Seq: 3, Kind: CommandQuit, Run: "r"},
+		{V: 1, Seq: 4, Kind: CommandSpawn, Run: "r", FirstID: UserIDBlock, Spec: &open,
+			Open: &OpenShare{Start: time.Date(2025, 1, 2, 10, 0, 0, 123456789, time.UTC), At: 1500 * time.Millisecond, Index: 1, Workers: 3, Seed: 1<<64 - 1}},
+		{V: 1, Seq: 5, Kind: CommandStop, Run: "r", Open: &OpenShare{At: 3 * time.Second}},
 	} {
 		b, err := json.Marshal(c)
 		if err != nil {
@@ -30,6 +37,7 @@ func FuzzCommand(f *testing.F) {
 	}
 	f.Add([]byte(`{"v":1,"seq":1,"kind":"spawn","run":"r","users":1,"spec":{"profile":{"builtin":"albums"},"client":"x","host":"h","seed":"18446744073709551615"}}`))
 	f.Add([]byte(`{"v":1,"seq":1,"kind":"spawn","run":"r","spec":{"profile":{},"extra":1}}`))
+	f.Add([]byte(`{"v":1,"seq":1,"kind":"spawn","run":"r","spec":{"profile":{"builtin":"albums"},"client":"x","host":"h","seed":"1","open":{"rate":5,"stages":"1s:5","arrival":"constant"}},"open":{"start":"2025-01-02T11:00:00+01:00","workers":2,"index":1}}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var cmd Command
 		if decodeStrict(data, &cmd) != nil || cmd.validate() != nil {

@@ -59,7 +59,7 @@ func (c *Coordinator) handleRegister(w http.ResponseWriter, r *http.Request) {
 	case phaseRunning:
 		c.rebalanceLocked()
 	case phaseStopping:
-		c.sendLocked(rec, Command{Kind: CommandStop})
+		c.sendLocked(rec, c.stopCommandLocked())
 	case phaseDone:
 		c.sendLocked(rec, Command{Kind: CommandQuit})
 	}
@@ -94,6 +94,9 @@ func (c *Coordinator) handleHeartbeat(w http.ResponseWriter, r *http.Request) {
 	st := &rec.status
 	st.LastHeartbeat = now
 	st.State, st.Users, st.CPUPercent, st.RSSBytes = m.State, m.Users, m.CPUPercent, m.RSSBytes
+	if m.Open != nil && c.open != nil {
+		rec.setOpenLocked(m.Open)
+	}
 	switch {
 	case m.State == StateQuit && c.phase == phaseDone:
 		rec.gone, st.State, st.Users = true, StateLeft, 0

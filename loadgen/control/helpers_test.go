@@ -364,3 +364,9 @@ func (c wireClient) awaitQuit(id string) {
 	}
 	c.t.Errorf("%s never got quit", id)
 }
+
+// atomicBool is a flag tests flip while servers read it.
+type atomicBool struct{ v atomic.Bool }
+
+func (b *atomicBool) get() bool  { return b.v.Load() }
+func (b *atomicBool) set(v bool) { b.v.Store(v) }

@@ -62,6 +62,9 @@ func (s *RunSpec) validate() error {
 	case s.Timeout < 0 || s.StopTimeout < 0:
 		return errors.New("spec: negative timeout")
 	}
+	if s.Open != nil {
+		return s.Open.validate()
+	}
 	return nil
 }
 
@@ -103,6 +106,9 @@ func (m *HeartbeatRequest) validate() error {
 	case len(m.Error) > maxTextLen:
 		return errors.New("error is too long")
 	}
+	if m.Open != nil {
+		return m.Open.validate()
+	}
 	return nil
 }
 
@@ -127,9 +133,23 @@ func (m *Command) validate() error {
 			return fmt.Errorf("spawn first_id %d is negative", m.FirstID)
 		case m.Spec == nil:
 			return errors.New("spawn command without a spec")
+		case m.Spec.Open != nil && m.Open == nil:
+			return errors.New("spawn command of an open-model run without its share")
+		case m.Spec.Open == nil && m.Open != nil:
+			return errors.New("open-model share in a spawn command of a run with users")
+		}
+		if m.Open != nil {
+			if err := m.Open.validateSpawn(); err != nil {
+				return err
+			}
 		}
 		return m.Spec.validate()
-	case CommandStop, CommandQuit:
+	case CommandStop:
+		if m.Open != nil && m.Open.At < 0 {
+			return fmt.Errorf("stop at %v is negative", m.Open.At)
+		}
+		return nil
+	case CommandQuit:
 		return nil
 	}
 	return fmt.Errorf("unknown command kind %q", truncate(m.Kind, maxStateLen))

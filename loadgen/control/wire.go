@@ -111,6 +111,9 @@ type HeartbeatRequest struct {
 	RSSBytes uint64 `json:"rss_bytes"`
 	// Error says why a worker is in StateFailed.
 	Error string `json:"error,omitempty"`
+	// Open is the dispatcher's counts of a worker in an open-model run,
+	// cumulative over its part in the run; absent in other runs.
+	Open *OpenCounts `json:"open,omitempty"`
 }
 
 // ReportRequest is the metadata of a statistics report. It travels in
@@ -176,6 +179,10 @@ type Command struct {
 	FirstID int `json:"first_id,omitempty"`
 	// Spec is what the users run (spawn only).
 	Spec *RunSpec `json:"spec,omitempty"`
+	// Open is the worker's share of an open-model run's schedule (spawn),
+	// or the point where the schedule ends (stop). A spawn of an
+	// open-model run has it instead of Users and Rate.
+	Open *OpenShare `json:"open,omitempty"`
 }
 
 // ErrorResponse is the body of every 4xx and 5xx answer.
@@ -208,6 +215,9 @@ type RunSpec struct {
 	Host string
 	// UserAgent is sent with every request; empty means the client default.
 	UserAgent string
+	// Open, when set, makes the run an open-model one: the workers send
+	// requests at the rate it gives instead of running users.
+	Open *OpenSpec
 }
 
 // ProfileSource is a profile as the coordinator read it: a built-in name,
@@ -231,6 +241,7 @@ type wireSpec struct {
 	Seed          uint64        `json:"seed,string"`
 	Host          string        `json:"host"`
 	UserAgent     string        `json:"user_agent,omitempty"`
+	Open          *wireOpen     `json:"open,omitempty"`
 }
 
 // MarshalJSON writes the spec in its wire form.
@@ -238,7 +249,7 @@ func (s RunSpec) MarshalJSON() ([]byte, error) {
 	return json.Marshal(wireSpec{
 		Profile: s.Profile, Ratio: s.Ratio, Wait: s.Wait, Client: s.Client,
 		TimeoutMS: s.Timeout.Milliseconds(), StopTimeoutMS: s.StopTimeout.Milliseconds(),
-		Seed: s.Seed, Host: s.Host, UserAgent: s.UserAgent,
+		Seed: s.Seed, Host: s.Host, UserAgent: s.UserAgent, Open: s.Open.wire(),
 	})
 }
 
@@ -248,11 +259,15 @@ func (s *RunSpec) UnmarshalJSON(data []byte) error {
 	if err := decodeStrict(data, &w); err != nil {
 		return err
 	}
+	open, err := w.Open.spec()
+	if err != nil {
+		return err
+	}
 	*s = RunSpec{
 		Profile: w.Profile, Ratio: w.Ratio, Wait: w.Wait, Client: w.Client,
 		Timeout:     time.Duration(w.TimeoutMS) * time.Millisecond,
 		StopTimeout: time.Duration(w.StopTimeoutMS) * time.Millisecond,
-		Seed:        w.Seed, Host: w.Host, UserAgent: w.UserAgent,
+		Seed:        w.Seed, Host: w.Host, UserAgent: w.UserAgent, Open: open,
 	}
 	return nil
 }

@@ -74,8 +74,16 @@ type Worker struct {
 	host  string
 	build func(spec RunSpec, firstID int) (users.Config, error)
 
-	contact atomic.Int64  // unix nanoseconds of the last answer from the coordinator
+	// contact is the unix nanoseconds of the coordinator's last answer to a
+	// registration or heartbeat. Only those count: the coordinator judges a
+	// worker by its heartbeats alone, and a long poll answered late (held
+	// from before a partition, say) must not keep this worker sending
+	// after the coordinator has handed its load to others.
+	contact atomic.Int64
 	flush   chan struct{} // asks the report loop to send now
+	// hbMu keeps heartbeats in order: each one carries cumulative counts,
+	// so one sampled earlier must not arrive after one sampled later.
+	hbMu sync.Mutex
 
 	mu       sync.Mutex
 	proc     procSampler
@@ -95,6 +103,9 @@ type outReport struct {
 	seq   uint64
 	final bool
 	run   *workerRun
+	// counted is set once the final counts of an open-model run went out
+	// ahead of this final report.
+	counted bool
 }
 
 // NewWorker checks cfg and returns a worker; Run starts it.

@@ -20,7 +20,8 @@ const finishWait = 5 * time.Second
 type workerRun struct {
 	id     string
 	spec   RunSpec
-	runner *users.Runner // nil for a run this worker only stopped
+	runner *users.Runner // users of a closed-model run; nil otherwise
+	open   *openLoad     // an open-model run's dispatcher; nil otherwise
 
 	// The ramp in progress; owned by the session goroutine.
 	rampCancel context.CancelFunc
@@ -63,6 +64,9 @@ func (w *Worker) switchRun(r *workerRun) {
 // spawn ramps the run's users to the command's target. A spec the worker
 // cannot run is returned as an error.
 func (w *Worker) spawn(cmd Command) error {
+	if cmd.Spec.Open != nil {
+		return w.spawnOpen(cmd)
+	}
 	r := w.current()
 	if r == nil || r.id != cmd.Run {
 		cfg, err := w.build(*cmd.Spec, cmd.FirstID)
@@ -112,9 +116,41 @@ func (w *Worker) endRamp(r *workerRun) {
 	r.rampCancel, r.rampDone = nil, nil
 }
 
+// spawnOpen starts the worker's part in an open-model run, or changes its
+// share of the schedule.
+func (w *Worker) spawnOpen(cmd Command) error {
+	r := w.current()
+	if r == nil || r.id != cmd.Run {
+		cfg, err := w.build(*cmd.Spec, cmd.FirstID)
+		if err != nil {
+			return fmt.Errorf("cannot run the coordinator's spec: %w", err)
+		}
+		l, err := newOpenLoad(*cmd.Spec, cfg, cmd.Open.Start, w.log)
+		if err != nil {
+			return fmt.Errorf("cannot run the coordinator's spec: %w", err)
+		}
+		r = &workerRun{id: cmd.Run, spec: *cmd.Spec, open: l, stopDone: make(chan struct{})}
+		w.switchRun(r)
+		w.log.Info("new open-model run", "run", r.id, "start", cmd.Open.Start, "first_slot_id", cmd.FirstID+1)
+	}
+	if r.stopping || r.open == nil {
+		w.log.Warn("open-model share for a stopped run ignored", "run", r.id)
+		return nil
+	}
+	if err := r.open.assign(*cmd.Open); err != nil {
+		return fmt.Errorf("cannot run the coordinator's spec: %w", err)
+	}
+	w.setState(r, StateRunning)
+	return nil
+}
+
 // stop ends the run here: users finish their tasks (within the spec's
 // stop timeout), then the final report goes out.
-func (w *Worker) stop(runID string) {
+func (w *Worker) stop(runID string) { w.stopAt(runID, -1) }
+
+// stopAt is stop with the point at which an open-model run's schedule
+// ends; a negative one ends it now.
+func (w *Worker) stopAt(runID string, at time.Duration) {
 	r := w.current()
 	if r == nil || r.id != runID {
 		// Nothing of this run ran here; an empty final report still tells
@@ -132,6 +168,9 @@ func (w *Worker) stop(runID string) {
 	go func() {
 		if r.runner != nil {
 			r.runner.Stop(r.spec.StopTimeout)
+		}
+		if r.open != nil {
+			r.open.end(at)
 		}
 		w.mu.Lock()
 		r.stopped = true
@@ -159,6 +198,9 @@ func (w *Worker) disconnect() {
 	if r.runner != nil {
 		_ = r.runner.SetUsers(0)
 	}
+	if r.open != nil {
+		r.open.pause()
+	}
 	w.setState(r, StateDisconnected)
 }
 
@@ -172,6 +214,13 @@ func (w *Worker) halt(r *workerRun) {
 			close(r.stopDone)
 		}()
 	}
+	if r.open != nil && !r.stopping {
+		r.stopping = true
+		go func() {
+			r.open.halt()
+			close(r.stopDone)
+		}()
+	}
 }
 
 // abandon stops whatever still runs when Run returns.
@@ -180,6 +229,9 @@ func (w *Worker) abandon() {
 		w.halt(r)
 		if r.runner != nil {
 			r.runner.Stop(0)
+		}
+		if r.open != nil {
+			r.open.halt()
 		}
 	}
 }
@@ -191,7 +243,7 @@ func (w *Worker) abandon() {
 // once rather than after the missed heartbeats.
 func (w *Worker) finish(ctx context.Context, leaving bool) {
 	bg := context.WithoutCancel(ctx)
-	if r := w.current(); r != nil && r.runner != nil {
+	if r := w.current(); r != nil && (r.runner != nil || r.open != nil) {
 		w.stop(r.id)
 		select {
 		case <-r.stopDone:
@@ -234,11 +286,19 @@ func (w *Worker) sendReports(ctx context.Context) error {
 		if err != nil || out == nil {
 			return err
 		}
+		if out.final && out.run.open != nil && !out.counted {
+			// The final counts go first, in a heartbeat, so that the
+			// coordinator has them when the final report tells it this
+			// worker is done.
+			if err := w.sendHeartbeat(ctx); err != nil {
+				return err
+			}
+			out.counted = true
+		}
 		var ack ReportResponse
 		status, err := w.send(ctx, http.MethodPost, out.path, out.body, &ack, MaxMessageBytes)
 		switch {
 		case err == nil:
-			w.touch()
 		case status >= 400 && status < 500 && status != http.StatusGone && status != http.StatusUnauthorized:
 			// The coordinator refused this report and always will; resending
 			// it would block every later one.
@@ -268,6 +328,9 @@ func (w *Worker) nextReport() (*outReport, error) {
 		// Drained even while a report waits for its acknowledgement, so
 		// the users' recorders stay small through a long outage.
 		r.runner.Drain(w.pending)
+	}
+	if r != nil && r.open != nil {
+		r.open.runner.Drain(w.pending)
 	}
 	if w.inflight != nil {
 		return w.inflight, nil

@@ -100,7 +100,11 @@ func (w *Worker) session(ctx context.Context, reg RegisterResponse) (outcome, er
 					return outcomeFatal, err
 				}
 			case CommandStop:
-				w.stop(cmd.Run)
+				at := time.Duration(-1)
+				if cmd.Open != nil {
+					at = cmd.Open.At
+				}
+				w.stopAt(cmd.Run, at)
 			case CommandQuit:
 				return outcomeQuit, nil
 			}
@@ -137,6 +141,8 @@ func (w *Worker) heartbeatLoop(ctx context.Context, s *session) {
 
 // sendHeartbeat sends the worker's state once.
 func (w *Worker) sendHeartbeat(ctx context.Context) error {
+	w.hbMu.Lock()
+	defer w.hbMu.Unlock()
 	w.mu.Lock()
 	cpu, rss := w.proc.sample(time.Now())
 	m := HeartbeatRequest{
@@ -145,6 +151,11 @@ func (w *Worker) sendHeartbeat(ctx context.Context) error {
 	}
 	if w.run != nil && w.run.runner != nil {
 		m.Users = w.run.runner.Users()
+	}
+	if w.run != nil && w.run.open != nil {
+		// An open-model run's "users" are its requests in flight.
+		m.Users = w.run.open.runner.InFlight()
+		m.Open = countsOf(w.run.open.runner.Stats())
 	}
 	w.mu.Unlock()
 	if m.State == StateDisconnected {
@@ -195,7 +206,6 @@ func (w *Worker) pollLoop(ctx context.Context, s *session) {
 			}
 			continue
 		}
-		w.touch()
 		if status != http.StatusOK {
 			continue
 		}

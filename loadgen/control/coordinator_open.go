@@ -1,0 +1,235 @@
+package control
+
+import (
+	"fmt"
+	"math"
+	"strings"
+	"time"
+
+	"github.com/loadgen/loadgen/loadgen/schedule"
+	"github.com/loadgen/loadgen/loadgen/users"
+)
+
+// OpenLead is how far ahead of the coordinator's clock an open-model
+// schedule starts, and a change to the workers' shares takes effect: time
+// for the commands to reach every worker, so that all of them switch at
+// the same point of the schedule.
+const OpenLead = 250 * time.Millisecond
+
+// openPlan is the coordinator's side of an open-model run.
+type openPlan struct {
+	spec   *OpenSpec // the rate cut at the run time
+	pacer  *schedule.Pacer
+	origin time.Time     // the schedule's start; zero before the run
+	gen    uint64        // splits made so far
+	endAt  time.Duration // where the schedule ended; negative while it runs
+	warm   users.OpenStats
+	warmAt time.Duration // where the warm-up ended
+	// unsent estimates the requests of lost workers' shares that no
+	// worker sent.
+	unsent float64
+}
+
+// newOpenPlan checks an open-model spec and cuts its rate at runTime, so
+// that workers end their schedules by themselves.
+func newOpenPlan(spec *RunSpec, runTime time.Duration) (*openPlan, error) {
+	if err := spec.Open.validate(); err != nil {
+		return nil, err
+	}
+	o := *spec.Open
+	o.Rate = o.Rate.Until(runTime)
+	spec.Open = &o
+	p, err := schedule.NewPacer(o.Rate, 0)
+	if err != nil {
+		return nil, err
+	}
+	return &openPlan{spec: &o, pacer: p, endAt: -1}, nil
+}
+
+// scheduleAt is where an open-model schedule is at now.
+func (c *Coordinator) scheduleAt(now time.Time) time.Duration {
+	return now.Sub(c.open.origin)
+}
+
+// openRebalanceLocked splits the rate over the workers alive now: worker k
+// of n gets rate/n, its constant arrivals shifted by k/n of an interval,
+// from a point OpenLead ahead on. It returns that point.
+func (c *Coordinator) openRebalanceLocked(now time.Time) time.Duration {
+	alive := c.aliveLocked()
+	at := max(c.scheduleAt(now)+OpenLead, 0)
+	if now.Before(c.open.origin) {
+		// The schedule has not started: every share starts with it.
+		at = 0
+	}
+	if len(alive) == 0 {
+		return at
+	}
+	gen := c.open.gen
+	c.open.gen++
+	for i, w := range alive {
+		w.shared, w.shareN, w.shareAt = true, len(alive), at
+		w.status.Target = 0
+		c.sendLocked(w, Command{
+			Kind:    CommandSpawn,
+			FirstID: w.slot * UserIDBlock,
+			Spec:    &c.cfg.Spec,
+			Open: &OpenShare{
+				Start: c.open.origin, At: at, Index: i, Workers: len(alive),
+				Seed: shareSeed(c.cfg.Spec.Seed, i, gen),
+			},
+		})
+	}
+	c.log.Info("arrival rate split", "workers", len(alive), "from", at)
+	return at
+}
+
+// openLossLocked is what a lost worker's warning says about its share of
+// the schedule: where it went, and how much of it may not have been sent
+// between the worker's last heartbeat and the point where other workers
+// took it over (at, or the end of the schedule when no worker is left).
+func (c *Coordinator) openLossLocked(w *workerRec, at time.Duration, handed bool) string {
+	if !w.shared || w.shareN == 0 {
+		return ""
+	}
+	o := c.open
+	from := max(w.status.LastHeartbeat.Sub(o.origin), w.shareAt, 0)
+	until := at
+	if !handed {
+		if !o.spec.Rate.Bounded() {
+			return fmt.Sprintf("; no worker is left to send its share of the schedule (1/%d of the rate)", w.shareN)
+		}
+		until = o.spec.Rate.Duration()
+	}
+	lost := expectedBetween(o.pacer, from, until) / float64(w.shareN)
+	o.unsent += lost
+	where := fmt.Sprintf("no worker is left to send its share of the schedule (1/%d of the rate)", w.shareN)
+	if handed {
+		where = fmt.Sprintf("its share of the schedule (1/%d of the rate) went to the other workers from %v into the schedule", w.shareN, until.Round(time.Millisecond))
+	}
+	return fmt.Sprintf("; %s, and up to about %.0f of its requests, due between its last heartbeat (%v into the schedule) and %v, were not sent",
+		where, lost, from.Round(time.Millisecond), until.Round(time.Millisecond))
+}
+
+// stopCommandLocked is the stop command of the run: in an open-model run
+// it names the point where the schedule ends.
+func (c *Coordinator) stopCommandLocked() Command {
+	cmd := Command{Kind: CommandStop}
+	if c.open != nil && c.open.endAt >= 0 {
+		cmd.Open = &OpenShare{At: c.open.endAt}
+	}
+	return cmd
+}
+
+// endScheduleLocked fixes where the schedule ends: now, or the end of a
+// bounded schedule if that came first.
+func (c *Coordinator) endScheduleLocked(now time.Time) {
+	at := max(c.scheduleAt(now), 0)
+	if c.open.spec.Rate.Bounded() {
+		at = min(at, c.open.spec.Rate.Duration())
+	}
+	c.open.endAt = at
+}
+
+// openTotalsLocked sums every worker's counts, lost workers' included, as
+// of their latest heartbeats. The in-flight cap is the sum of the caps of
+// the workers still holding a share, when any reported one.
+func (c *Coordinator) openTotalsLocked() users.OpenStats {
+	var sum users.OpenStats
+	capAlive := 0
+	for _, w := range c.order {
+		if !w.openSeen {
+			continue
+		}
+		st := w.openTotal()
+		sum = sum.Add(st)
+		if !w.gone {
+			capAlive += st.MaxInFlight
+		}
+	}
+	if capAlive > 0 {
+		sum.MaxInFlight = capAlive
+	}
+	return sum
+}
+
+// openStatsLocked is the fleet's counts since the warm-up.
+func (c *Coordinator) openStatsLocked() users.OpenStats {
+	return sinceWarmup(c.openTotalsLocked(), c.open.warm)
+}
+
+// OpenStats returns the fleet's open-model dispatcher counts so far, the
+// sum over every worker as of its latest heartbeat, and false for a run
+// with users. It is safe to call at any time from any goroutine.
+func (c *Coordinator) OpenStats() (users.OpenStats, bool) {
+	if c.open == nil {
+		return users.OpenStats{}, false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.openStatsLocked(), true
+}
+
+// openTotal is a worker's counts, those of earlier processes under its id
+// included. Those processes ran one after another, so their peaks of
+// requests in flight do not add up, and only the current cap is in force.
+func (w *workerRec) openTotal() users.OpenStats {
+	if w.openBanked.LateAfter == 0 {
+		return w.open
+	}
+	sum := w.openBanked.Add(w.open)
+	sum.Slots = max(w.openBanked.Slots, w.open.Slots)
+	sum.MaxInFlight = w.open.MaxInFlight
+	return sum
+}
+
+// setOpenLocked records the counts of a worker's heartbeat.
+func (w *workerRec) setOpenLocked(m *OpenCounts) {
+	st := m.Stats()
+	if w.openSeen && st.Scheduled < w.open.Scheduled {
+		// Counts only grow within a process: this is a new process under
+		// the same id, and the old one's counts are kept.
+		w.openBanked = w.openTotal()
+	}
+	w.open, w.openSeen = st, true
+	total := w.openTotal()
+	w.status.Open = &total
+}
+
+// openWarningsLocked checks, at the end, that the workers' counts add up
+// to the schedule: a worker that held a share but never reported counts
+// (one too old for open-model runs, say), and a fleet that scheduled
+// fewer requests than the rate asked for, are named.
+func (c *Coordinator) openWarningsLocked(total users.OpenStats) {
+	o := c.open
+	var silent []string
+	shares := 0
+	for _, w := range c.order {
+		if !w.shared {
+			continue
+		}
+		shares++
+		if !w.openSeen {
+			silent = append(silent, fmt.Sprintf("%s (version %q)", w.status.ID, w.status.Version))
+		}
+	}
+	if len(silent) > 0 {
+		c.warnLocked(fmt.Sprintf("worker(s) %s held a share of the arrival rate but never reported open-model counts: they may not run open-model schedules, and their shares were not sent",
+			strings.Join(silent, ", ")))
+	}
+	if o.endAt < 0 {
+		return
+	}
+	want := expectedBetween(o.pacer, o.warmAt, o.endAt)
+	// Each share rounds its count, and a warm-up cut falls within one
+	// report of its point; Poisson counts vary by their square root.
+	slack := float64(2*shares + 1)
+	if o.spec.Arrival == schedule.ArrivalPoisson {
+		slack += 4 * math.Sqrt(want)
+	}
+	// Lost workers' shares have had their warnings; anything short beyond
+	// them is news.
+	if short := want - float64(total.Scheduled); short > o.unsent+slack {
+		c.warnLocked(fmt.Sprintf("the workers scheduled %d of the %.0f requests the schedule asked for up to %v: %.0f were never scheduled, beyond the %.0f estimated for lost workers (workers that fell behind the schedule, lost reports, or clocks that differ from the coordinator's)",
+			total.Scheduled, want, o.endAt.Round(time.Millisecond), short, o.unsent))
+	}
+}

@@ -1,0 +1,190 @@
+package control
+
+import (
+	"sync"
+	"time"
+
+	"github.com/loadgen/loadgen/loadgen/schedule"
+)
+
+// gate is the arrivals of a worker's open-model runner over a whole run,
+// while its share of the schedule changes: each share the coordinator
+// hands out applies from a point of the schedule on, and the gate hands
+// the runner the arrivals of each share in turn, every one at or after
+// the point its share took over and before the next share's.
+//
+// The gate holds each arrival until its time comes, rather than leaving
+// the wait to the runner, so that a change that arrives while the runner
+// waits still applies to the arrival it was waiting for: no request is
+// sent by two shares, and none falls between them.
+type gate struct {
+	origin time.Time
+	// end is where a bounded schedule ends; zero for an unending one.
+	end time.Duration
+
+	mu      sync.Mutex
+	stages  []gateStage   // the first is current; later ones take over in turn
+	last    time.Duration // the latest arrival handed out; -1 before any
+	closed  bool
+	changed chan struct{} // closed and replaced on every change
+}
+
+// gateStage is one share's part of the schedule, from its point on until
+// the next stage's.
+type gateStage struct {
+	from time.Duration
+	src  schedule.Arrivals // nil: no arrivals (the worker is cut off)
+	// stop ends the schedule: no arrival at or after from is sent.
+	stop bool
+	// next is src's next arrival, when have is set; ended once src has no
+	// more.
+	next  time.Duration
+	have  bool
+	ended bool
+}
+
+func newGate(origin time.Time, end time.Duration) *gate {
+	return &gate{origin: origin, end: end, last: -1, changed: make(chan struct{})}
+}
+
+// from is where a change asked for at may apply: not before an arrival
+// already handed out, nor before a stage already planned. A change that
+// comes late (its point already passed) applies from where the gate is.
+func (g *gate) fromLocked(at time.Duration) time.Duration {
+	from := max(at, g.last+1)
+	if n := len(g.stages); n > 0 {
+		from = max(from, g.stages[n-1].from)
+	}
+	return from
+}
+
+// change adds a stage from at on. build makes its arrivals from the point
+// the stage actually starts (see fromLocked); a nil build adds a stage
+// without arrivals, and stop a stage that ends the schedule. It returns
+// that point, and false when the gate has closed or already stops.
+func (g *gate) change(at time.Duration, build func(from time.Duration) (schedule.Arrivals, error), stop bool) (time.Duration, bool, error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.closed || (len(g.stages) > 0 && g.stages[len(g.stages)-1].stop) {
+		return 0, false, nil
+	}
+	st := gateStage{from: g.fromLocked(at), stop: stop}
+	if build != nil && !stop {
+		src, err := build(st.from)
+		if err != nil {
+			return 0, false, err
+		}
+		st.src = src
+	}
+	g.stages = append(g.stages, st)
+	g.signalLocked()
+	return st.from, true, nil
+}
+
+// close ends the arrivals at once: Next returns false from now on.
+func (g *gate) close() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if !g.closed {
+		g.closed = true
+		g.signalLocked()
+	}
+}
+
+func (g *gate) signalLocked() {
+	close(g.changed)
+	g.changed = make(chan struct{})
+}
+
+// Next returns the next arrival once its time has come, and false when
+// the schedule has ended, stopped or the gate closed. While the worker is
+// cut off (a stage without arrivals) it waits for the next change.
+func (g *gate) Next() (time.Duration, bool) {
+	var timer *time.Timer
+	defer func() {
+		if timer != nil {
+			timer.Stop()
+		}
+	}()
+	wait := func(ch <-chan struct{}, d time.Duration) {
+		if d < 0 {
+			<-ch
+			return
+		}
+		if timer == nil {
+			timer = time.NewTimer(d)
+		} else {
+			timer.Reset(d)
+		}
+		select {
+		case <-timer.C:
+		case <-ch:
+			timer.Stop()
+		}
+	}
+	for {
+		g.mu.Lock()
+		if g.closed {
+			g.mu.Unlock()
+			return 0, false
+		}
+		if len(g.stages) == 0 {
+			ch := g.changed
+			g.mu.Unlock()
+			wait(ch, -1)
+			continue
+		}
+		s := &g.stages[0]
+		if s.stop {
+			g.mu.Unlock()
+			return 0, false
+		}
+		if s.src != nil && !s.have && !s.ended {
+			if at, ok := s.src.Next(); ok {
+				s.next, s.have = at, true
+			} else {
+				s.ended = true
+			}
+		}
+		if len(g.stages) > 1 && (!s.have || s.next >= g.stages[1].from) {
+			// The next stage takes over.
+			g.stages = g.stages[1:]
+			g.mu.Unlock()
+			continue
+		}
+		if !s.have {
+			ch := g.changed
+			left := time.Duration(-1)
+			if s.ended {
+				// A share's arrivals end with the schedule; a change can still
+				// bring arrivals before that end, but none after it.
+				left = time.Until(g.origin.Add(g.end))
+				if g.end == 0 || left <= 0 {
+					g.mu.Unlock()
+					return 0, false
+				}
+			}
+			g.mu.Unlock()
+			wait(ch, left)
+			continue
+		}
+		if d := time.Until(g.origin.Add(s.next)); d > 0 {
+			ch := g.changed
+			g.mu.Unlock()
+			wait(ch, d)
+			continue
+		}
+		at := s.next
+		s.have = false
+		g.last = at
+		g.mu.Unlock()
+		return at, true
+	}
+}
+
+// lastOut is the latest arrival handed out, or -1.
+func (g *gate) lastOut() time.Duration {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.last
+}
