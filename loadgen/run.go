@@ -6,7 +6,6 @@ package loadgen
 
 import (
 	"context"
-	"errors"
 	"math/rand/v2"
 	"time"
 
@@ -64,69 +63,15 @@ type Options struct {
 // Run runs a test to its end, or until ctx ends, and returns the final
 // statistics. A cancelled ctx is a normal way to stop (Ctrl-C): Run then
 // still returns the complete statistics of what was measured, with a nil
-// error.
+// error. It is a Session that nobody steers.
 func Run(ctx context.Context, opts Options) (*results.Snapshot, error) {
-	if opts.Users < 0 {
-		return nil, errors.New("loadgen: negative user count")
-	}
-	kind := opts.Client
-	if kind == "" {
-		kind = "fasthttp"
-	}
-	copts := opts.ClientOptions
-	if _, err := client.New(kind, copts); err != nil {
-		return nil, err
-	}
-	r, err := users.New(users.Config{
-		Tasks:            opts.Tasks,
-		Wait:             opts.Wait,
-		Seed:             opts.Seed,
-		InitUser:         opts.InitUser,
-		NewRand:          opts.NewRand,
-		NewClient:        func() (client.Client, error) { return client.New(kind, copts) },
-		ExpectedInterval: opts.ExpectedInterval,
-	})
+	s, err := StartSession(ctx, opts)
 	if err != nil {
 		return nil, err
 	}
-	start := time.Now()
-	runCtx := ctx
-	if opts.RunTime > 0 {
-		var cancel context.CancelFunc
-		runCtx, cancel = context.WithDeadline(ctx, start.Add(opts.RunTime))
-		defer cancel()
+	snap, err := s.Wait()
+	if err != nil {
+		return nil, err
 	}
-	c := newCollector(start, opts.EntryHistory, r.Drain)
-	c.withWarmup(start, opts.Warmup, opts.OnWarmupEnd)
-	defer c.stop()
-	rampErr := make(chan error, 1)
-	go func() { rampErr <- r.Ramp(runCtx, opts.Users, opts.SpawnRate) }()
-
-	ticker := time.NewTicker(intervalOr(opts.Interval))
-	defer ticker.Stop()
-loop:
-	for {
-		select {
-		case <-runCtx.Done():
-			break loop
-		case err := <-rampErr:
-			if err != nil && runCtx.Err() == nil {
-				r.Stop(0)
-				return nil, err
-			}
-			rampErr = nil
-		case now := <-c.warmupC():
-			c.endWarmup(now, r.Users())
-		case now := <-ticker.C:
-			snap := c.collect(now, r.Users())
-			if opts.OnTick != nil {
-				opts.OnTick(snap)
-			}
-		}
-	}
-	// The final statistics report the users that ran, not the zero left
-	// after stopping them.
-	users := r.Users()
-	r.Stop(opts.StopTimeout)
-	return c.collect(time.Now(), users), nil
+	return snap, nil
 }
