@@ -64,7 +64,7 @@ func (f *runFlags) register(fs *pflag.FlagSet) {
 	fs.Float64Var(&f.rate, "rate", 0, "open model: send R requests per second in total, on a fixed schedule, whatever the target's speed; latency counts from each request's intended send time")
 	fs.StringVar(&f.rateStages, "rate-stages", "", "open model with a changing rate: DURATION:RATE,... ramping linearly from --rate (default 0), e.g. 30s:100,60s:1000,30s:0")
 	fs.StringVar(&f.arrival, "arrival", "constant", "open model arrivals: constant (evenly spaced) or poisson")
-	fs.IntVar(&f.maxInflight, "max-inflight", 0, "open model: cap on requests in flight, each with its own connection (default 10000)")
+	fs.IntVar(&f.maxInflight, "max-inflight", 0, "open model: cap on requests in flight, each with its own connection (default 10000; with --workers or a coordinator, per worker)")
 	fs.DurationVar(&f.maxLag, "max-lag", 0, "open model: a request that cannot be sent within this of its time is dropped and counted (default 1s; negative never drops)")
 	fs.DurationVar(&f.warmup, "warmup", 0, "the first part of the run that is not counted: statistics restart after it (it is part of --run-time)")
 	fs.StringArrayVar(&f.thresholds, "threshold", nil, "pass/fail rule checked at the end, e.g. 'p99<250ms', 'fail_ratio<0.01', 'rps>500', 'p95{name=\"GET /albums\"}<100ms' (repeatable; adds to the profile's)")

@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/loadgen/loadgen/loadgen/control"
+	"github.com/loadgen/loadgen/loadgen/users"
 	"github.com/loadgen/loadgen/results"
 )
 
@@ -57,9 +58,6 @@ func (ff fleetFlags) check(coordinator bool, p *testPlan) (*fleet, error) {
 		if ff.workers == 0 {
 			return nil, nil
 		}
-		if p.open {
-			return nil, usagef("--workers with --rate: distributed open-model runs are not available yet; run --rate in one process")
-		}
 		return &fleet{local: ff.workers, ff: ff}, nil
 	}
 	if ff.expect < 1 {
@@ -76,9 +74,6 @@ func (ff fleetFlags) check(coordinator bool, p *testPlan) (*fleet, error) {
 	}
 	if p.host == "" && !loopbackAddr(ff.listen) {
 		return nil, usagef("--listen %s takes workers from other machines, which cannot reach the album service embedded here on loopback: give --host", ff.listen)
-	}
-	if p.open {
-		return nil, usagef("coordinator with --rate: distributed open-model runs are not available yet")
 	}
 	return &fleet{ff: ff}, nil
 }
@@ -117,7 +112,7 @@ func (fl *fleet) run(ctx context.Context, e env, p *testPlan, host string, seed 
 		Spec: control.RunSpec{
 			Profile: p.source, Ratio: p.flags.ratio, Wait: p.wait.String(), Client: p.flags.client,
 			Timeout: p.flags.timeout, StopTimeout: p.flags.stopTimeout, Seed: seed, Host: host,
-			UserAgent: "loadgen/" + version,
+			UserAgent: "loadgen/" + version, Open: openSpec(p),
 		},
 		Users:         p.users,
 		SpawnRate:     p.spawnRate,
@@ -176,13 +171,33 @@ func (fl *fleet) run(ctx context.Context, e env, p *testPlan, host string, seed 
 	return res, err
 }
 
+// openSpec is the open-model part of a distributed run's spec: the
+// fleet's total rate, which the coordinator splits over the workers, and
+// each worker's in-flight cap. It is nil for a run with users.
+func openSpec(p *testPlan) *control.OpenSpec {
+	if !p.open {
+		return nil
+	}
+	return &control.OpenSpec{Rate: p.rate, Arrival: p.arrival, MaxInFlight: p.flags.maxInflight, MaxLag: p.flags.maxLag}
+}
+
 // writeWorkers prints the worker table.
 func writeWorkers(w io.Writer, ws []control.WorkerStatus) error {
 	if len(ws) == 0 {
 		return nil
 	}
+	open := false
+	for _, s := range ws {
+		open = open || s.Open != nil
+	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "Worker\tState\tUsers\t# reqs\t# fails\treq/s\tCPU %\tMemory MB\tLast heartbeat\t")
+	if open {
+		// An open-model run's "users" are its requests in flight, and its
+		// dispatcher's counts say whether each worker kept to its share.
+		fmt.Fprintln(tw, "Worker\tState\tIn flight\t# reqs\t# fails\treq/s\tScheduled\tLate\tDropped\tCPU %\tMemory MB\tLast heartbeat\t")
+	} else {
+		fmt.Fprintln(tw, "Worker\tState\tUsers\t# reqs\t# fails\treq/s\tCPU %\tMemory MB\tLast heartbeat\t")
+	}
 	for _, s := range ws {
 		last := "-"
 		if !s.LastHeartbeat.IsZero() {
@@ -191,6 +206,15 @@ func writeWorkers(w io.Writer, ws []control.WorkerStatus) error {
 		state := s.State
 		if s.Error != "" {
 			state += " (" + s.Error + ")"
+		}
+		if open {
+			var st users.OpenStats
+			if s.Open != nil {
+				st = *s.Open
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%.1f\t%d\t%d\t%d\t%.0f\t%.1f\t%s\t\n", s.ID, state, s.Users, s.Requests, s.Failures, s.RPS,
+				st.Scheduled, st.Late, st.Dropped, s.CPUPercent, float64(s.RSSBytes)/(1<<20), last)
+			continue
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%.1f\t%.0f\t%.1f\t%s\t\n", s.ID, state, s.Users, s.Requests, s.Failures, s.RPS,
 			s.CPUPercent, float64(s.RSSBytes)/(1<<20), last)

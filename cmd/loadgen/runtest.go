@@ -376,6 +376,7 @@ func runLoad(ctx context.Context, e env, args []string, coordinator bool) (int, 
 		dist, err = fl.run(runCtx, e, p, host, seed, onTick, onWarmupEnd, log)
 		if dist != nil {
 			snap = dist.Snapshot
+			openStats = dist.Open
 		}
 	}
 	if err != nil {
