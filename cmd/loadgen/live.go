@@ -42,6 +42,13 @@ func (l *live) tick(s *results.Snapshot) {
 			fmt.Fprintln(l.e.stderr)
 		}
 	}
+	if l.fleet != nil && l.fleet.coord != nil {
+		// A distributed open-model run's counts, summed over the workers'
+		// heartbeats, shown as a run in one process shows its own.
+		if st, ok := l.fleet.coord.OpenStats(); ok {
+			l.openStats(st)
+		}
+	}
 	if l.e.isTerminal {
 		fmt.Fprint(l.e.stderr, "\r\033[K")
 		report.WriteProgress(l.e.stderr, s, l.total)
