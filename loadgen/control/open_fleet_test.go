@@ -369,3 +369,61 @@ func TestOpenFleetInterrupted(t *testing.T) {
 		t.Errorf("warnings %q, want none", out.res.Warnings)
 	}
 }
+
+// TestOpenFleetWorkerRejoins cuts one of two workers off and lets it back:
+// it stops sending while cut off, the other takes its share, and when it
+// has registered again the two share the rate once more, with no request
+// sent twice.
+func TestOpenFleetWorkerRejoins(t *testing.T) {
+	tg := newArrivalTarget(t)
+	const rate, secs = 200, 4
+	cfg := fastConfig(t, openSpec(tg.srv.URL, rate))
+	cfg.RunTime = secs * time.Second
+	cfg.ExpectWorkers = 2
+	cfg.Heartbeat = 200 * time.Millisecond
+	cfg.MissedHeartbeats = 3
+	c, direct := startCoordinator(t, cfg)
+	var down atomicBool
+	link := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if down.get() {
+			http.Error(w, "link down", http.StatusServiceUnavailable)
+			return
+		}
+		c.Handler().ServeHTTP(w, r)
+	}))
+	t.Cleanup(link.Close)
+	startWorker(t, direct.URL, WorkerConfig{ID: "near"})
+	startWorker(t, link.URL, WorkerConfig{ID: "far", ConnectTimeout: time.Minute})
+	runDone := runCoordinator(context.Background(), c)
+	waitFor(t, 10*time.Second, "requests from both workers", func() bool {
+		s := tg.bySlot()
+		return len(s[0]) > 30 && len(s[1]) > 30
+	})
+	down.set(true)
+	waitFor(t, 10*time.Second, "the far worker to be marked missing", func() bool {
+		return byID(c.Workers(), "far").State == StateMissing
+	})
+	down.set(false)
+	waitFor(t, 10*time.Second, "the far worker to rejoin", func() bool {
+		return byID(c.Workers(), "far").State == StateRunning
+	})
+	out := <-runDone
+	if out.err != nil {
+		t.Fatal(out.err)
+	}
+	res := out.res
+	served, want := tg.count(), rate*secs
+	if served > want || res.OpenUnsent <= 0 || served+int(res.OpenUnsent) < want-2 {
+		t.Errorf("served %d, estimated unsent %d: want no more than the schedule's %d, and the two to account for it", served, res.OpenUnsent, want)
+	}
+	if got := res.Snapshot.Total.Count(); got != int64(served) {
+		t.Errorf("%d requests recorded, %d served", got, served)
+	}
+	far := byID(res.Workers, "far")
+	if far.State == StateMissing || far.Open == nil || far.Open.Sent != uint64(far.Requests) {
+		t.Errorf("far worker's row %+v: want it back, its counts matching its requests", far)
+	}
+	if res.Open == nil || res.Open.Sent != uint64(served) {
+		t.Errorf("fleet counts %+v, want the %d requests served", res.Open, served)
+	}
+}

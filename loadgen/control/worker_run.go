@@ -245,9 +245,13 @@ func (w *Worker) finish(ctx context.Context, leaving bool) {
 	bg := context.WithoutCancel(ctx)
 	if r := w.current(); r != nil && (r.runner != nil || r.open != nil) {
 		w.stop(r.id)
+		grace := r.spec.StopTimeout
+		if r.open != nil {
+			grace = r.spec.stopGrace() + max(r.open.runner.Stats().MaxLag, 0)
+		}
 		select {
 		case <-r.stopDone:
-		case <-time.After(r.spec.StopTimeout + finishWait):
+		case <-time.After(grace + finishWait):
 		}
 		deadline := time.Now().Add(finishWait)
 		for time.Now().Before(deadline) {
@@ -289,8 +293,9 @@ func (w *Worker) sendReports(ctx context.Context) error {
 		if out.final && out.run.open != nil && !out.counted {
 			// The final counts go first, in a heartbeat, so that the
 			// coordinator has them when the final report tells it this
-			// worker is done.
-			if err := w.sendHeartbeat(ctx); err != nil {
+			// worker is done. A coordinator that no longer counts this
+			// worker in refuses heartbeats but still takes its report.
+			if err := w.sendHeartbeat(ctx); err != nil && !errors.Is(err, errGone) {
 				return err
 			}
 			out.counted = true
