@@ -1,13 +1,10 @@
 package main
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/loadgen/loadgen/results/report"
@@ -18,10 +15,7 @@ import (
 // and the output and the JSON have the merged dispatcher counts.
 func TestOpenModelOnWorkers(t *testing.T) {
 	jsonPath := filepath.Join(t.TempDir(), "open.json")
-	var outb, errb lockedBuffer
-	code := run(context.Background(), env{stdout: &outb, stderr: &errb, getenv: noEnv, self: testSelf},
-		[]string{"--workers", "2", "--rate", "200", "-t", "2s", "--profile", "albums-by-id", "--only-summary", "--json", jsonPath})
-	out, stderr := outb.String(), errb.String()
+	code, out, stderr := runCLI(t, nil, "--workers", "2", "--rate", "200", "-t", "2s", "--profile", "albums-by-id", "--only-summary", "--json", jsonPath)
 	if code != 0 {
 		t.Fatalf("exit %d\n%s\n%s", code, out, stderr)
 	}
@@ -75,23 +69,4 @@ func TestOpenModelOnWorkers(t *testing.T) {
 			t.Errorf("worker %d: %d requests, counts %+v; want its half, 200", i, w.Requests, w.Open)
 		}
 	}
-}
-
-// lockedBuffer collects output that the worker processes' copiers and
-// this process's logger write at the same time.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }

@@ -47,7 +47,8 @@ func runCLI(t *testing.T, getenv func(string) (string, bool), args ...string) (i
 	if getenv == nil {
 		getenv = noEnv
 	}
-	var out, errb bytes.Buffer
+	// Worker processes' output copiers write while the run logs.
+	var out, errb syncBuffer
 	code := run(context.Background(), env{stdout: &out, stderr: &errb, getenv: getenv, self: testSelf}, args)
 	return code, out.String(), errb.String()
 }
