@@ -305,8 +305,8 @@ func TestWebPlanFor(t *testing.T) {
 }
 
 // TestWebDistributed runs the UI as the coordinator of two worker
-// processes: the worker table fills, edit is refused as unsupported, and
-// the final report has the workers.
+// processes: the worker table fills, an edit moves the fleet, a reset
+// restarts the statistics, and the final report has the workers.
 func TestWebDistributed(t *testing.T) {
 	htmlPath := filepath.Join(t.TempDir(), "run.html")
 	url, stop := startWeb(t, "--autostart", "--workers", "2", "-u", "4", "-r", "100", "--html", htmlPath)
@@ -322,11 +322,27 @@ func TestWebDistributed(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	if code := postJSON(t, url+"/api/edit", `{"users":2}`); code != http.StatusNotImplemented {
-		t.Errorf("edit of a distributed run: %d, want 501", code)
+	if code := postJSON(t, url+"/api/edit", `{"users":2,"spawn_rate":100}`); code != http.StatusOK {
+		t.Errorf("edit of a distributed run: %d, want 200", code)
 	}
-	if code := postJSON(t, url+"/api/reset", ``); code != http.StatusNotImplemented {
-		t.Errorf("reset of a distributed run: %d, want 501", code)
+	for deadline := time.Now().Add(20 * time.Second); ; {
+		getJSON(t, url+"/api/workers", &ws)
+		if len(ws.Workers) == 2 && ws.Workers[0].Users+ws.Workers[1].Users == 2 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after the edit to 2 users: workers %+v", ws.Workers)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	var before, after web.Stats
+	getJSON(t, url+"/api/stats", &before)
+	if code := postJSON(t, url+"/api/reset", ``); code != http.StatusOK {
+		t.Errorf("reset of a distributed run: %d, want 200", code)
+	}
+	getJSON(t, url+"/api/stats", &after)
+	if after.Total.NumRequests >= before.Total.NumRequests && before.Total.NumRequests > 0 {
+		t.Errorf("%d requests after the reset, %d before", after.Total.NumRequests, before.Total.NumRequests)
 	}
 	if code := postJSON(t, url+"/api/stop", ``); code != 200 {
 		t.Fatalf("stop: %d", code)

@@ -234,10 +234,9 @@ func (w *webRunner) lastResult() (*result, error) {
 	return res, wr.run.Err()
 }
 
-// coordRun is a distributed run as the web UI sees it. A coordinator runs
-// one test at a given user count and cannot reset its statistics, so edit
-// and reset are not supported; each start makes a new coordinator (and,
-// with --workers, new worker processes).
+// coordRun is a distributed run as the web UI sees it. Edit and reset go
+// to the coordinator; each start makes a new coordinator (and, with
+// --workers, new worker processes).
 type coordRun struct {
 	cancel context.CancelFunc
 	done   chan struct{}
@@ -300,12 +299,36 @@ func (r *coordRun) ended() bool {
 	}
 }
 
-func (r *coordRun) Edit(int, float64) error {
-	return fmt.Errorf("a distributed run keeps the user count it started with: %w", errors.ErrUnsupported)
+// notStarted says why a control came too early: the coordinator is still
+// waiting for its workers.
+var notStarted = errors.New("the distributed run is waiting for its workers")
+
+func (r *coordRun) Edit(users int, spawnRate float64) error {
+	c := r.coord.Load()
+	if c == nil {
+		return web.Conflict(notStarted)
+	}
+	if users < 0 || spawnRate < 0 {
+		return web.BadRequest(fmt.Errorf("users %d and spawn rate %g must not be negative", users, spawnRate))
+	}
+	if err := c.Edit(users, spawnRate); err != nil {
+		return web.Conflict(err)
+	}
+	return nil
 }
 
 func (r *coordRun) Reset() error {
-	return fmt.Errorf("a distributed run cannot reset its statistics: %w", errors.ErrUnsupported)
+	c := r.coord.Load()
+	if c == nil {
+		return web.Conflict(notStarted)
+	}
+	if err := c.Reset(); err != nil {
+		return web.Conflict(err)
+	}
+	if s := c.Snapshot(); s != nil {
+		r.snap.Store(s)
+	}
+	return nil
 }
 
 func (r *coordRun) Stop(ctx context.Context) error {

@@ -49,12 +49,14 @@ func (c *Coordinator) Run(ctx context.Context) (*Result, error) {
 	c.start = start
 	c.agg = results.NewAggregator(start, results.AggregatorOptions{EntryHistory: c.cfg.EntryHistory})
 	c.rebalanceLocked()
+	// Edit may change these from now on.
+	startUsers, startRate := c.cfg.Users, c.cfg.SpawnRate
 	c.mu.Unlock()
 	if c.open != nil {
 		c.log.Info("open-model run started", "run", c.runID, "start", start, "rate", c.open.spec.Rate.Start,
 			"stages", schedule.FormatStages(c.open.spec.Rate.Stages), "arrival", c.open.spec.Arrival)
 	} else {
-		c.log.Info("run started", "run", c.runID, "users", c.cfg.Users, "spawn_rate", c.cfg.SpawnRate, "run_time", c.cfg.RunTime)
+		c.log.Info("run started", "run", c.runID, "users", startUsers, "spawn_rate", startRate, "run_time", c.cfg.RunTime)
 	}
 
 	tick := time.NewTicker(c.cfg.Interval)

@@ -104,6 +104,11 @@ func (e *RequestError) Unwrap() error { return e.Err }
 // BadRequest marks err as the request's fault, for a Starter to return.
 func BadRequest(err error) error { return &RequestError{Err: err} }
 
+// Conflict marks err as a control that does not fit the run's state now,
+// such as an edit before the run's workers have joined: the API answers
+// 409.
+func Conflict(err error) error { return errConflict{err.Error()} }
+
 // LocalRun adapts a Session, a run in this process, to Run.
 func LocalRun(s *loadgen.Session) Run { return localRun{s} }
 
