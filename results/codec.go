@@ -19,8 +19,15 @@ import (
 // which makes a coordinator's decoding of many workers' reports cheap. Tests
 // check both directions against hdrhistogram-go.
 //
+// Worker reports, which a coordinator decodes by the hundred every second,
+// use the plain (uncompressed) V2 encoding instead: inflating was most of
+// a coordinator's CPU, and loopback or LAN bandwidth is cheap. decode reads
+// both.
+//
 // A histCodec is not safe for concurrent use.
 type histCodec struct {
+	// plain writes the uncompressed V2 encoding.
+	plain bool
 	inner bytes.Buffer // header and payload, before compression
 	zbuf  bytes.Buffer // compressed
 	zw    *zlib.Writer
@@ -67,6 +74,9 @@ func (c *histCodec) encode(s *sparseCounts) ([]byte, error) {
 	binary.BigEndian.PutUint64(b[16:], uint64(LowestMicros))
 	binary.BigEndian.PutUint64(b[24:], uint64(HighestMicros))
 	binary.BigEndian.PutUint64(b[32:], math.Float64bits(1))
+	if c.plain {
+		return b, nil
+	}
 
 	c.zbuf.Reset()
 	var ob [outerHeaderLen]byte
@@ -91,18 +101,22 @@ func (c *histCodec) encode(s *sparseCounts) ([]byte, error) {
 	return z, nil
 }
 
-// decode reads V2 compressed bytes (after base64) into dst, which it
-// resets first. It rejects any geometry other than the project's before
-// inflating the counts, and payloads that are truncated, oversized or
-// inconsistent.
+// decode reads V2 bytes, compressed or plain (after base64), into dst,
+// which it resets first. It rejects any geometry other than the project's
+// before inflating the counts, and payloads that are truncated, oversized
+// or inconsistent.
 func (c *histCodec) decode(raw []byte, dst *sparseCounts) error {
 	dst.reset()
 	var err error
 	if len(raw) < outerHeaderLen {
 		return fmt.Errorf("histogram of %d bytes is too short", len(raw))
 	}
-	if cookie := int32(binary.BigEndian.Uint32(raw[0:])) &^ 0xf0; cookie != hdrhistogram.V2CompressedEncodingCookieBase {
-		return fmt.Errorf("histogram cookie %#x is not V2 compressed", cookie)
+	switch cookie := int32(binary.BigEndian.Uint32(raw[0:])) &^ 0xf0; cookie {
+	case hdrhistogram.V2CompressedEncodingCookieBase:
+	case hdrhistogram.V2EncodingCookieBase:
+		return c.decodePlain(raw, dst)
+	default:
+		return fmt.Errorf("histogram cookie %#x is not V2", cookie)
 	}
 	zlen := binary.BigEndian.Uint32(raw[4:])
 	if uint64(zlen) > uint64(len(raw)-outerHeaderLen) {
@@ -148,6 +162,27 @@ func (c *histCodec) decode(raw []byte, dst *sparseCounts) error {
 		return fmt.Errorf("histogram payload has %d bytes, header says %d", got, plen)
 	}
 	return parsePayload(c.pay[:plen], dst)
+}
+
+// decodePlain reads the uncompressed V2 encoding: the inner header and the
+// payload, with nothing around them.
+func (c *histCodec) decodePlain(raw []byte, dst *sparseCounts) error {
+	if len(raw) < innerHeaderLen {
+		return fmt.Errorf("histogram of %d bytes is too short", len(raw))
+	}
+	g := encodedGeometry{
+		sig:     int64(int32(binary.BigEndian.Uint32(raw[12:]))),
+		lowest:  int64(binary.BigEndian.Uint64(raw[16:])),
+		highest: int64(binary.BigEndian.Uint64(raw[24:])),
+	}
+	if err := checkGeometry(g); err != nil {
+		return err
+	}
+	plen := binary.BigEndian.Uint32(raw[4:])
+	if got := len(raw) - innerHeaderLen; uint64(plen) != uint64(got) {
+		return fmt.Errorf("histogram payload has %d bytes, header says %d", got, plen)
+	}
+	return parsePayload(raw[innerHeaderLen:], dst)
 }
 
 // parsePayload reads V2 counts: zig-zag LEB128 numbers, positive for a

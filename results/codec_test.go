@@ -2,6 +2,7 @@ package results
 
 import (
 	"encoding/base64"
+	"encoding/binary"
 	"math/rand/v2"
 	"testing"
 
@@ -149,4 +150,41 @@ func denseOf(s *sparseCounts) *hdrhistogram.Histogram {
 	h := NewHistogram()
 	mergeDense(&h, s)
 	return h
+}
+
+// TestPlainEncodingRoundTrip checks the uncompressed V2 form that deltas
+// use: what it encodes decodes to the same histogram, its header is the one
+// HdrHistogram defines, and a wrong payload length is refused.
+func TestPlainEncodingRoundTrip(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	c := histCodec{plain: true}
+	for _, n := range []int{0, 1, 10, 1000, 20000} {
+		h := randomDense(rng, n)
+		var s sparseCounts
+		p := NewPackedHistogram()
+		p.MergeFrom(h)
+		for v, k := range p.ForEachBucket {
+			s.appendBucket(indexOf(v), k)
+		}
+		raw, err := c.encode(&s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cookie := int32(binary.BigEndian.Uint32(raw)) &^ 0xf0; cookie != hdrhistogram.V2EncodingCookieBase {
+			t.Fatalf("cookie %#x, want the V2 plain cookie", cookie)
+		}
+		var back sparseCounts
+		var d histCodec
+		if err := d.decode(raw, &back); err != nil {
+			t.Fatalf("n=%d: %v", n, err)
+		}
+		if !denseOf(&back).Equals(h) {
+			t.Fatalf("n=%d: decoded histogram differs", n)
+		}
+		if n > 0 {
+			if err := d.decode(raw[:len(raw)-1], &back); err == nil {
+				t.Errorf("n=%d: a truncated payload decoded", n)
+			}
+		}
+	}
 }

@@ -118,6 +118,9 @@ func (c *DeltaCodec) Marshal(d *Delta) ([]byte, error) {
 }
 
 func (c *DeltaCodec) encodeHist(s *sparseCounts) (string, error) {
+	// Deltas go to a coordinator that decodes hundreds a second: plain V2
+	// spares it the inflating (see histCodec).
+	c.hist.plain = true
 	b, err := c.hist.encode(s)
 	if err != nil {
 		return "", err
