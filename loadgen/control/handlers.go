@@ -169,6 +169,11 @@ func (c *Coordinator) apply(m *ReportRequest, d *results.Delta) (ReportResponse,
 	rec.status.Failures += fail
 	if m.Final {
 		rec.finalRun = true
+		if !rec.gone {
+			// Its users are gone; the table should not say "running"
+			// until the next heartbeat, which may never come.
+			rec.status.State = StateStopped
+		}
 		c.wake()
 	}
 	ack.Applied = true
