@@ -6,8 +6,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/loadgen/loadgen/results/report"
 )
 
 // TestOpenModelOnWorkers runs --rate 200 for 2 s on two worker processes:
@@ -22,15 +20,7 @@ func TestOpenModelOnWorkers(t *testing.T) {
 	if !strings.Contains(out, "Open model: 400 scheduled") || !strings.Contains(out, "Scheduled") {
 		t.Errorf("output lacks the fleet's open-model counts or the workers' columns:\n%s", out)
 	}
-	f, err := os.Open(jsonPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	rep, err := report.ReadJSON(f)
-	if err != nil {
-		t.Fatal(err)
-	}
+	rep := readReport(t, jsonPath)
 	var cfg struct {
 		Rate    string
 		Workers int

@@ -138,6 +138,21 @@ func readCSV(t *testing.T, path string) [][]string {
 	return rows
 }
 
+// readReport reads a run's JSON result.
+func readReport(t *testing.T, path string) *report.Report {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rep, err := report.ReadJSON(f)
+	if err != nil {
+		t.Fatalf("reading the JSON result %s: %v", path, err)
+	}
+	return rep
+}
+
 // checkOutputs checks that a run's CSV and JSON files are complete and agree.
 func checkOutputs(t *testing.T, prefix, jsonPath string) *report.Report {
 	t.Helper()
@@ -154,15 +169,7 @@ func checkOutputs(t *testing.T, prefix, jsonPath string) *report.Report {
 			t.Errorf("%s is empty", name)
 		}
 	}
-	f, err := os.Open(jsonPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	rep, err := report.ReadJSON(f)
-	if err != nil {
-		t.Fatalf("reading the JSON result: %v", err)
-	}
+	rep := readReport(t, jsonPath)
 	if last[2] != strconv.FormatInt(rep.Aggregated.Count, 10) {
 		t.Errorf("CSV counts %s requests, JSON %d", last[2], rep.Aggregated.Count)
 	}
@@ -314,15 +321,7 @@ func TestAbortOnThresholdStopsEarly(t *testing.T) {
 	if took := time.Since(start); took > 20*time.Second {
 		t.Errorf("run took %v; it should stop within seconds of the breach", took)
 	}
-	f, err := os.Open(jsonPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	rep, err := report.ReadJSON(f)
-	if err != nil {
-		t.Fatal(err)
-	}
+	rep := readReport(t, jsonPath)
 	if len(rep.Warnings) == 0 || !strings.Contains(rep.Warnings[0], "threshold max<1us breached") {
 		t.Errorf("warnings %v do not record the abort", rep.Warnings)
 	}
@@ -497,15 +496,7 @@ func TestOpenModelRun(t *testing.T) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}
 	}
-	f, err := os.Open(jsonPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	rep, err := report.ReadJSON(f)
-	if err != nil {
-		t.Fatal(err)
-	}
+	rep := readReport(t, jsonPath)
 	var cfg struct {
 		Rate    string
 		Arrival string
