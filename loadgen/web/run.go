@@ -98,7 +98,10 @@ type TaskWeight struct {
 // RequestError is a start request that cannot be run as given.
 type RequestError struct{ Err error }
 
+// Error is the underlying error's text, which the API answers with.
 func (e *RequestError) Error() string { return e.Err.Error() }
+
+// Unwrap gives the underlying error.
 func (e *RequestError) Unwrap() error { return e.Err }
 
 // BadRequest marks err as the request's fault, for a Starter to return.

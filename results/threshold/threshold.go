@@ -49,6 +49,7 @@ type Error struct {
 	Msg string
 }
 
+// Error reads like `threshold "p99<25Oms": at column 5: bad duration ...`.
 func (e *Error) Error() string {
 	return "threshold " + strconv.Quote(e.Expr) + ": at column " + strconv.Itoa(e.Column) + ": " + e.Msg
 }
