@@ -18,11 +18,14 @@ import (
 	"github.com/loadgen/loadgen/results/report"
 )
 
-// compareOnly are the flags that compare sets for each child run itself, or
-// that only compare reads.
-var compareOnly = map[string]bool{
-	"clients": true, "cooldown": true, "client": true, "host": true, "seed": true,
-	"json": true, "csv": true, "csv-full-history": true, "only-summary": true, "print-interval": true,
+// compareOnly reports the flags that compare sets for each child run
+// itself, or that only compare reads.
+func compareOnly(name string) bool {
+	switch name {
+	case "clients", "cooldown", "client", "host", "seed", "json", "csv", "csv-full-history", "only-summary", "print-interval":
+		return true
+	}
+	return false
 }
 
 // clientRun is one client's run in a comparison. Each runs in a child

@@ -22,15 +22,25 @@ import (
 	"github.com/loadgen/loadgen/results/scaling"
 )
 
-// scaleOnly are the flags that scale sets for each step itself, or that
-// only scale reads.
-var scaleOnly = map[string]bool{
-	"over": true, "warmup": true, "step": true, "cooldown": true, "host": true, "seed": true,
-	"json": true, "csv": true, "csv-full-history": true, "only-summary": true, "print-interval": true, "run-time": true,
+// scaleOnly reports the flags that scale sets for each step itself, or
+// that only scale reads.
+func scaleOnly(name string) bool {
+	switch name {
+	case "over", "warmup", "step", "cooldown", "host", "seed", "json", "csv", "csv-full-history", "only-summary", "print-interval", "run-time":
+		return true
+	}
+	return false
 }
 
-// dimensions a sweep can vary, and the run flag each sets.
-var dimensions = map[string]string{"workers": "--workers", "users": "--users", "rate": "--rate", "store": "--store"}
+// dimensionFlag is the run flag a sweep's dimension sets, and false for an
+// unknown dimension.
+func dimensionFlag(dim string) (string, bool) {
+	switch dim {
+	case "workers", "users", "rate", "store":
+		return "--" + dim, true
+	}
+	return "", false
+}
 
 // scaleStep is one step of a sweep, measured over its steady window.
 type scaleStep struct {
@@ -197,7 +207,7 @@ func parseOver(over string) (string, []string, error) {
 	if !ok {
 		return "", nil, usagef("--over %q: want DIM=V1,V2,... such as workers=1,2,4,8", over)
 	}
-	if _, known := dimensions[dim]; !known {
+	if _, known := dimensionFlag(dim); !known {
 		return "", nil, usagef("--over %q: unknown dimension %q; want workers, users, rate or store", over, dim)
 	}
 	var values []string
@@ -228,10 +238,10 @@ func parseOver(over string) (string, []string, error) {
 
 // passThroughExcept rebuilds the flags given that a child run takes as
 // they are.
-func passThroughExcept(fs *pflag.FlagSet, skip map[string]bool) []string {
+func passThroughExcept(fs *pflag.FlagSet, skip func(name string) bool) []string {
 	var args []string
 	fs.Visit(func(fl *pflag.Flag) {
-		if skip[fl.Name] {
+		if skip(fl.Name) {
 			return
 		}
 		if fl.Value.Type() == "stringArray" {
@@ -272,7 +282,8 @@ func runStep(ctx context.Context, e env, p *testPlan, pass []string, dim, value 
 	args := append(append([]string{}, pass...), "--host="+host, fmt.Sprintf("--seed=%d", seed), "--only-summary",
 		"--json="+jsonPath, "--warmup="+warmup.String(), "--run-time="+(warmup+step).String())
 	if dim != "store" {
-		args = append(args, dimensions[dim]+"="+value)
+		flag, _ := dimensionFlag(dim)
+		args = append(args, flag+"="+value)
 	}
 	cpu0 := processCPU()
 	c, err := runChild(ctx, e, args, jsonPath)

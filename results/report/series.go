@@ -9,7 +9,7 @@ import (
 )
 
 // seriesPercentiles are the columns of the side-by-side series table.
-var seriesPercentiles = []float64{0.5, 0.9, 0.95, 0.99, 0.999, 1}
+func seriesPercentiles() []float64 { return []float64{0.5, 0.9, 0.95, 0.99, 0.999, 1} }
 
 // MinCorrectionGap is the relative difference at p99 between the measured
 // and the coordinated-omission corrected series from which
@@ -50,7 +50,7 @@ func WriteSecondarySeries(w io.Writer, s *results.Snapshot) error {
 		line(bw, "")
 		line(bw, title)
 		head := fmt.Sprintf("%-8s %-*s %-9s", "Type", nw, "Name", "series")
-		for _, q := range seriesPercentiles {
+		for _, q := range seriesPercentiles() {
 			head += fmt.Sprintf(" %7s", results.PercentileLabel(q))
 		}
 		line(bw, head+fmt.Sprintf(" %8s", "# reqs"))
@@ -60,7 +60,7 @@ func WriteSecondarySeries(w io.Writer, s *results.Snapshot) error {
 				method, name = "", ""
 			}
 			l := fmt.Sprintf("%-8s %-*s %-9s", method, nw, name, r.label)
-			for _, q := range seriesPercentiles {
+			for _, q := range seriesPercentiles() {
 				l += fmt.Sprintf(" %7s", Millis(r.series.Percentile(q)))
 			}
 			line(bw, l+fmt.Sprintf(" %8d", r.series.Count()))
