@@ -68,7 +68,7 @@ func (ff fleetFlags) check(coordinator bool, p *testPlan) (*fleet, error) {
 	}
 	if err := control.ListenCheck(ff.listen, ff.token); err != nil {
 		if errors.Is(err, control.ErrNoToken) {
-			return nil, usagef("--listen %s: %w; set --token or LOADGEN_TOKEN", ff.listen, err)
+			return nil, usagef("--listen %s: %w (--token or LOADGEN_TOKEN sets one)", ff.listen, err)
 		}
 		return nil, usagef("--listen %s: %w", ff.listen, err)
 	}

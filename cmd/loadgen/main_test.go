@@ -549,3 +549,22 @@ func TestEnvironmentSetsFlagsAndCommandLineWins(t *testing.T) {
 		t.Errorf("config %+v: want users, profile and run time from the environment and the client from the command line", c)
 	}
 }
+
+func TestFleetCommandErrors(t *testing.T) {
+	code, _, stderr := runCLI(t, nil, "coordinator", "--listen", "0.0.0.0:5557")
+	if code != exitUsage || !strings.Contains(stderr, "without a token") || !strings.Contains(stderr, "open relay") {
+		t.Errorf("coordinator on every interface without a token: exit %d, %q", code, stderr)
+	}
+	start := time.Now()
+	code, _, stderr = runCLI(t, nil, "worker", "--coordinator", "http://127.0.0.1:1", "--connect-timeout", "1s")
+	if code != exitUnreachable || !strings.Contains(stderr, "could not register") {
+		t.Errorf("worker without a coordinator: exit %d, %q", code, stderr)
+	}
+	if took := time.Since(start); took > 10*time.Second {
+		t.Errorf("the worker gave up after %v, want about its 1s connect timeout", took)
+	}
+	code, _, stderr = runCLI(t, nil, "worker")
+	if code != exitUsage || !strings.Contains(stderr, "--coordinator is required") {
+		t.Errorf("worker without --coordinator: exit %d, %q", code, stderr)
+	}
+}
