@@ -389,7 +389,8 @@ func TestScaleSweepFitsAndDraws(t *testing.T) {
 	dir := t.TempDir()
 	jsonPath := filepath.Join(dir, "sweep.json")
 	code, out, stderr := runCLI(t, nil, "scale", "--over", "users=1,2,4", "--warmup", "300ms", "--step", "1s",
-		"--cooldown", "0s", "--profile", "albums-by-id", "--json", jsonPath, "--csv", filepath.Join(dir, "sweep.csv"))
+		"--cooldown", "0s", "--profile", "albums-by-id", "--json", jsonPath, "--csv", filepath.Join(dir, "sweep.csv"),
+		"--html", filepath.Join(dir, "sweep.html"))
 	if code != 0 {
 		t.Fatalf("exit %d\n%s\n%s", code, out, stderr)
 	}
@@ -445,6 +446,15 @@ func TestScaleSweepFitsAndDraws(t *testing.T) {
 	}
 	if len(res.Charts) != 4 {
 		t.Errorf("charts %v, want throughput and latency as SVG and PNG", res.Charts)
+	}
+	page, err := os.ReadFile(filepath.Join(dir, "sweep.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"users=4", "Amdahl", "USL", `id="scaling"`} {
+		if !strings.Contains(string(page), want) {
+			t.Errorf("HTML report lacks %q", want)
+		}
 	}
 	rows := readCSV(t, filepath.Join(dir, "sweep.csv"))
 	if len(rows) != 4 || rows[0][0] != "Step" {

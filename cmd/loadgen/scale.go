@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/csv"
 	"encoding/json"
@@ -80,10 +81,12 @@ func runScale(ctx context.Context, e env, args []string) (int, error) {
 	var f runFlags
 	var over string
 	var step, cooldown time.Duration
+	var htmlFile string
 	fs, err := parseFlags("loadgen scale", args, e.getenv, e.stderr, func(fs *pflag.FlagSet) {
 		fs.StringVar(&over, "over", "", "the sweep: workers=1,2,4,8 | users=10,25,50 | rate=100,200,400 | store=mutex,rwmutex,syncmap,sharded")
 		fs.DurationVar(&step, "step", 20*time.Second, "measured steady window of each step")
 		fs.DurationVar(&cooldown, "cooldown", time.Second, "pause between steps")
+		fs.StringVar(&htmlFile, "html", "", "write the sweep as a self-contained HTML report: steps, fits and the throughput chart")
 		f.register(fs)
 		fs.Lookup("warmup").Usage = "warm-up of each step, not counted"
 		fs.Lookup("warmup").DefValue = "5s"
@@ -106,6 +109,9 @@ func runScale(ctx context.Context, e env, args []string) (int, error) {
 	}
 	if warmup < 0 || step <= 0 || cooldown < 0 {
 		return exitUsage, usagef("--warmup, --step and --cooldown: need warmup >= 0, step > 0, cooldown >= 0 (got %v, %v, %v)", warmup, step, cooldown)
+	}
+	if err := checkOutputDir(htmlFile); err != nil {
+		return exitUsage, usagef("--html %s: %w", htmlFile, err)
 	}
 	if fs.Changed(dim) {
 		return exitUsage, usagef("--over %s=... and --%s both set the same thing; drop one", dim, dim)
@@ -176,6 +182,11 @@ func runScale(ctx context.Context, e env, args []string) (int, error) {
 	if f.csvPrefix != "" {
 		if err := report.WriteFileAtomic(f.csvPrefix, func(w io.Writer) error { return writeScaleCSV(w, res) }); err != nil {
 			return exitInternal, fmt.Errorf("--csv %s: %w", f.csvPrefix, err)
+		}
+	}
+	if htmlFile != "" {
+		if err := report.WriteFileAtomic(htmlFile, func(w io.Writer) error { return writeScaleHTML(w, res) }); err != nil {
+			return exitInternal, fmt.Errorf("--html %s: %w", htmlFile, err)
 		}
 	}
 	if f.jsonFile != "" {
@@ -318,9 +329,8 @@ func outputBase(f runFlags, dim string) string {
 	return "scale-" + dim
 }
 
-// writeScaleCharts draws throughput and latency per step, each as SVG and
-// PNG, and returns the files written.
-func writeScaleCharts(base string, res *scaleResult) ([]string, error) {
+// scaleChartData is a sweep as the throughput and latency charts draw it.
+func scaleChartData(res *scaleResult) (chart.ScalingData, chart.LatencyData) {
 	categorical := res.Dimension == "store"
 	sd := chart.ScalingData{Dimension: res.Dimension, Categorical: categorical}
 	ld := chart.LatencyData{Dimension: res.Dimension, Categorical: categorical, Unit: "ms"}
@@ -337,13 +347,25 @@ func writeScaleCharts(base string, res *scaleResult) ([]string, error) {
 			sd.Curves = append(sd.Curves, chart.Curve{Name: fmt.Sprintf("USL (σ=%.3f, κ=%.4f, R²=%.2f)", a.USL.Sigma, a.USL.Kappa, a.USL.R2), F: a.USL.Predict})
 		}
 	}
+	return sd, ld
+}
+
+// throughputOptions titles a sweep's throughput chart.
+func throughputOptions(res *scaleResult) chart.Options {
+	return chart.Options{Title: "Throughput by " + res.Dimension}
+}
+
+// writeScaleCharts draws throughput and latency per step, each as SVG and
+// PNG, and returns the files written.
+func writeScaleCharts(base string, res *scaleResult) ([]string, error) {
+	sd, ld := scaleChartData(res)
 	var files []string
 	for _, c := range []struct {
 		name string
 		draw func(w io.Writer, f chart.Format) error
 	}{
 		{"throughput", func(w io.Writer, f chart.Format) error {
-			return chart.Throughput(w, f, sd, chart.Options{Title: "Throughput by " + res.Dimension})
+			return chart.Throughput(w, f, sd, throughputOptions(res))
 		}},
 		{"latency", func(w io.Writer, f chart.Format) error {
 			return chart.Latency(w, f, ld, chart.Options{Title: "Response time by " + res.Dimension})
@@ -404,6 +426,48 @@ func writeScaleTable(w io.Writer, res *scaleResult) error {
 		fmt.Fprintf(w, "chart: %s\n", c)
 	}
 	return nil
+}
+
+// writeScaleHTML writes the sweep as an HTML report: its settings, one row
+// per step, the fits, the warnings and the throughput chart.
+func writeScaleHTML(w io.Writer, res *scaleResult) error {
+	cfg := []report.ConfigItem{
+		{Key: "Dimension", Value: res.Dimension},
+		{Key: "Warm-up, step", Value: res.Warmup + ", " + res.Step},
+		{Key: "Seed", Value: strconv.FormatUint(res.Seed, 10)},
+	}
+	for _, st := range res.Steps {
+		v := fmt.Sprintf("%.1f req/s, %d requests, %d failures, p50 %.3g ms, p95 %.3g ms, p99 %.3g ms, generator CPU %.0f%%",
+			st.RPS, st.Requests, st.Failures, st.P50Ms, st.P95Ms, st.P99Ms, st.GenCPU*100)
+		if st.ServerKnown {
+			v += fmt.Sprintf(", server CPU %.0f%%", st.ServerCPU*100)
+		}
+		cfg = append(cfg, report.ConfigItem{Key: st.Label, Value: v})
+	}
+	if a := res.Analysis; a != nil {
+		if f := a.Amdahl; f != nil {
+			cfg = append(cfg, report.ConfigItem{Key: "Amdahl", Value: fmt.Sprintf("λ=%.1f σ=%.4f R²=%.3f", f.Lambda, f.Sigma, f.R2)})
+		}
+		if f := a.USL; f != nil {
+			v := fmt.Sprintf("λ=%.1f σ=%.4f κ=%.5f R²=%.3f", f.Lambda, f.Sigma, f.Kappa, f.R2)
+			if f.HasPeak {
+				v += fmt.Sprintf(", peak N*=%.1f X(N*)=%.1f", f.PeakN, f.PeakX)
+			}
+			cfg = append(cfg, report.ConfigItem{Key: "USL", Value: v})
+		}
+	}
+	var warnings []string
+	for _, wn := range res.Warnings {
+		warnings = append(warnings, wn.String())
+	}
+	var svg bytes.Buffer
+	sd, _ := scaleChartData(res)
+	if err := chart.Throughput(&svg, chart.SVG, sd, throughputOptions(res)); err != nil {
+		return err
+	}
+	return report.WriteHTML(w, nil, report.HTMLOptions{
+		Title: "loadgen sweep over " + res.Dimension, Config: cfg, Warnings: warnings, ScalingSVG: svg.Bytes(),
+	})
 }
 
 func writeScaleCSV(w io.Writer, res *scaleResult) error {

@@ -21,7 +21,9 @@ import (
 const DefaultMaxFailures = 100
 
 // HTMLOptions are the parts of an HTML report that the snapshot does not
-// hold. Everything is optional.
+// hold. Everything is optional. WriteHTML with a nil snapshot writes a
+// report of these parts alone, such as a scaling sweep's: its
+// configuration, warnings and scaling chart.
 type HTMLOptions struct {
 	// Title heads the page; default "loadgen report".
 	Title string
@@ -99,6 +101,8 @@ type htmlPage struct {
 	Workers                     []htmlWorker
 	Scaling                     template.URL
 	Generated                   string
+	// HasRun is false for a report without a snapshot.
+	HasRun bool
 }
 
 type htmlEntry struct {
@@ -126,7 +130,16 @@ type htmlWorker struct {
 }
 
 func newHTMLPage(s *results.Snapshot, opts HTMLOptions) (*htmlPage, error) {
+	if s == nil {
+		p := &htmlPage{Title: opts.Title, Config: opts.Config, Warnings: opts.Warnings, Generated: stamp(time.Now())}
+		if p.Title == "" {
+			p.Title = "loadgen report"
+		}
+		p.setScaling(opts.ScalingSVG)
+		return p, nil
+	}
 	p := &htmlPage{
+		HasRun:    true,
 		Title:     opts.Title,
 		Start:     stamp(s.Start),
 		End:       stamp(s.Now),
@@ -182,12 +195,16 @@ func newHTMLPage(s *results.Snapshot, opts HTMLOptions) (*htmlPage, error) {
 	for _, wr := range opts.Workers {
 		p.Workers = append(p.Workers, newHTMLWorker(wr, s.Now))
 	}
-	if len(opts.ScalingSVG) > 0 {
-		// As an image, a caller's SVG cannot run anything or restyle the
-		// page, whatever it holds.
-		p.Scaling = template.URL("data:image/svg+xml;base64," + base64.StdEncoding.EncodeToString(opts.ScalingSVG))
-	}
+	p.setScaling(opts.ScalingSVG)
 	return p, nil
+}
+
+// setScaling embeds a scaling chart. As an image, a caller's SVG cannot run
+// anything or restyle the page, whatever it holds.
+func (p *htmlPage) setScaling(svg []byte) {
+	if len(svg) > 0 {
+		p.Scaling = template.URL("data:image/svg+xml;base64," + base64.StdEncoding.EncodeToString(svg))
+	}
 }
 
 func newHTMLEntry(e results.EntryStats) htmlEntry {

@@ -18,13 +18,17 @@ var htmlTemplate = template.Must(template.New("report").Parse(`<!DOCTYPE html>
 <body>
 <header>
 <h1>{{.Title}}</h1>
+{{- if .HasRun}}
 <p class="meta">{{.Start}} to {{.End}} ({{.Duration}})</p>
-<nav><a href="#config">Configuration</a>{{if .Thresholds}} <a href="#thresholds">Thresholds</a>{{end}} <a href="#stats">Statistics</a> <a href="#percentiles">Percentiles</a> <a href="#charts">Charts</a> <a href="#failures">Failures</a>{{if .Workers}} <a href="#workers">Workers</a>{{end}}{{if .Scaling}} <a href="#scaling">Scaling</a>{{end}}</nav>
+{{- end}}
+<nav><a href="#config">Configuration</a>{{if .Thresholds}} <a href="#thresholds">Thresholds</a>{{end}}{{if .HasRun}} <a href="#stats">Statistics</a> <a href="#percentiles">Percentiles</a> <a href="#charts">Charts</a> <a href="#failures">Failures</a>{{end}}{{if .Workers}} <a href="#workers">Workers</a>{{end}}{{if .Scaling}} <a href="#scaling">Scaling</a>{{end}}</nav>
 </header>
 <main>
+{{- if .Summary}}
 <section id="summary">
 <dl class="summary">{{range .Summary}}<div><dt>{{.Key}}</dt><dd>{{.Value}}</dd></div>{{end}}</dl>
 </section>
+{{- end}}
 {{- if .Warnings}}
 <section id="warnings">
 <h2>Warnings</h2>
@@ -58,6 +62,7 @@ var htmlTemplate = template.Must(template.New("report").Parse(`<!DOCTYPE html>
 </table>
 </section>
 {{- end}}
+{{- if .HasRun}}
 <section id="stats">
 <h2>Request statistics</h2>
 <div class="scroll">
@@ -112,6 +117,7 @@ var htmlTemplate = template.Must(template.New("report").Parse(`<!DOCTYPE html>
 <p class="none">No request failed.</p>
 {{- end}}
 </section>
+{{- end}}
 {{- if .Workers}}
 <section id="workers">
 <h2>Workers</h2>

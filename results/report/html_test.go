@@ -372,3 +372,29 @@ func TestHTMLHourLongRunSize(t *testing.T) {
 		t.Errorf("%d stats rows, want %d", got, entries)
 	}
 }
+
+// TestHTMLWithoutSnapshot is the report of a sweep: configuration,
+// warnings and the scaling chart, and no run tables.
+func TestHTMLWithoutSnapshot(t *testing.T) {
+	var b bytes.Buffer
+	err := WriteHTML(&b, nil, HTMLOptions{
+		Title:      "sweep <users>",
+		Config:     []ConfigItem{{"users=1", "8965.8 req/s"}},
+		Warnings:   []string{"fit is poor"},
+		ScalingSVG: []byte(`<svg xmlns="http://www.w3.org/2000/svg"></svg>`),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	for _, want := range []string{"sweep &lt;users&gt;", "users=1", "8965.8 req/s", "fit is poor", `id="scaling"`, "data:image/svg&#43;xml;base64,"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("report lacks %q", want)
+		}
+	}
+	for _, absent := range []string{`id="stats"`, `id="percentiles"`, `id="failures"`, `href="#stats"`} {
+		if strings.Contains(out, absent) {
+			t.Errorf("report without a run has %q", absent)
+		}
+	}
+}
