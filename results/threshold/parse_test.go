@@ -15,7 +15,7 @@ func TestParseGood(t *testing.T) {
 		name      string
 		method    string
 	}{
-		// The issue's examples.
+		// The examples the README gives.
 		{"p99<250ms", "p99<250ms", "p99", "", ""},
 		{`p95{name="GET /albums"}<100ms`, `p95{name="GET /albums"}<100ms`, "p95", "GET /albums", ""},
 		{"fail_ratio<0.01", "fail_ratio<0.01", "fail_ratio", "", ""},
