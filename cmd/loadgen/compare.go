@@ -75,10 +75,7 @@ func runCompare(ctx context.Context, e env, args []string) (int, error) {
 	if cooldown < 0 {
 		return exitUsage, usagef("--cooldown %v: must not be negative", cooldown)
 	}
-	seed := f.seed
-	if seed == 0 {
-		seed = uint64(time.Now().UnixNano())
-	}
+	seed := f.runSeed()
 	pass := passThroughExcept(fs, compareOnly)
 	tmp, err := os.MkdirTemp("", "loadgen-compare-")
 	if err != nil {

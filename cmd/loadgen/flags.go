@@ -78,6 +78,16 @@ func (f *runFlags) register(fs *pflag.FlagSet) {
 	})
 }
 
+// runSeed is --seed, or one from the clock when it is 0. The runs of a
+// comparison or a sweep share it, so that they choose the same tasks and
+// bodies.
+func (f runFlags) runSeed() uint64 {
+	if f.seed != 0 {
+		return f.seed
+	}
+	return uint64(time.Now().UnixNano())
+}
+
 // usageError is a mistake in how loadgen was called: exit code 2.
 type usageError struct{ err error }
 

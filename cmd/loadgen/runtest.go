@@ -285,10 +285,7 @@ func runLoad(ctx context.Context, e env, args []string, coordinator bool) (int, 
 		log.Info("embedded album service started", "url", host, "store", string(p.store))
 	}
 
-	seed := f.seed
-	if seed == 0 {
-		seed = uint64(time.Now().UnixNano())
-	}
+	seed := f.runSeed()
 	live := newLive(e, p, f.printInterval)
 	runCtx, abort := context.WithCancel(ctx)
 	defer abort()

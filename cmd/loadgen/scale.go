@@ -125,10 +125,7 @@ func runScale(ctx context.Context, e env, args []string) (int, error) {
 	if dim == "store" && p.host != "" {
 		return exitUsage, usagef("--over store=... sweeps the embedded album service's stores; it cannot be used with --host")
 	}
-	seed := f.seed
-	if seed == 0 {
-		seed = uint64(time.Now().UnixNano())
-	}
+	seed := f.runSeed()
 	pass := passThroughExcept(fs, scaleOnly)
 	tmp, err := os.MkdirTemp("", "loadgen-scale-")
 	if err != nil {
