@@ -169,7 +169,7 @@ func runScale(ctx context.Context, e env, args []string) (int, error) {
 		}
 		res.Warnings = append(res.Warnings, scaling.GeneratorSaturation(cpu, 0)...)
 	}
-	base := outputBase(f, dim)
+	base := outputBase(f, htmlFile, dim)
 	if res.Charts, err = writeScaleCharts(base, res); err != nil {
 		return exitInternal, err
 	}
@@ -315,10 +315,10 @@ func runStep(ctx context.Context, e env, p *testPlan, pass []string, dim, value 
 	return st, nil
 }
 
-// outputBase is where the charts go: beside --json or --csv, else in the
+// outputBase is where the charts go: beside --json, --csv or --html, else in the
 // current directory.
-func outputBase(f runFlags, dim string) string {
-	for _, p := range []string{f.jsonFile, f.csvPrefix} {
+func outputBase(f runFlags, htmlFile, dim string) string {
+	for _, p := range []string{f.jsonFile, f.csvPrefix, htmlFile} {
 		if p != "" {
 			return strings.TrimSuffix(p, filepath.Ext(p))
 		}
