@@ -1,8 +1,6 @@
 package loadgen
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"fmt"
 	"net"
@@ -12,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/loadgen/loadgen/internal/rawhttp"
 	"github.com/loadgen/loadgen/loadgen/client"
 	"github.com/loadgen/loadgen/loadgen/schedule"
 	"github.com/loadgen/loadgen/loadgen/users"
@@ -22,19 +21,17 @@ import (
 // stallServer answers at once, except that a request arriving in the first
 // window of each period (counted from epoch) is held until that window
 // ends: a target that freezes now and then, as a garbage collector or a
-// lock convoy makes real ones do. It speaks just enough HTTP/1.1 for GETs
-// on keep-alive connections. At the end of each freeze it has a hundred
-// responses to send at once; one timer writes them all, so that waking a
-// hundred handlers on a busy machine does not delay the last of them.
+// lock convoy makes real ones do. At the end of each freeze it has a
+// hundred responses to send at once; one timer writes them all, so that
+// waking a hundred handlers on a busy machine does not delay the last of
+// them.
 type stallServer struct {
-	ln             net.Listener
 	epoch          time.Time
 	period, window time.Duration
-	wg             sync.WaitGroup
 
 	mu       sync.Mutex
-	conns    map[net.Conn]struct{}
 	held     map[time.Duration][]net.Conn // by period number
+	resp     []byte                       // the server's canned response
 	released map[time.Duration]bool
 	timers   []*time.Timer
 	// releaseLate records how long after its window ended each held
@@ -43,78 +40,32 @@ type stallServer struct {
 	releaseLate []time.Duration
 }
 
-var stallResponse = []byte("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Type: text/plain\r\n\r\nok")
-
 // startStallServer starts a stall server on loopback whose periods began
 // shift ago, and stops it when the test ends.
 func startStallServer(t *testing.T, period, window, shift time.Duration) (*stallServer, string) {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
 	s := &stallServer{
-		ln: ln, epoch: time.Now().Add(-shift), period: period, window: window,
-		conns: map[net.Conn]struct{}{}, held: map[time.Duration][]net.Conn{}, released: map[time.Duration]bool{},
+		epoch: time.Now().Add(-shift), period: period, window: window,
+		held: map[time.Duration][]net.Conn{}, released: map[time.Duration]bool{},
 	}
-	s.wg.Add(1)
-	go s.accept()
-	t.Cleanup(s.close)
-	return s, "http://" + ln.Addr().String() + "/"
-}
-
-func (s *stallServer) accept() {
-	defer s.wg.Done()
-	for {
-		conn, err := s.ln.Accept()
-		if err != nil {
-			return
-		}
-		s.mu.Lock()
-		s.conns[conn] = struct{}{}
-		s.mu.Unlock()
-		s.wg.Add(1)
-		go s.serve(conn)
-	}
-}
-
-// serve reads bodiless requests on conn until it closes, and answers each
-// at once or leaves it to its window's release.
-func (s *stallServer) serve(conn net.Conn) {
-	defer s.wg.Done()
-	defer conn.Close()
-	br := bufio.NewReader(conn)
-	for {
-		for lines := 0; ; lines++ {
-			line, err := br.ReadSlice('\n')
-			if err != nil {
-				return
-			}
-			if len(bytes.TrimRight(line, "\r\n")) == 0 {
-				if lines == 0 {
-					return
-				}
-				break
-			}
-		}
+	srv := rawhttp.NewHolding(t, 200, []byte("ok"), func(conn net.Conn, resp []byte) bool {
 		since := time.Since(s.epoch)
-		if since%s.period < s.window && s.hold(conn, since/s.period) {
-			continue // the client sends nothing more until it is answered
-		}
-		if _, err := conn.Write(stallResponse); err != nil {
-			return
-		}
-	}
+		return since%s.period < s.window && s.hold(conn, resp, since/s.period)
+	})
+	// Cleanups run last first: the timers stop before the server closes.
+	t.Cleanup(s.stopTimers)
+	return s, srv.URL + "/"
 }
 
-// hold queues conn's response for the end of period k's window, and
+// hold queues conn's response (resp) for the end of period k's window, and
 // reports false if that window has already been released.
-func (s *stallServer) hold(conn net.Conn, k time.Duration) bool {
+func (s *stallServer) hold(conn net.Conn, resp []byte, k time.Duration) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.released[k] {
 		return false
 	}
+	s.resp = resp
 	if _, ok := s.held[k]; !ok {
 		end := s.epoch.Add(k*s.period + s.window)
 		s.timers = append(s.timers, time.AfterFunc(time.Until(end), func() { s.release(k, end) }))
@@ -125,13 +76,13 @@ func (s *stallServer) hold(conn net.Conn, k time.Duration) bool {
 
 func (s *stallServer) release(k time.Duration, end time.Time) {
 	s.mu.Lock()
-	conns := s.held[k]
+	conns, resp := s.held[k], s.resp
 	delete(s.held, k)
 	s.released[k] = true
 	s.mu.Unlock()
 	late := make([]time.Duration, 0, len(conns))
 	for _, c := range conns {
-		c.Write(stallResponse) // a failed write shows as the client's error
+		c.Write(resp) // a failed write shows as the client's error
 		late = append(late, time.Since(end))
 	}
 	s.mu.Lock()
@@ -152,17 +103,12 @@ func (s *stallServer) lateness() (median, worst time.Duration) {
 	return l[len(l)/2], l[len(l)-1]
 }
 
-func (s *stallServer) close() {
-	s.ln.Close()
+func (s *stallServer) stopTimers() {
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	for _, t := range s.timers {
 		t.Stop()
 	}
-	for c := range s.conns {
-		c.Close()
-	}
-	s.mu.Unlock()
-	s.wg.Wait()
 }
 
 // stallQuantile is the true latency at fraction q of requests sent at a

@@ -19,6 +19,7 @@ type Server struct {
 	URL  string
 	ln   net.Listener
 	resp []byte
+	hold HoldFunc
 
 	mu    sync.Mutex
 	conns map[net.Conn]struct{}
@@ -42,8 +43,29 @@ func NewStatus(tb testing.TB, status int, body []byte) *Server {
 	return s
 }
 
+// HoldFunc decides, for each request read on conn, whether to answer it
+// later: when it returns true the server writes nothing, and the caller
+// writes resp, the canned response, to conn when it chooses (a target that
+// stalls). resp must not be modified.
+type HoldFunc func(conn net.Conn, resp []byte) bool
+
+// NewHolding is NewStatus with a HoldFunc, called for every request.
+func NewHolding(tb testing.TB, status int, body []byte, hold HoldFunc) *Server {
+	tb.Helper()
+	s, err := listen("127.0.0.1:0", status, body, hold)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(s.Close)
+	return s
+}
+
 // Listen starts a server at addr that answers status with body.
 func Listen(addr string, status int, body []byte) (*Server, error) {
+	return listen(addr, status, body, nil)
+}
+
+func listen(addr string, status int, body []byte, hold HoldFunc) (*Server, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, err
@@ -52,6 +74,7 @@ func Listen(addr string, status int, body []byte) (*Server, error) {
 		URL:   "http://" + ln.Addr().String(),
 		ln:    ln,
 		conns: make(map[net.Conn]struct{}),
+		hold:  hold,
 	}
 	s.resp = append(s.resp, "HTTP/1.1 "...)
 	s.resp = strconv.AppendInt(s.resp, int64(status), 10)
@@ -117,6 +140,9 @@ func (s *Server) serve(conn net.Conn) {
 		}
 		if _, err := br.Discard(length); err != nil {
 			return
+		}
+		if s.hold != nil && s.hold(conn, s.resp) {
+			continue // the client sends nothing more until it is answered
 		}
 		if _, err := conn.Write(s.resp); err != nil {
 			return
