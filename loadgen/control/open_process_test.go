@@ -2,8 +2,6 @@ package control
 
 import (
 	"context"
-	"os/exec"
-	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -24,18 +22,7 @@ func TestProcessOpenWorkerKilled(t *testing.T) {
 	cfg.MissedHeartbeats = 3
 	cfg.Token = "tok"
 	c, srv := startCoordinator(t, cfg)
-	var cmds []*exec.Cmd
-	for i := range 2 {
-		cmds = append(cmds, helperProcess(t, "worker", "LGC_URL="+srv.URL, "LGC_TOKEN=tok", "LGC_ID=p"+strconv.Itoa(i), "LGC_CONNECT_TIMEOUT=5s"))
-	}
-	fleet, err := StartLocalFleet(cmds)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		fleet.Kill()
-		_ = fleet.Wait(5 * time.Second)
-	})
+	fleet := startWorkerProcesses(t, 2, srv.URL, "p", "5s")
 	runDone := runCoordinator(context.Background(), c)
 	waitFor(t, 30*time.Second, "requests from both worker processes", func() bool {
 		ws := c.Workers()

@@ -103,6 +103,27 @@ func helperProcess(t *testing.T, role string, env ...string) *exec.Cmd {
 	return cmd
 }
 
+// startWorkerProcesses starts n worker processes of coordinatorURL (token
+// "tok"), named prefix0, prefix1, ..., and kills what is left of them when
+// the test ends.
+func startWorkerProcesses(t *testing.T, n int, coordinatorURL, prefix, connectTimeout string) *LocalFleet {
+	t.Helper()
+	var cmds []*exec.Cmd
+	for i := range n {
+		cmds = append(cmds, helperProcess(t, "worker", "LGC_URL="+coordinatorURL, "LGC_TOKEN=tok",
+			"LGC_ID="+prefix+strconv.Itoa(i), "LGC_CONNECT_TIMEOUT="+connectTimeout))
+	}
+	fleet, err := StartLocalFleet(cmds)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		fleet.Kill()
+		_ = fleet.Wait(5 * time.Second)
+	})
+	return fleet
+}
+
 // TestProcessWorkerKilled runs three worker processes and kills one with
 // SIGKILL mid-run: the coordinator marks it missing after three missed
 // heartbeats, keeps what it reported, hands its users to the other two,
@@ -118,18 +139,7 @@ func TestProcessWorkerKilled(t *testing.T) {
 	cfg.MissedHeartbeats = 3
 	cfg.Token = "tok"
 	c, srv := startCoordinator(t, cfg)
-	var cmds []*exec.Cmd
-	for i := range 3 {
-		cmds = append(cmds, helperProcess(t, "worker", "LGC_URL="+srv.URL, "LGC_TOKEN=tok", "LGC_ID=p"+strconv.Itoa(i), "LGC_CONNECT_TIMEOUT=5s"))
-	}
-	fleet, err := StartLocalFleet(cmds)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		fleet.Kill()
-		_ = fleet.Wait(5 * time.Second)
-	})
+	fleet := startWorkerProcesses(t, 3, srv.URL, "p", "5s")
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	runDone := runCoordinator(ctx, c)
@@ -211,18 +221,7 @@ func TestProcessCoordinatorKilled(t *testing.T) {
 		}
 		return err == nil
 	})
-	var cmds []*exec.Cmd
-	for i := range 2 {
-		cmds = append(cmds, helperProcess(t, "worker", "LGC_URL=http://"+addr, "LGC_TOKEN=tok", "LGC_ID=w"+strconv.Itoa(i), "LGC_CONNECT_TIMEOUT=2s"))
-	}
-	workers, err := StartLocalFleet(cmds)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		workers.Kill()
-		_ = workers.Wait(5 * time.Second)
-	})
+	workers := startWorkerProcesses(t, 2, "http://"+addr, "w", "2s")
 	waitFor(t, 30*time.Second, "load from the workers", func() bool { return tg.requests.Load() > 100 })
 
 	if err := syscall.Kill(coord.PIDs()[0], syscall.SIGKILL); err != nil {
