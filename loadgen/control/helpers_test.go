@@ -365,8 +365,19 @@ func (c wireClient) awaitQuit(id string) {
 	c.t.Errorf("%s never got quit", id)
 }
 
-// atomicBool is a flag tests flip while servers read it.
-type atomicBool struct{ v atomic.Bool }
-
-func (b *atomicBool) get() bool  { return b.v.Load() }
-func (b *atomicBool) set(v bool) { b.v.Store(v) }
+// cuttableLink is a path to c that the test can cut: while down is set,
+// every control request through it gets 503, as across a network
+// partition, and nothing reaches c.
+func cuttableLink(t *testing.T, c *Coordinator) (url string, down *atomic.Bool) {
+	t.Helper()
+	down = new(atomic.Bool)
+	link := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if down.Load() {
+			http.Error(w, "link down", http.StatusServiceUnavailable)
+			return
+		}
+		c.Handler().ServeHTTP(w, r)
+	}))
+	t.Cleanup(link.Close)
+	return link.URL, down
+}

@@ -226,23 +226,15 @@ func TestOpenFleetWorkerLost(t *testing.T) {
 	cfg.Heartbeat = 200 * time.Millisecond
 	cfg.MissedHeartbeats = 3
 	c, direct := startCoordinator(t, cfg)
-	var down atomicBool
-	link := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if down.get() {
-			http.Error(w, "link down", http.StatusServiceUnavailable)
-			return
-		}
-		c.Handler().ServeHTTP(w, r)
-	}))
-	t.Cleanup(link.Close)
+	linkURL, down := cuttableLink(t, c)
 	startWorker(t, direct.URL, WorkerConfig{ID: "near"})
-	startWorker(t, link.URL, WorkerConfig{ID: "far", ConnectTimeout: time.Minute})
+	startWorker(t, linkURL, WorkerConfig{ID: "far", ConnectTimeout: time.Minute})
 	runDone := runCoordinator(context.Background(), c)
 	waitFor(t, 10*time.Second, "requests from both workers", func() bool {
 		s := tg.bySlot()
 		return len(s[0]) > 50 && len(s[1]) > 50
 	})
-	down.set(true)
+	down.Store(true)
 	out := <-runDone
 	if out.err != nil {
 		t.Fatal(out.err)
@@ -383,27 +375,19 @@ func TestOpenFleetWorkerRejoins(t *testing.T) {
 	cfg.Heartbeat = 200 * time.Millisecond
 	cfg.MissedHeartbeats = 3
 	c, direct := startCoordinator(t, cfg)
-	var down atomicBool
-	link := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if down.get() {
-			http.Error(w, "link down", http.StatusServiceUnavailable)
-			return
-		}
-		c.Handler().ServeHTTP(w, r)
-	}))
-	t.Cleanup(link.Close)
+	linkURL, down := cuttableLink(t, c)
 	startWorker(t, direct.URL, WorkerConfig{ID: "near"})
-	startWorker(t, link.URL, WorkerConfig{ID: "far", ConnectTimeout: time.Minute})
+	startWorker(t, linkURL, WorkerConfig{ID: "far", ConnectTimeout: time.Minute})
 	runDone := runCoordinator(context.Background(), c)
 	waitFor(t, 10*time.Second, "requests from both workers", func() bool {
 		s := tg.bySlot()
 		return len(s[0]) > 30 && len(s[1]) > 30
 	})
-	down.set(true)
+	down.Store(true)
 	waitFor(t, 10*time.Second, "the far worker to be marked missing", func() bool {
 		return byID(c.Workers(), "far").State == StateMissing
 	})
-	down.set(false)
+	down.Store(false)
 	waitFor(t, 10*time.Second, "the far worker to rejoin", func() bool {
 		return byID(c.Workers(), "far").State == StateRunning
 	})

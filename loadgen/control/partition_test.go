@@ -2,9 +2,6 @@ package control
 
 import (
 	"context"
-	"net/http"
-	"net/http/httptest"
-	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -21,17 +18,9 @@ func TestPartitionedWorkerStopsAndRejoins(t *testing.T) {
 	cfg.ExpectWorkers = 2
 	cfg.MissedHeartbeats = 3
 	c, direct := startCoordinator(t, cfg)
-	var down atomic.Bool
-	link := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if down.Load() {
-			http.Error(w, "link down", http.StatusServiceUnavailable)
-			return
-		}
-		c.Handler().ServeHTTP(w, r)
-	}))
-	t.Cleanup(link.Close)
+	linkURL, down := cuttableLink(t, c)
 	startWorker(t, direct.URL, WorkerConfig{ID: "near"})
-	far := startWorker(t, link.URL, WorkerConfig{ID: "far", ConnectTimeout: time.Minute})
+	far := startWorker(t, linkURL, WorkerConfig{ID: "far", ConnectTimeout: time.Minute})
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	runDone := runCoordinator(ctx, c)
