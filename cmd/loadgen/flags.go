@@ -26,6 +26,7 @@ type runFlags struct {
 	seed          uint64
 	csvPrefix     string
 	csvFull       bool
+	csvPrecise    bool
 	jsonFile      string
 	onlySummary   bool
 	exitOnError   int
@@ -56,6 +57,7 @@ func (f *runFlags) register(fs *pflag.FlagSet) {
 	fs.Uint64Var(&f.seed, "seed", 0, "seed for task choice and generated data; 0 picks one from the clock")
 	fs.StringVar(&f.csvPrefix, "csv", "", "write Locust-format CSV files PREFIX_stats.csv, PREFIX_stats_history.csv, PREFIX_failures.csv and PREFIX_exceptions.csv")
 	fs.BoolVar(&f.csvFull, "csv-full-history", false, "write every entry's rows to the history CSV, not only the Aggregated ones")
+	fs.BoolVar(&f.csvPrecise, "csv-precise", false, "write the CSV files' median and percentile columns in milliseconds with microseconds, not Locust's whole milliseconds")
 	fs.StringVar(&f.jsonFile, "json", "", "write the whole result, with mergeable HDR histograms, as JSON to this file")
 	fs.BoolVar(&f.onlySummary, "only-summary", false, "print only the final tables, not the live ones")
 	fs.IntVar(&f.exitOnError, "exit-code-on-error", 1, "exit code when any request failed")

@@ -106,7 +106,7 @@ func writeOutputs(e env, res *result) error {
 		report.Millis(snap.Total.Percentile(0.5)), report.Millis(snap.Total.Percentile(0.99)), cpuPerReq)
 
 	if f := p.flags.csvPrefix; f != "" {
-		if err := report.WriteCSVFiles(f, snap, p.flags.csvFull); err != nil {
+		if err := report.WriteCSVFiles(f, snap, report.CSVOptions{FullHistory: p.flags.csvFull, Precise: p.flags.csvPrecise}); err != nil {
 			errs = append(errs, fmt.Errorf("--csv %s: %w", f, err))
 		}
 	}

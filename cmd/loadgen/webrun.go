@@ -196,6 +196,7 @@ func (w *webRunner) start(ctx context.Context, req web.StartRequest) (web.Run, w
 		Config:      configItems(p, host, seed, wr.started, localWorkers),
 		Thresholds:  p.thresholds,
 		FullHistory: p.flags.csvFull,
+		CSVPrecise:  p.flags.csvPrecise,
 	}
 	for _, t := range p.compiled.Tasks {
 		info.Tasks = append(info.Tasks, web.TaskWeight{Method: t.Method, Name: t.Name, Weight: t.Weight})

@@ -23,12 +23,12 @@ type download struct {
 func lookupDownload(name string) (download, bool) {
 	switch name {
 	case "stats.csv":
-		return download{"text/csv; charset=utf-8", func(w io.Writer, s *results.Snapshot, _ Run, _ RunInfo) error {
-			return report.WriteStatsCSV(w, s)
+		return download{"text/csv; charset=utf-8", func(w io.Writer, s *results.Snapshot, _ Run, info RunInfo) error {
+			return report.WriteStatsCSV(w, s, info.csvOptions())
 		}}, true
 	case "stats_history.csv":
 		return download{"text/csv; charset=utf-8", func(w io.Writer, s *results.Snapshot, _ Run, info RunInfo) error {
-			return report.WriteHistoryCSV(w, s, info.FullHistory)
+			return report.WriteHistoryCSV(w, s, info.csvOptions())
 		}}, true
 	case "failures.csv":
 		return download{"text/csv; charset=utf-8", func(w io.Writer, s *results.Snapshot, _ Run, _ RunInfo) error {

@@ -52,8 +52,9 @@ func TestDownloads(t *testing.T) {
 			}
 		}},
 		{"stats_history.csv", "text/csv", func(t *testing.T, body []byte) {
-			if rows := readCSV(t, body); len(rows) != 1+len(snap.History) || rows[0][0] != "Timestamp" {
-				t.Errorf("history has %d rows, want %d", len(rows), 1+len(snap.History))
+			// The header, then the t=0 row and a row per second.
+			if rows, want := readCSV(t, body), 1+len(report.HistoryRows(snap)); len(rows) != want || rows[0][0] != "Timestamp" || rows[1][1] != "0" {
+				t.Errorf("history has %d rows, want %d starting with the t=0 row: %q", len(rows), want, rows)
 			}
 		}},
 		{"failures.csv", "text/csv", func(t *testing.T, body []byte) {

@@ -86,6 +86,14 @@ type RunInfo struct {
 	// FullHistory writes every entry's rows into stats_history.csv (the
 	// run must keep per-entry history).
 	FullHistory bool
+	// CSVPrecise writes the CSV files' median and percentile columns with
+	// their microseconds rather than in Locust's whole milliseconds.
+	CSVPrecise bool
+}
+
+// csvOptions are the CSV files' options for the run.
+func (info RunInfo) csvOptions() report.CSVOptions {
+	return report.CSVOptions{FullHistory: info.FullHistory, Precise: info.CSVPrecise}
 }
 
 // TaskWeight is one task of the run's profile with its weight.

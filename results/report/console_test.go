@@ -113,8 +113,8 @@ func TestRenderersReportWriteErrors(t *testing.T) {
 		"stats":       func() error { return WriteStats(failingWriter{}, s, true) },
 		"percentiles": func() error { return WritePercentiles(failingWriter{}, s) },
 		"errors":      func() error { return WriteErrors(failingWriter{}, s) },
-		"stats csv":   func() error { return WriteStatsCSV(failingWriter{}, s) },
-		"history csv": func() error { return WriteHistoryCSV(failingWriter{}, s, true) },
+		"stats csv":   func() error { return WriteStatsCSV(failingWriter{}, s, CSVOptions{}) },
+		"history csv": func() error { return WriteHistoryCSV(failingWriter{}, s, CSVOptions{FullHistory: true}) },
 		"json":        func() error { return WriteJSON(failingWriter{}, s, JSONOptions{}) },
 	} {
 		if err := f(); err == nil {

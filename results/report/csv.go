@@ -24,9 +24,22 @@ var (
 		"Total Average Response Time", "Total Min Response Time", "Total Max Response Time",
 		"Total Average Content Size",
 	}
-	failuresHeader   = []string{"Method", "Name", "Error", "Occurrences", "First Seen", "Last Seen"}
+	failuresHeader   = []string{"Method", "Name", "Error", "Occurrences"}
 	exceptionsHeader = []string{"Count", "Message", "Traceback", "Nodes"}
 )
+
+// CSVOptions say how the CSV files are written. The zero value writes
+// what Locust writes, value for value in type and form.
+type CSVOptions struct {
+	// FullHistory adds a row per entry to each second of the history, not
+	// only the Aggregated one (Locust's --csv-full-history). It needs an
+	// aggregator that kept entry history.
+	FullHistory bool
+	// Precise writes the median and percentile columns as milliseconds
+	// with their microseconds (12.345) instead of Locust's whole
+	// milliseconds, for readers that want every digit measured.
+	Precise bool
+}
 
 // newCSV returns a CSV writer that ends lines as Python's csv module, and
 // so Locust, does.
@@ -54,21 +67,80 @@ func notAvailable() []string {
 	return out
 }
 
+// csvValues formats the numbers of a row with Locust's types: counts and
+// rounded times as integers, everything else as a Python float, which
+// always has a decimal point (49.0). Locust's columns change type with
+// their data in a few places (a minimum of a row without requests is the
+// integer 0); the methods follow it there too, so a parser that works on
+// Locust's files works on these.
+type csvValues struct{ o CSVOptions }
+
+// rounded formats a median or percentile: whole milliseconds, rounded half
+// to even as Python's round() rounds Locust's response times (Locust also
+// keeps only two significant digits above 100 ms; loadgen keeps the
+// millisecond), or every digit with Precise.
+func (v csvValues) rounded(d time.Duration) string {
+	if v.o.Precise {
+		return pyFloat(ms(d))
+	}
+	return wholeMillis(d)
+}
+
+// time formats an average, minimum or maximum; without requests Locust
+// writes an integer 0.
+func (v csvValues) time(count int64, d float64) string {
+	if count == 0 {
+		return "0"
+	}
+	return pyFloat(d)
+}
+
+// contentSize formats the mean response size; without requests Locust
+// writes an integer 0.
+func (v csvValues) contentSize(count int64, size float64) string {
+	if count == 0 {
+		return "0"
+	}
+	return pyFloat(size)
+}
+
+func (v csvValues) percentiles(count int64, values [results.NumReportedPercentiles]time.Duration) []string {
+	if count == 0 {
+		return notAvailable()
+	}
+	out := make([]string, len(values))
+	for i, d := range values {
+		out[i] = v.rounded(d)
+	}
+	return out
+}
+
+// median is 0 without requests, as Locust's.
+func (v csvValues) median(count int64, d time.Duration) string {
+	if count == 0 {
+		return "0"
+	}
+	return v.rounded(d)
+}
+
 // WriteStatsCSV writes Locust's PREFIX_stats.csv: one row per entry, then
-// the Aggregated row. Times are milliseconds with every digit kept (Locust
-// rounds the median and percentiles to whole milliseconds; ours keep the
-// microseconds). Requests/s and Failures/s are whole-run rates.
-func WriteStatsCSV(w io.Writer, s *results.Snapshot) error {
+// the Aggregated row. Requests/s and Failures/s are whole-run rates.
+func WriteStatsCSV(w io.Writer, s *results.Snapshot, o CSVOptions) error {
 	cw := newCSV(w)
+	v := csvValues{o}
 	_ = cw.Write(append(append([]string(nil), statsHeader...), percentileLabels()...))
 	row := func(e results.EntryStats) {
+		n := e.Count()
 		r := []string{
-			e.Method(), e.Name(), itoa(e.Count()), itoa(e.Failures()),
-			exactMillis(e.Median()), number(e.AvgMicros() / 1000),
-			exactMillis(e.Min()), exactMillis(e.Max()),
-			number(e.AvgContentSize()), number(e.TotalRPS()), number(e.TotalFailPerSec()),
+			e.Method(), e.Name(), itoa(n), itoa(e.Failures()),
+			v.median(n, e.Median()),
+			// Locust's average of no requests is the float 0.0.
+			pyFloat(e.AvgMicros() / 1000),
+			v.time(n, ms(e.Min())), v.time(n, ms(e.Max())),
+			v.contentSize(n, e.AvgContentSize()),
+			pyFloat(e.TotalRPS()), pyFloat(e.TotalFailPerSec()),
 		}
-		_ = cw.Write(append(r, percentileFields(e.Count(), e.Latency().Reported())...))
+		_ = cw.Write(append(r, v.percentiles(n, e.Latency().Reported())...))
 	}
 	for _, e := range s.Entries {
 		row(e)
@@ -78,38 +150,63 @@ func WriteStatsCSV(w io.Writer, s *results.Snapshot) error {
 	return cw.Error()
 }
 
-func percentileFields(count int64, values [results.NumReportedPercentiles]time.Duration) []string {
-	if count == 0 {
-		return notAvailable()
+// WriteHistoryCSV writes Locust's PREFIX_stats_history.csv: its header,
+// then the row-sets of HistoryRows(s).
+func WriteHistoryCSV(w io.Writer, s *results.Snapshot, o CSVOptions) error {
+	if err := WriteHistoryHeader(w); err != nil {
+		return err
 	}
-	out := make([]string, len(values))
-	for i, v := range values {
-		out[i] = exactMillis(v)
+	return WriteHistoryRows(w, s, HistoryRows(s), o)
+}
+
+// WriteHistoryHeader writes the header line of the history CSV, for a
+// file that rows are appended to as a run goes.
+func WriteHistoryHeader(w io.Writer) error {
+	cw := newCSV(w)
+	_ = cw.Write(append(append(append([]string(nil), historyHeader...), percentileLabels()...), historyTotals...))
+	cw.Flush()
+	return cw.Error()
+}
+
+// HistoryRows returns the history as Locust's history file has it: a row
+// with no requests and no users at the start of the run (t=0), then one
+// row per second, each the latest of its second, so that no timestamp
+// appears twice (a run's final row often closes a part of the second its
+// last full row ended in). Timestamps are Unix seconds.
+func HistoryRows(s *results.Snapshot) []results.HistoryRow {
+	out := make([]results.HistoryRow, 0, len(s.History)+1)
+	out = append(out, results.HistoryRow{Time: historyOrigin(s)})
+	for _, r := range s.History {
+		if last := &out[len(out)-1]; last.Time.Unix() == r.Time.Unix() {
+			*last = r
+			continue
+		}
+		out = append(out, r)
 	}
 	return out
 }
 
-// WriteHistoryCSV writes Locust's PREFIX_stats_history.csv: per history
-// row, the Aggregated line, preceded with fullHistory by a line per entry
-// (which needs an aggregator that kept entry history). Rates are the
-// current ones, totals and percentiles cumulative.
-func WriteHistoryCSV(w io.Writer, s *results.Snapshot, fullHistory bool) error {
+// WriteHistoryRows writes the row-sets of rows, which come from s (either
+// s.History or HistoryRows(s)): per row, with FullHistory a line for each
+// entry that the row has, then the Aggregated line. Rates are the current
+// ones (Locust's 10 s window), totals and percentiles cumulative.
+func WriteHistoryRows(w io.Writer, s *results.Snapshot, rows []results.HistoryRow, o CSVOptions) error {
 	cw := newCSV(w)
-	head := append(append(append([]string(nil), historyHeader...), percentileLabels()...), historyTotals...)
-	_ = cw.Write(head)
-	for _, row := range s.History {
+	v := csvValues{o}
+	for _, row := range rows {
 		ts := strconv.FormatInt(row.Time.Unix(), 10)
 		users := strconv.Itoa(row.Users)
 		write := func(method, name string, p results.HistoryPoint) {
+			n := p.Count()
 			r := []string{ts, users, method, name,
 				strconv.FormatFloat(p.RPS(), 'f', 6, 64), strconv.FormatFloat(p.FailPerSec(), 'f', 6, 64)}
-			r = append(r, percentileFields(p.Count(), p.Reported())...)
-			r = append(r, itoa(p.Count()), itoa(p.Failures()),
-				exactMillis(p.Median()), number(p.AvgMicros()/1000),
-				exactMillis(p.Min()), exactMillis(p.Max()), number(p.AvgContentSize()))
+			r = append(r, v.percentiles(n, p.Reported())...)
+			r = append(r, itoa(n), itoa(p.Failures()),
+				v.median(n, p.Median()), pyFloat(p.AvgMicros()/1000),
+				v.time(n, ms(p.Min())), v.time(n, ms(p.Max())), v.contentSize(n, p.AvgContentSize()))
 			_ = cw.Write(r)
 		}
-		if fullHistory {
+		if o.FullHistory {
 			for _, e := range s.Entries {
 				if p, ok := row.Entry(e); ok {
 					write(e.Method(), e.Name(), p)
@@ -123,12 +220,13 @@ func WriteHistoryCSV(w io.Writer, s *results.Snapshot, fullHistory bool) error {
 }
 
 // WriteFailuresCSV writes Locust's PREFIX_failures.csv: one row per failure
-// group, with first and last occurrence in UTC.
+// group with Locust's four columns. The first and last occurrence of each
+// group are in the JSON report.
 func WriteFailuresCSV(w io.Writer, s *results.Snapshot) error {
 	cw := newCSV(w)
 	_ = cw.Write(failuresHeader)
 	for _, e := range s.Errors {
-		_ = cw.Write([]string{e.Method, e.Name, e.Error, itoa(e.Count), utcSeconds(e.FirstSeen), utcSeconds(e.LastSeen)})
+		_ = cw.Write([]string{e.Method, e.Name, e.Error, itoa(e.Count)})
 	}
 	cw.Flush()
 	return cw.Error()
@@ -147,21 +245,13 @@ func WriteExceptionsCSV(w io.Writer) error {
 // Each file is written to a temporary file in the same directory, synced
 // and renamed into place, so a crash leaves either the old file or the
 // complete new one. It attempts all four and reports every failure.
-func WriteCSVFiles(prefix string, s *results.Snapshot, fullHistory bool) error {
+func WriteCSVFiles(prefix string, s *results.Snapshot, o CSVOptions) error {
 	return errors.Join(
-		WriteFileAtomic(prefix+"_stats.csv", func(w io.Writer) error { return WriteStatsCSV(w, s) }),
-		WriteFileAtomic(prefix+"_stats_history.csv", func(w io.Writer) error { return WriteHistoryCSV(w, s, fullHistory) }),
+		WriteFileAtomic(prefix+"_stats.csv", func(w io.Writer) error { return WriteStatsCSV(w, s, o) }),
+		WriteFileAtomic(prefix+"_stats_history.csv", func(w io.Writer) error { return WriteHistoryCSV(w, s, o) }),
 		WriteFileAtomic(prefix+"_failures.csv", func(w io.Writer) error { return WriteFailuresCSV(w, s) }),
 		WriteFileAtomic(prefix+"_exceptions.csv", WriteExceptionsCSV),
 	)
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
-
-// utcSeconds formats a time as Locust's failure file does; zero is empty.
-func utcSeconds(t time.Time) string {
-	if t.IsZero() {
-		return ""
-	}
-	return t.UTC().Format("2006-01-02T15:04:05Z")
-}

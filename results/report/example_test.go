@@ -1,7 +1,9 @@
 package report_test
 
 import (
+	"fmt"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/loadgen/loadgen/results"
@@ -56,9 +58,20 @@ func ExampleWriteSummary() {
 }
 
 func ExampleWriteStatsCSV() {
-	if err := report.WriteStatsCSV(os.Stdout, exampleSnapshot()); err != nil {
+	// Locust's columns and value types: whole milliseconds for the median
+	// and the percentiles, floats with a decimal point elsewhere.
+	// Lines end in CRLF, as Python's csv module ends them; the example
+	// shows them without the CR.
+	var b strings.Builder
+	if err := report.WriteStatsCSV(&b, exampleSnapshot(), report.CSVOptions{}); err != nil {
 		panic(err)
 	}
+	fmt.Print(strings.ReplaceAll(b.String(), "\r\n", "\n"))
+	// Output:
+	// Type,Name,Request Count,Failure Count,Median Response Time,Average Response Time,Min Response Time,Max Response Time,Average Content Size,Requests/s,Failures/s,50%,66%,75%,80%,90%,95%,98%,99%,99.9%,99.99%,100%
+	// GET,/albums,100,0,1,1.295,0.8,1.79,2048.0,100.0,0.0,1,1,2,2,2,2,2,2,2,2,2
+	// POST,/albums,2,1,12,131.0,12.0,250.0,48.0,2.0,1.0,12,250,250,250,250,250,250,250,250,250,250
+	// ,Aggregated,102,1,1,3.8382352941176467,0.8,250.0,2008.7843137254902,102.0,1.0,1,1,2,2,2,2,2,12,250,250,250
 }
 
 func ExampleWriteCSVFiles() {
@@ -69,7 +82,7 @@ func ExampleWriteCSVFiles() {
 	defer os.RemoveAll(dir)
 	// Writes dir/run_stats.csv, run_stats_history.csv, run_failures.csv and
 	// run_exceptions.csv, each replaced atomically.
-	if err := report.WriteCSVFiles(dir+"/run", exampleSnapshot(), false); err != nil {
+	if err := report.WriteCSVFiles(dir+"/run", exampleSnapshot(), report.CSVOptions{}); err != nil {
 		panic(err)
 	}
 }

@@ -3,6 +3,7 @@ package report
 import (
 	"math"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -27,14 +28,37 @@ func Millis(d time.Duration) string {
 	return strconv.FormatFloat(math.Round(ms), 'f', 0, 64)
 }
 
-// exactMillis formats a duration in milliseconds with every digit it has,
-// for files that programs read: 12.345 for 12345 us.
-func exactMillis(d time.Duration) string {
-	return strconv.FormatFloat(float64(d)/float64(time.Millisecond), 'f', -1, 64)
-}
-
-// number formats a float with the fewest digits that read back exactly, as
-// Python prints floats in Locust's CSV files.
+// number formats a float with the fewest digits that read back exactly.
 func number(v float64) string {
 	return strconv.FormatFloat(v, 'f', -1, 64)
+}
+
+// pyFloat formats a float as Python's repr() does, and so as Locust's CSV
+// files hold floats: the fewest digits that read back exactly, always with
+// a decimal point or an exponent (49.0, 0.5, 1e-05), so that a reader
+// infers a float column from any of its values.
+func pyFloat(v float64) string {
+	switch {
+	case math.IsNaN(v):
+		return "nan"
+	case math.IsInf(v, 1):
+		return "inf"
+	case math.IsInf(v, -1):
+		return "-inf"
+	}
+	// Python switches to exponent notation outside [1e-4, 1e16).
+	if a := math.Abs(v); a != 0 && (a < 1e-4 || a >= 1e16) {
+		return strconv.FormatFloat(v, 'e', -1, 64)
+	}
+	s := strconv.FormatFloat(v, 'f', -1, 64)
+	if !strings.Contains(s, ".") {
+		s += ".0"
+	}
+	return s
+}
+
+// wholeMillis formats a duration as a whole number of milliseconds,
+// rounded half to even as Python's round() rounds.
+func wholeMillis(d time.Duration) string {
+	return strconv.FormatInt(int64(math.RoundToEven(ms(d))), 10)
 }
