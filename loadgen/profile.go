@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"net/url"
 	"strings"
 	"time"
 	"unsafe"
@@ -16,8 +17,12 @@ import (
 // ProfileTasks turns a compiled profile into tasks that request baseURL.
 // Each user renders into its own buffers (see InitProfileUser), so once they
 // have grown a task run allocates nothing.
+//
+// Tasks are named as profiles.TaskTemplate.EntryName names them: a path
+// under http://host/api is counted as /api/...
 func ProfileTasks(c *profiles.Compiled, baseURL string) []users.Task {
 	base := strings.TrimRight(baseURL, "/")
+	basePath := BasePath(baseURL)
 	tasks := make([]users.Task, len(c.Tasks))
 	for i, tt := range c.Tasks {
 		pt := &profileTask{tmpl: tt, base: base}
@@ -28,9 +33,19 @@ func ProfileTasks(c *profiles.Compiled, baseURL string) []users.Task {
 				pt.staticURL = base + string(out.Path)
 			}
 		}
-		tasks[i] = users.Task{Method: tt.Method, Name: tt.Name, Weight: tt.Weight, Run: pt.run}
+		tasks[i] = users.Task{Method: tt.Method, Name: tt.EntryName(basePath), Weight: tt.Weight, Run: pt.run}
 	}
 	return tasks
+}
+
+// BasePath is the path of a target's base URL, without its trailing
+// slash: "/api" for http://host/api/, "" for http://host.
+func BasePath(baseURL string) string {
+	u, err := url.Parse(baseURL)
+	if err != nil {
+		return ""
+	}
+	return strings.TrimRight(u.EscapedPath(), "/")
 }
 
 // InitProfileUser gives a user the rendering state that ProfileTasks'

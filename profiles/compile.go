@@ -20,9 +20,12 @@ type Compiled struct {
 
 // TaskTemplate is one task ready to render. Its fields are read-only.
 type TaskTemplate struct {
-	// Name and Method key the task's statistics entry.
+	// Name and Method key the task's statistics entry; see EntryName.
 	Name   string
 	Method string
+	// Named is set when the profile gave the name rather than leaving it
+	// to default to the path.
+	Named bool
 	// Weight is copied from the profile when it is compiled.
 	Weight int
 	// Static is true when neither the path, nor a header value, nor the
@@ -36,6 +39,17 @@ type TaskTemplate struct {
 	headers []headerField
 	body    field
 	hasBody bool
+}
+
+// EntryName is the task's statistics name against a target whose base
+// URL has the path basePath ("/api" for http://host/api): a name the
+// profile gave, as given, or else the path as requested, base path
+// included, as Locust names requests by the path it sent.
+func (t *TaskTemplate) EntryName(basePath string) string {
+	if t.Named {
+		return t.Name
+	}
+	return strings.TrimRight(basePath, "/") + t.Name
 }
 
 type headerField struct {
@@ -102,6 +116,7 @@ func compileTask(p *Profile, i int) (*TaskTemplate, error) {
 	prefix := fmt.Sprintf("tasks[%d].", i)
 	t := &TaskTemplate{
 		Name:    task.Name,
+		Named:   task.Named,
 		Method:  task.Method,
 		Weight:  task.Weight,
 		Line:    task.Line,

@@ -154,7 +154,7 @@ func (d *decoder) task(n *yaml.Node, path string) (Task, bool) {
 			if err := checkName(s); err != nil {
 				d.fail(e.val.Line, path+".name", err)
 			}
-			t.Name = s
+			t.Name, t.Named = s, true
 		}
 	}
 	if e, has := f["weight"]; has {

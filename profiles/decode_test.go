@@ -48,7 +48,7 @@ thresholds:
 		RunTime:   80 * time.Minute,
 		Wait:      Wait{Kind: WaitBetween, Min: time.Second, Max: 2 * time.Second},
 		Tasks: []Task{
-			{Name: "list", Weight: 5, Method: "GET", Path: "/items?limit=10", Line: 8,
+			{Name: "list", Named: true, Weight: 5, Method: "GET", Path: "/items?limit=10", Line: 8,
 				pathPos: textPos{line: 9}},
 			{Name: "/items", Weight: 0, Method: "POST", Path: "/items", Line: 11,
 				Headers: []Header{

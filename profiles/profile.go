@@ -34,6 +34,9 @@ type Task struct {
 	// It defaults to Path, template text included, so a path such as
 	// /albums/{{randInt 1 3}} still forms a single entry.
 	Name string
+	// Named is set when the profile gave Name rather than leaving it to
+	// default to Path.
+	Named bool
 	// Weight is the task's share of task runs relative to the other tasks;
 	// zero disables it.
 	Weight int

@@ -199,7 +199,7 @@ func (w *webRunner) start(ctx context.Context, req web.StartRequest) (web.Run, w
 		CSVPrecise:  p.flags.csvPrecise,
 	}
 	for _, t := range p.compiled.Tasks {
-		info.Tasks = append(info.Tasks, web.TaskWeight{Method: t.Method, Name: t.Name, Weight: t.Weight})
+		info.Tasks = append(info.Tasks, web.TaskWeight{Method: t.Method, Name: t.EntryName(loadgen.BasePath(host)), Weight: t.Weight})
 	}
 	w.mu.Lock()
 	w.last = wr
