@@ -1,0 +1,150 @@
+"""A client written against Locust's web API and files, as a team's scripts
+are, that reports the shape of what it gets: HTTP statuses, JSON keys and
+value types, CSV headers and the types a CSV reader infers per column. The
+contract test runs it against real Locust and against loadgen and compares
+the reports.
+
+    contract.py csv FILE...             describe CSV files
+    contract.py web BASE_URL TARGET     drive a web UI through a short run
+
+Standard library only, so that it runs wherever Python does.
+"""
+import csv
+import io
+import json
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+
+
+def kind(value):
+    """The type a reader gets for a CSV value: int() first, then float()."""
+    if value == "":
+        return "empty"
+    if value == "N/A":
+        return "N/A"
+    try:
+        int(value)
+        return "int"
+    except ValueError:
+        pass
+    try:
+        float(value)
+        return "float"
+    except ValueError:
+        return "str"
+
+
+def describe_csv(text):
+    rows = list(csv.reader(io.StringIO(text)))
+    if not rows:
+        return {"header": None, "rows": 0}
+    header, data = rows[0], rows[1:]
+    columns = {}
+    for i, name in enumerate(header):
+        columns[name] = sorted({kind(r[i]) for r in data if i < len(r)})
+    widths = sorted({len(r) for r in data})
+    names = sorted({(r[0], r[1]) for r in data if len(r) > 1}) if header[:2] == ["Type", "Name"] else None
+    return {"header": header, "rows": len(data), "widths": widths, "columns": columns, "names": names}
+
+
+def json_shape(value, path="", out=None):
+    """Flattens a JSON document to {path: sorted list of value types}."""
+    if out is None:
+        out = {}
+    if isinstance(value, dict):
+        out.setdefault(path or ".", set()).add("object")
+        for k, v in value.items():
+            json_shape(v, path + "." + k, out)
+    elif isinstance(value, list):
+        out.setdefault(path or ".", set()).add("array")
+        for v in value:
+            json_shape(v, path + "[]", out)
+    else:
+        t = {bool: "bool", int: "int", float: "float", str: "str", type(None): "null"}[type(value)]
+        out.setdefault(path or ".", set()).add(t)
+    return out
+
+
+def fetch(base, path, data=None):
+    req = urllib.request.Request(base + path, data=data)
+    try:
+        with urllib.request.urlopen(req, timeout=10) as resp:
+            return resp.status, resp.headers.get("Content-Type", ""), resp.read().decode("utf-8")
+    except urllib.error.HTTPError as e:
+        return e.code, e.headers.get("Content-Type", ""), e.read().decode("utf-8", "replace")
+
+
+def media_type(content_type):
+    return content_type.split(";")[0].strip().lower()
+
+
+def web(base, target):
+    report = {}
+    shapes = {}
+
+    def record(name, path, data=None, body="json"):
+        status, ctype, text = fetch(base, path, data)
+        entry = report.setdefault(name, {"status": status, "type": media_type(ctype)})
+        if status != 200:
+            return None
+        if body == "json":
+            doc = json.loads(text)
+            for k, v in json_shape(doc).items():
+                shapes.setdefault(name, {}).setdefault(k, set()).update(v)
+            return doc
+        if body == "csv":
+            entry["csv"] = describe_csv(text)
+        elif body == "text":
+            entry["text"] = text
+        elif body == "html":
+            entry["html"] = "<html" in text.lower()
+        return text
+
+    # The start form as Locust's page posts it.
+    form = urllib.parse.urlencode({"user_count": "4", "spawn_rate": "4", "host": target}).encode()
+    started = record("POST /swarm", "/swarm", form)
+    report["POST /swarm"]["success"] = bool(started and started.get("success"))
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        stats = record("GET /stats/requests", "/stats/requests")
+        if stats and stats.get("state") == "running" and stats["stats"] and stats["stats"][-1]["num_requests"] > 50:
+            break
+        time.sleep(0.5)
+    # A few more samples: some values change type as a run goes on.
+    for _ in range(3):
+        time.sleep(1)
+        record("GET /stats/requests", "/stats/requests")
+    record("GET /tasks", "/tasks")
+    record("GET /exceptions", "/exceptions")
+    record("GET /exceptions/csv", "/exceptions/csv", body="csv")
+    record("GET /stats/requests/csv", "/stats/requests/csv", body="csv")
+    record("GET /stats/failures/csv", "/stats/failures/csv", body="csv")
+    record("GET /stats/requests_full_history/csv", "/stats/requests_full_history/csv", body="csv")
+    record("GET /stats/report", "/stats/report", body="html")
+    record("GET /stats/reset", "/stats/reset", body="text")
+    record("GET /stop", "/stop")
+    for name, paths in shapes.items():
+        report[name]["json"] = {k: sorted(v) for k, v in sorted(paths.items())}
+    return report
+
+
+def main(argv):
+    if len(argv) >= 2 and argv[0] == "csv":
+        out = {}
+        for path in argv[1:]:
+            with open(path, newline="") as f:
+                out[path] = describe_csv(f.read())
+    elif len(argv) == 3 and argv[0] == "web":
+        out = web(argv[1].rstrip("/"), argv[2])
+    else:
+        sys.stderr.write(__doc__)
+        return 2
+    json.dump(out, sys.stdout, indent=1, sort_keys=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
