@@ -8,9 +8,6 @@ import (
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
 )
 
-// windowSeconds is the span of the "current" rates, as in Locust.
-const windowSeconds = 10
-
 // DefaultMaxHistoryRows bounds the history kept by an Aggregator: two hours
 // of one-second rows. Longer runs keep every second row, then every fourth,
 // and so on, so memory stays bounded however long the run.
@@ -32,12 +29,22 @@ type AggregatorOptions struct {
 	EntryHistory bool
 	// MaxHistoryRows bounds the rows kept; 0 means DefaultMaxHistoryRows.
 	MaxHistoryRows int
+	// Window is the span of the current window, behind the current rates
+	// and the windowed percentiles: the latest closed intervals that
+	// together last about Window. 0 means DefaultWindow; see CheckWindow.
+	Window time.Duration
 }
 
-// Aggregator accumulates deltas into run-wide statistics, closes one-second
-// intervals for current rates and history, and produces Snapshots. It
-// belongs to one goroutine (the flusher, or a coordinator); it is not safe
-// for concurrent use, but its Snapshots are.
+// Aggregator accumulates deltas into run-wide statistics, closes
+// intervals (one a second, as its owner ticks it) for the current window
+// and the history, and produces Snapshots. It belongs to one goroutine (the
+// flusher, or a coordinator); it is not safe for concurrent use, but its
+// Snapshots are.
+//
+// Besides the cumulative statistics, it keeps every entry's measurements
+// per closed interval for the length of the current window, so that the
+// window's rates and percentiles are exact: its histogram is the merge of
+// the intervals' histograms, never a mix of percentiles.
 type Aggregator struct {
 	opts AggregatorOptions
 
@@ -49,9 +56,9 @@ type Aggregator struct {
 	total   aggEntry
 	errors  map[ErrorKey]*errorCount
 
-	winDur [windowSeconds]time.Duration
-	winPos int // next slot to write
-	winLen int // closed intervals in the window
+	open *interval   // filling until the next Tick
+	ring []*interval // closed intervals in the window, oldest first
+	free []*interval // expired intervals, reused
 
 	history []HistoryRow
 	ticks   int // closed intervals since start
@@ -67,8 +74,7 @@ type aggEntry struct {
 	corrected *hdrhistogram.Histogram // nil until used
 	service   *hdrhistogram.Histogram // nil until used
 
-	openCount, openFailures int64 // the interval not yet closed by Tick
-	win                     [windowSeconds]struct{ count, failures int64 }
+	win windowState
 }
 
 // NewAggregator returns an empty aggregator whose statistics start at start.
@@ -76,6 +82,10 @@ func NewAggregator(start time.Time, opts AggregatorOptions) *Aggregator {
 	if opts.MaxHistoryRows <= 0 {
 		opts.MaxHistoryRows = DefaultMaxHistoryRows
 	}
+	if opts.Window <= 0 {
+		opts.Window = DefaultWindow
+	}
+	opts.Window = min(opts.Window, MaxWindow)
 	a := &Aggregator{
 		opts:     opts,
 		start:    start,
@@ -83,6 +93,7 @@ func NewAggregator(start time.Time, opts AggregatorOptions) *Aggregator {
 		index:    make(map[EntryKey]*aggEntry),
 		errors:   make(map[ErrorKey]*errorCount),
 		stride:   1,
+		open:     &interval{},
 	}
 	a.total = aggEntry{key: EntryKey{Name: AggregatedName}, idx: -1, latency: NewHistogram()}
 	return a
@@ -119,11 +130,13 @@ func (a *Aggregator) Add(d *Delta) error {
 		e := a.entry(de.key)
 		for _, t := range []*aggEntry{e, &a.total} {
 			t.c.merge(de.counters)
-			t.openCount += de.counters.count
-			t.openFailures += de.counters.failures
 			mergeDense(&t.latency, &de.series.latency)
 			mergeDense(&t.corrected, &de.series.corrected)
 			mergeDense(&t.service, &de.series.service)
+		}
+		for _, ic := range []*intervalCounts{a.open.grow(e.idx), &a.open.total} {
+			ic.c.merge(de.counters)
+			ic.latency.merge(&de.series.latency)
 		}
 	}
 	for k, o := range d.errors {
@@ -154,23 +167,18 @@ func mergeDense(dst **hdrhistogram.Histogram, src *sparseCounts) {
 	}
 }
 
-// Tick closes the interval that ended at now: its counts enter the window
-// behind the current rates, and a history row records the state with the
-// given user count. Call it once a second, after adding that second's
-// deltas; a now not after the previous tick only updates the user count.
+// Tick closes the interval that ended at now: it enters the current
+// window (and the oldest intervals leave it), and a history row records
+// the state with the given user count. Call it once a second, after adding
+// that second's deltas; a now not after the previous tick only updates the
+// user count.
 func (a *Aggregator) Tick(now time.Time, users int) {
 	a.users = users
 	if !now.After(a.lastTick) {
 		return
 	}
-	a.winDur[a.winPos] = now.Sub(a.lastTick)
+	a.closeInterval(now)
 	a.lastTick = now
-	for _, e := range a.entries {
-		e.closeInterval(a.winPos)
-	}
-	a.total.closeInterval(a.winPos)
-	a.winPos = (a.winPos + 1) % windowSeconds
-	a.winLen = min(a.winLen+1, windowSeconds)
 
 	a.ticks++
 	if a.ticks%a.stride != 0 {
@@ -189,10 +197,56 @@ func (a *Aggregator) Tick(now time.Time, users int) {
 	}
 }
 
-func (e *aggEntry) closeInterval(pos int) {
-	e.win[pos].count = e.openCount
-	e.win[pos].failures = e.openFailures
-	e.openCount, e.openFailures = 0, 0
+// closeInterval moves the open interval into the window, expires the
+// intervals that no longer fit, and computes every entry's window and
+// last interval.
+func (a *Aggregator) closeInterval(now time.Time) {
+	iv := a.open
+	iv.start, iv.end = a.lastTick, now
+	a.ring = append(a.ring, iv)
+	a.open = a.newInterval()
+	all := make([]*aggEntry, 0, len(a.entries)+1)
+	all = append(append(all, a.entries...), &a.total)
+	for _, e := range all {
+		if ic := iv.at(e.idx); ic != nil {
+			e.win.sum.merge(&ic.latency)
+		}
+	}
+	// Keep the newest intervals that span the window, give or take half
+	// an interval, so that ticks that come a little early or late neither
+	// add nor drop a whole interval.
+	slack := now.Sub(iv.start) / 2
+	for len(a.ring) > 1 && now.Sub(a.ring[0].end) >= a.opts.Window-slack {
+		old := a.ring[0]
+		for _, e := range all {
+			if ic := old.at(e.idx); ic != nil {
+				e.win.sum.subtract(&ic.latency)
+			}
+		}
+		copy(a.ring, a.ring[1:])
+		a.ring[len(a.ring)-1] = nil
+		a.ring = a.ring[:len(a.ring)-1]
+		old.reset()
+		a.free = append(a.free, old)
+	}
+	for _, e := range all {
+		e.win.window = windowOf(a.ring, e.idx, &e.win.sum)
+		last := Window{start: iv.start, end: iv.end}
+		if ic := iv.at(e.idx); ic != nil && ic.c.count > 0 {
+			last.c = ic.c
+			last.latency = newDistribution(packedOf(&ic.latency), ic.c.minUs, ic.c.maxUs)
+		}
+		e.win.interval = last
+	}
+}
+
+func (a *Aggregator) newInterval() *interval {
+	if n := len(a.free); n > 0 {
+		iv := a.free[n-1]
+		a.free = a.free[:n-1]
+		return iv
+	}
+	return &interval{}
 }
 
 // thinHistory halves the history's resolution. It builds a new slice
@@ -207,53 +261,27 @@ func (a *Aggregator) thinHistory() {
 	a.stride *= 2
 }
 
-// currentRates returns an entry's requests and failures per second over
-// the window of closed intervals.
-func (a *Aggregator) currentRates(e *aggEntry) (rps, fps float64) {
-	var n, f int64
-	var d time.Duration
-	for i := 0; i < a.winLen; i++ {
-		pos := (a.winPos - 1 - i + windowSeconds) % windowSeconds
-		n += e.win[pos].count
-		f += e.win[pos].failures
-		d += a.winDur[pos]
-	}
-	if d <= 0 {
-		return 0, 0
-	}
-	s := d.Seconds()
-	return float64(n) / s, float64(f) / s
-}
-
 // point computes an entry's history point from its cumulative state.
 func (a *Aggregator) point(e *aggEntry) HistoryPoint {
-	rps, fps := a.currentRates(e)
-	p := HistoryPoint{
-		count: e.c.count, failures: e.c.failures,
-		sumUs: e.c.sumUs, bytes: e.c.bytes,
-		rps: rps, failPerSec: fps,
-		minUs: float32(e.c.minUs), maxUs: float32(e.c.maxUs),
-	}
+	var us [NumReportedPercentiles]int64
 	if e.c.count > 0 {
 		levels := ReportedPercentiles()
-		var us [NumReportedPercentiles]int64
 		quantilesMicros(e.latency, levels[:], e.c.minUs, e.c.maxUs, us[:])
-		for i, v := range us {
-			p.percentilesUs[i] = float32(v)
-		}
 	}
-	return p
+	return newHistoryPoint(e.c, us, e.win.window)
 }
 
 // Snapshot returns the statistics as of now. The result shares nothing
 // that the aggregator modifies later.
 func (a *Aggregator) Snapshot(now time.Time) *Snapshot {
 	s := &Snapshot{
-		Start:   a.start,
-		Now:     now,
-		Users:   a.users,
-		Entries: make([]EntryStats, 0, len(a.entries)),
-		Errors:  make([]ErrorStats, 0, len(a.errors)),
+		Start:     a.start,
+		Now:       now,
+		Users:     a.users,
+		Window:    a.opts.Window,
+		Intervals: a.ticks,
+		Entries:   make([]EntryStats, 0, len(a.entries)),
+		Errors:    make([]ErrorStats, 0, len(a.errors)),
 		// Rows are never modified once appended, and thinning builds a new
 		// slice, so the snapshot can share the backing array.
 		History: a.history[:len(a.history):len(a.history)],
@@ -286,9 +314,11 @@ func (a *Aggregator) stats(e *aggEntry, elapsed float64) EntryStats {
 		latency:      newDistribution(packedCopy(e.latency), e.c.minUs, e.c.maxUs),
 		corrected:    distributionOfDense(e.corrected),
 		service:      distributionOfDense(e.service),
+		window:       e.win.window,
+		interval:     e.win.interval,
 		historyIndex: e.idx,
 	}
-	es.currentRPS, es.currentFailPerSec = a.currentRates(e)
+	es.currentRPS, es.currentFailPerSec = e.win.window.RPS(), e.win.window.FailPerSec()
 	if elapsed > 0 {
 		es.totalRPS = float64(e.c.count) / elapsed
 		es.totalFailPerSec = float64(e.c.failures) / elapsed
@@ -311,7 +341,7 @@ func distributionOfDense(h *hdrhistogram.Histogram) Distribution {
 	return DistributionOf(packedCopy(h))
 }
 
-// Reset clears the statistics, the current-rate window and the failure
+// Reset clears the statistics, the current window and the failure
 // groups, and restarts the statistics at now, as Locust's web UI reset
 // does. The history is kept: it is a log of what was shown over time. The
 // next Tick's interval starts at now.
@@ -321,8 +351,13 @@ func (a *Aggregator) Reset(now time.Time) {
 	}
 	a.total.reset()
 	clear(a.errors)
-	a.winDur = [windowSeconds]time.Duration{}
-	a.winPos, a.winLen = 0, 0
+	for _, iv := range a.ring {
+		iv.reset()
+		a.free = append(a.free, iv)
+	}
+	clear(a.ring)
+	a.ring = a.ring[:0]
+	a.open.reset()
 	a.start = now
 	a.lastTick = now
 }
@@ -336,6 +371,5 @@ func (e *aggEntry) reset() {
 	if e.service != nil {
 		e.service.Reset()
 	}
-	e.openCount, e.openFailures = 0, 0
-	e.win = [windowSeconds]struct{ count, failures int64 }{}
+	e.win.reset()
 }

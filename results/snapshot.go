@@ -14,6 +14,15 @@ type Snapshot struct {
 	Start, Now time.Time
 	// Users is the user count given to the last Tick.
 	Users int
+	// Window is the configured span of the current window (see
+	// EntryStats.Window); the span actually covered is the entries'
+	// Window().Duration().
+	Window time.Duration
+	// Intervals counts the intervals closed since the aggregator was made,
+	// resets included, so that a consumer given every tick's snapshot (an
+	// interval log, say) can tell a new interval from a snapshot it has
+	// already seen.
+	Intervals int
 	// Entries are the entries that have seen requests, sorted by name, then
 	// method, as Locust sorts them.
 	Entries []EntryStats
@@ -52,6 +61,9 @@ type EntryStats struct {
 	latency   Distribution
 	corrected Distribution
 	service   Distribution
+
+	// window is the current window; interval the last closed interval.
+	window, interval Window
 
 	currentRPS, currentFailPerSec float64
 	totalRPS, totalFailPerSec     float64
@@ -144,9 +156,19 @@ func (e EntryStats) AvgContentSize() float64 {
 // were recorded at its nearest bound.
 func (e EntryStats) Clamped() int64 { return e.c.clamped }
 
-// CurrentRPS returns requests per second over the last closed seconds (up
-// to 10), Locust's "current" rate.
+// CurrentRPS returns requests per second over the current window (the
+// last 10 closed seconds by default), Locust's "current" rate.
 func (e EntryStats) CurrentRPS() float64 { return e.currentRPS }
+
+// Window returns the entry's statistics over the current window: the
+// closed intervals of about the last Snapshot.Window (10 s by default),
+// with exact percentiles from the merge of their histograms. Its Count is
+// 0 when no request completed in the window.
+func (e EntryStats) Window() Window { return e.window }
+
+// Interval returns the entry's statistics in the last closed interval
+// (about a second), for outputs that log every interval.
+func (e EntryStats) Interval() Window { return e.interval }
 
 // CurrentFailPerSec returns failures per second over the same window as
 // CurrentRPS.
@@ -181,6 +203,37 @@ type HistoryRow struct {
 	entries []HistoryPoint // by aggregator entry index; nil without entry history
 }
 
+// Row returns the state as of the snapshot as a history row, with a point
+// for every entry whether or not the aggregator keeps per-entry history:
+// what a stream of rows needs at each tick, however sparse the kept
+// history has become. Its Time is the snapshot's Now.
+func (s *Snapshot) Row() HistoryRow {
+	row := HistoryRow{Time: s.Now, Users: s.Users, Total: s.Total.point()}
+	n := 0
+	for _, e := range s.Entries {
+		n = max(n, e.historyIndex+1)
+	}
+	if n > 0 {
+		row.entries = make([]HistoryPoint, n)
+		for _, e := range s.Entries {
+			if e.historyIndex >= 0 {
+				row.entries[e.historyIndex] = e.point()
+			}
+		}
+	}
+	return row
+}
+
+func (e EntryStats) point() HistoryPoint {
+	var us [NumReportedPercentiles]int64
+	copy(us[:], e.latency.reported[:])
+	p := newHistoryPoint(e.c, us, e.window)
+	// The snapshot's rates were computed once; a restored snapshot's come
+	// from its file.
+	p.rps, p.failPerSec = e.currentRPS, e.currentFailPerSec
+	return p
+}
+
 // Entry returns the row's point for an entry of the same snapshot, and
 // whether the row has one: rows before the entry's first request, or kept
 // without per-entry history, have none.
@@ -204,6 +257,28 @@ type HistoryPoint struct {
 	rps, failPerSec float64
 	minUs, maxUs    float32
 	percentilesUs   [NumReportedPercentiles]float32
+	windowCount     int64
+	windowUs        [NumReportedPercentiles]float32
+}
+
+// newHistoryPoint makes a point from cumulative counters, the cumulative
+// percentiles at ReportedPercentiles in microseconds, and the current
+// window, whose rates and percentiles the point also keeps.
+func newHistoryPoint(c counters, cumulativeUs [NumReportedPercentiles]int64, w Window) HistoryPoint {
+	p := HistoryPoint{
+		count: c.count, failures: c.failures,
+		sumUs: c.sumUs, bytes: c.bytes,
+		rps: w.RPS(), failPerSec: w.FailPerSec(),
+		minUs: float32(c.minUs), maxUs: float32(c.maxUs),
+		windowCount: w.Count(),
+	}
+	for i, v := range cumulativeUs {
+		p.percentilesUs[i] = float32(v)
+	}
+	for i, v := range w.latency.reported {
+		p.windowUs[i] = float32(v)
+	}
+	return p
 }
 
 // Count returns the cumulative number of requests.
@@ -246,8 +321,24 @@ func (p HistoryPoint) Median() time.Duration { return floatMicros(p.percentilesU
 
 // Reported returns the cumulative response times at ReportedPercentiles.
 func (p HistoryPoint) Reported() [NumReportedPercentiles]time.Duration {
+	return durations(p.percentilesUs)
+}
+
+// WindowCount returns the requests in the current window at the time of
+// the row; WindowReported is all zeros when it is 0.
+func (p HistoryPoint) WindowCount() int64 { return p.windowCount }
+
+// WindowReported returns the response times at ReportedPercentiles over
+// the current window at the time of the row (the last 10 s by default):
+// what Locust's charts and history call the current percentiles, but
+// exact, from the merge of the window's interval histograms.
+func (p HistoryPoint) WindowReported() [NumReportedPercentiles]time.Duration {
+	return durations(p.windowUs)
+}
+
+func durations(us [NumReportedPercentiles]float32) [NumReportedPercentiles]time.Duration {
 	var out [NumReportedPercentiles]time.Duration
-	for i, v := range p.percentilesUs {
+	for i, v := range us {
 		out[i] = floatMicros(v)
 	}
 	return out

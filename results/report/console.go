@@ -27,19 +27,36 @@ func nameWidth(s *results.Snapshot) int {
 	return min(w, maxNameWidth)
 }
 
+// windowPercentiles are the columns of the current window that the live
+// statistics table adds to Locust's.
+func windowPercentiles() []float64 { return []float64{0.5, 0.95, 0.99} }
+
 // WriteStats writes Locust's request statistics table: one row per entry
-// and the Aggregated row, times in milliseconds. With current, req/s and
-// failures/s are the rates over the last seconds, as in Locust's periodic
-// table; without, they are the whole run's, as in its final table.
+// and the Aggregated row, times in milliseconds. With current, as in
+// Locust's periodic table, req/s and failures/s are the rates of the
+// current window, and three more columns give the window's p50, p95 and
+// p99 (exact, from the window's histograms), so that a slowdown shows
+// while it happens rather than diluted in the cumulative columns; without,
+// the rates are the whole run's, as in its final table.
 func WriteStats(w io.Writer, s *results.Snapshot, current bool) error {
 	bw := bufio.NewWriter(w)
 	nw := nameWidth(s)
 	rowFmt := fmt.Sprintf("%%-%ds %%-%ds %%7s %%12s |%%7s %%7s %%7s%%7s | %%7s %%11s", typeWidth, nw)
-	line(bw, fmt.Sprintf(rowFmt, "Type", "Name", "# reqs", "# fails", "Avg", "Min", "Max", "Med", "req/s", "failures/s"))
-	sep := strings.Join([]string{
+	head := fmt.Sprintf(rowFmt, "Type", "Name", "# reqs", "# fails", "Avg", "Min", "Max", "Med", "req/s", "failures/s")
+	sepParts := []string{
 		dashes(typeWidth), dashes(nw), dashes(7), dashes(13),
 		dashes(7), dashes(7), dashes(7), dashes(7), dashes(8), dashes(11),
-	}, "|")
+	}
+	if current {
+		head += " |"
+		for _, q := range windowPercentiles() {
+			head += fmt.Sprintf(" %7s", "p"+results.PercentileKey(q))
+		}
+		head += " " + windowLabel(s.Window)
+		sepParts = append(sepParts, dashes(8*len(windowPercentiles())+1+len(windowLabel(s.Window))))
+	}
+	line(bw, head)
+	sep := strings.Join(sepParts, "|")
 	line(bw, sep)
 	row := func(e results.EntryStats) {
 		rps, fps := e.TotalRPS(), e.TotalFailPerSec()
@@ -50,12 +67,24 @@ func WriteStats(w io.Writer, s *results.Snapshot, current bool) error {
 		if typ != "" {
 			typ += " "
 		}
-		line(bw, fmt.Sprintf(rowFmt,
+		l := fmt.Sprintf(rowFmt,
 			typ, e.Name(),
 			fmt.Sprint(e.Count()),
 			fmt.Sprintf("%d(%.2f%%)", e.Failures(), e.FailRatio()*100),
 			Millis(e.Avg()), Millis(e.Min()), Millis(e.Max()), Millis(e.Median()),
-			fmt.Sprintf("%.2f", rps), fmt.Sprintf("%.2f", fps)))
+			fmt.Sprintf("%.2f", rps), fmt.Sprintf("%.2f", fps))
+		if current {
+			l += " |"
+			win := e.Window()
+			for _, q := range windowPercentiles() {
+				v := "-"
+				if win.Count() > 0 {
+					v = Millis(win.Percentile(q))
+				}
+				l += fmt.Sprintf(" %7s", v)
+			}
+		}
+		line(bw, l)
 	}
 	for _, e := range s.Entries {
 		row(e)
@@ -64,6 +93,14 @@ func WriteStats(w io.Writer, s *results.Snapshot, current bool) error {
 	row(s.Total)
 	line(bw, "")
 	return bw.Flush()
+}
+
+// windowLabel names the window's columns: "(last 10s)".
+func windowLabel(d time.Duration) string {
+	if d <= 0 {
+		return "(current window)"
+	}
+	return "(last " + d.String() + ")"
 }
 
 // WritePercentiles writes Locust's response time percentile table, from

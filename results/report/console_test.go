@@ -122,3 +122,34 @@ func TestRenderersReportWriteErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestLiveTableShowsTheCurrentWindow checks the live table's window
+// columns against the snapshot's windows, which differ from the
+// cumulative columns once the run has outlived its window.
+func TestLiveTableShowsTheCurrentWindow(t *testing.T) {
+	s := streamRun(t, 25, 0)
+	var b bytes.Buffer
+	if err := WriteStats(&b, s, true); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(b.String(), "\n")
+	if !strings.HasSuffix(lines[0], "p50     p95     p99 (last 10s)") {
+		t.Errorf("header %q lacks the window columns", lines[0])
+	}
+	for _, e := range append(append([]results.EntryStats{}, s.Entries...), s.Total) {
+		w := e.Window()
+		if w.Count() == 0 || w.Count() == e.Count() {
+			t.Fatalf("%v: the window holds %d of %d requests; the test needs a part", e.Key(), w.Count(), e.Count())
+		}
+		want := fmt.Sprintf("| %7s %7s %7s", Millis(w.Percentile(0.5)), Millis(w.Percentile(0.95)), Millis(w.Percentile(0.99)))
+		found := false
+		for _, l := range lines {
+			if strings.Contains(l, " "+e.Name()+" ") && strings.HasPrefix(l, e.Method()) && strings.HasSuffix(l, want) {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("%v: no row ends with %q:\n%s", e.Key(), want, b.String())
+		}
+	}
+}

@@ -189,7 +189,7 @@ func newHTMLPage(s *results.Snapshot, opts HTMLOptions) (*htmlPage, error) {
 		if err := WriteRunChart(&b, chart.SVG, s, c, chart.Options{Width: 900, Height: 320}); err != nil {
 			return nil, fmt.Errorf("HTML report: %w", err)
 		}
-		p.Charts = append(p.Charts, htmlChart{Title: c.Title(), SVG: inlineSVG(b.Bytes())})
+		p.Charts = append(p.Charts, htmlChart{Title: c.TitleFor(s), SVG: inlineSVG(b.Bytes())})
 	}
 	p.Failures, p.MoreFailures = htmlFailures(s.Errors, opts.MaxFailures)
 	for _, wr := range opts.Workers {

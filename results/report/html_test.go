@@ -137,8 +137,8 @@ func TestHTMLStructure(t *testing.T) {
 		t.Fatalf("%d charts, want %d", len(charts), len(RunCharts()))
 	}
 	for i, c := range RunCharts() {
-		if !strings.Contains(charts[i].textContent(), c.Title()) {
-			t.Errorf("chart %d does not draw %q", i, c.Title())
+		if !strings.Contains(charts[i].textContent(), c.TitleFor(s)) {
+			t.Errorf("chart %d does not draw %q", i, c.TitleFor(s))
 		}
 	}
 

@@ -136,7 +136,7 @@ type HistoryRow struct {
 }
 
 // Point is one entry's numbers in a history row: current rates, cumulative
-// totals and percentiles.
+// totals and percentiles, and the percentiles of the current window.
 type Point struct {
 	Method      string      `json:"method,omitempty"`
 	Name        string      `json:"name"`
@@ -149,6 +149,10 @@ type Point struct {
 	AvgMs       float64     `json:"avg_ms"`
 	AvgBytes    float64     `json:"avg_bytes"`
 	Percentiles Percentiles `json:"percentiles"`
+	// WindowCount is the requests in the current window; WindowPercentiles
+	// their percentiles, absent when there were none.
+	WindowCount       int64       `json:"window_count"`
+	WindowPercentiles Percentiles `json:"window_percentiles,omitempty"`
 }
 
 // Error is a failure group.
@@ -221,15 +225,7 @@ func NewReport(s *results.Snapshot, opts JSONOptions) (*Report, error) {
 		return nil, err
 	}
 	for _, row := range s.History {
-		hr := HistoryRow{Time: row.Time, Users: row.Users, Aggregated: newPoint("", results.AggregatedName, row.Total)}
-		if opts.FullHistory {
-			for _, e := range s.Entries {
-				if p, ok := row.Entry(e); ok {
-					hr.Entries = append(hr.Entries, newPoint(e.Method(), e.Name(), p))
-				}
-			}
-		}
-		r.History = append(r.History, hr)
+		r.History = append(r.History, newHistoryRow(row, s.Entries, opts.FullHistory))
 	}
 	for _, e := range s.Errors {
 		r.Errors = append(r.Errors, Error{
@@ -283,6 +279,20 @@ func newSeries(d results.Distribution) (*Series, error) {
 	}, nil
 }
 
+// newHistoryRow converts a row of the snapshot whose entries are given;
+// with full, the row's per-entry points are kept too.
+func newHistoryRow(row results.HistoryRow, entries []results.EntryStats, full bool) HistoryRow {
+	hr := HistoryRow{Time: row.Time, Users: row.Users, Aggregated: newPoint("", results.AggregatedName, row.Total)}
+	if full {
+		for _, e := range entries {
+			if p, ok := row.Entry(e); ok {
+				hr.Entries = append(hr.Entries, newPoint(e.Method(), e.Name(), p))
+			}
+		}
+	}
+	return hr
+}
+
 func newPoint(method, name string, p results.HistoryPoint) Point {
 	pt := Point{
 		Method: method, Name: name,
@@ -292,6 +302,9 @@ func newPoint(method, name string, p results.HistoryPoint) Point {
 	}
 	if p.Count() > 0 {
 		pt.Percentiles = percentileMap(p.Reported())
+	}
+	if pt.WindowCount = p.WindowCount(); pt.WindowCount > 0 {
+		pt.WindowPercentiles = percentileMap(p.WindowReported())
 	}
 	return pt
 }

@@ -11,23 +11,29 @@ import (
 )
 
 // RunChart names one of a run's charts over time. The web UI and the HTML
-// report draw the same three, through WriteRunChart, so they always agree.
+// report draw the same ones, through WriteRunChart, so they always agree.
 type RunChart int
 
 // The charts of a run.
 const (
 	// ChartRPS is requests per second and failures per second, over the
-	// current-rate window.
+	// current window.
 	ChartRPS RunChart = iota
-	// ChartLatency is the p50, p95 and p99 response times, cumulative from
-	// the start of the statistics as the history keeps them.
+	// ChartLatency is the p50, p95 and p99 response times over the current
+	// window (the last 10 s by default) at each second: a stall shows
+	// while it is in the window, whenever in the run it happens.
 	ChartLatency
+	// ChartLatencyCumulative is the same percentiles, cumulative from the
+	// start of the statistics.
+	ChartLatencyCumulative
 	// ChartUsers is the user count.
 	ChartUsers
 )
 
 // RunCharts lists every run chart, in the order pages show them.
-func RunCharts() []RunChart { return []RunChart{ChartRPS, ChartLatency, ChartUsers} }
+func RunCharts() []RunChart {
+	return []RunChart{ChartRPS, ChartLatency, ChartLatencyCumulative, ChartUsers}
+}
 
 // String returns the chart's short name: rps, latency or users.
 func (c RunChart) String() string {
@@ -36,6 +42,8 @@ func (c RunChart) String() string {
 		return "rps"
 	case ChartLatency:
 		return "latency"
+	case ChartLatencyCumulative:
+		return "latency-cumulative"
 	case ChartUsers:
 		return "users"
 	}
@@ -58,6 +66,8 @@ func (c RunChart) Title() string {
 	case ChartRPS:
 		return "Requests per second"
 	case ChartLatency:
+		return "Response times (current window)"
+	case ChartLatencyCumulative:
 		return "Response times (cumulative)"
 	case ChartUsers:
 		return "Users"
@@ -65,12 +75,21 @@ func (c RunChart) Title() string {
 	return c.String()
 }
 
+// TitleFor returns the chart's title for a snapshot: Title, with the
+// window's length for the windowed chart ("Response times (last 10s)").
+func (c RunChart) TitleFor(s *results.Snapshot) string {
+	if c == ChartLatency && s.Window > 0 {
+		return "Response times (last " + s.Window.String() + ")"
+	}
+	return c.Title()
+}
+
 // WriteRunChart draws one chart of the snapshot's history with the chart
-// package. o.Title defaults to c.Title(). A snapshot without history draws
-// empty axes, so a page can show the chart from the first second.
+// package. o.Title defaults to c.TitleFor(s). A snapshot without history
+// draws empty axes, so a page can show the chart from the first second.
 func WriteRunChart(w io.Writer, f chart.Format, s *results.Snapshot, c RunChart, o chart.Options) error {
 	if o.Title == "" {
-		o.Title = c.Title()
+		o.Title = c.TitleFor(s)
 	}
 	n := len(s.History)
 	t := make([]float64, n)
@@ -95,15 +114,22 @@ func WriteRunChart(w io.Writer, f chart.Format, s *results.Snapshot, c RunChart,
 			{Name: "requests/s", T: t, V: column(func(r results.HistoryRow) float64 { return r.Total.RPS() })},
 			{Name: "failures/s", T: t, V: column(func(r results.HistoryRow) float64 { return r.Total.FailPerSec() })},
 		}
-	case ChartLatency:
+	case ChartLatency, ChartLatencyCumulative:
 		if o.YLabel == "" {
 			o.YLabel = "ms"
 		}
+		windowed := c == ChartLatency
 		for _, q := range []float64{0.5, 0.95, 0.99} {
 			i := reportedIndex(q)
 			series = append(series, chart.Series{Name: "p" + results.PercentileKey(q), T: t, V: column(func(r results.HistoryRow) float64 {
+				if windowed {
+					if r.Total.WindowCount() == 0 {
+						// Nothing completed in the window: a gap, not a zero.
+						return math.NaN()
+					}
+					return ms(r.Total.WindowReported()[i])
+				}
 				if r.Total.Count() == 0 {
-					// No response yet: a gap, not a zero.
 					return math.NaN()
 				}
 				return ms(r.Total.Reported()[i])

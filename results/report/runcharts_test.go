@@ -19,7 +19,8 @@ func TestWriteRunChart(t *testing.T) {
 		legend []string
 	}{
 		{ChartRPS, "rps", []string{"requests/s", "failures/s", "Requests per second"}},
-		{ChartLatency, "latency", []string{"p50", "p95", "p99", "Response times"}},
+		{ChartLatency, "latency", []string{"p50", "p95", "p99", "Response times (last 10s)"}},
+		{ChartLatencyCumulative, "latency-cumulative", []string{"p50", "p95", "p99", "Response times (cumulative)"}},
 		{ChartUsers, "users", []string{"users", "Users"}},
 	}
 	for _, tt := range tests {
