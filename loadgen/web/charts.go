@@ -62,7 +62,11 @@ func (s *Server) handleChart(w http.ResponseWriter, r *http.Request) {
 	name, ok := strings.CutSuffix(r.PathValue("file"), ".svg")
 	rc, known := report.ParseRunChart(name)
 	if !ok || !known {
-		writeError(w, http.StatusNotFound, "no chart "+r.PathValue("file")+": the charts are rps.svg, latency.svg and users.svg")
+		var names []string
+		for _, c := range report.RunCharts() {
+			names = append(names, c.String()+".svg")
+		}
+		writeError(w, http.StatusNotFound, "no chart "+r.PathValue("file")+": the charts are "+strings.Join(names, ", "))
 		return
 	}
 	snap := emptySnapshot()

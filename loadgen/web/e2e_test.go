@@ -192,7 +192,7 @@ func TestBrowserEndToEnd(t *testing.T) {
 	screenshot(t, browser, "statistics")
 
 	step("open the charts tab", chromedp.Click(chromedp.CSS(`.tabs button[data-tab="charts"]`)))
-	poll("three charts", `document.querySelectorAll('#charts svg').length === 3`)
+	poll("four charts", `document.querySelectorAll('#charts svg').length === 4`)
 	poll("charts with data", `!document.querySelector('#chart-rps').textContent.includes('no data yet')`)
 	screenshot(t, browser, "charts")
 

@@ -196,7 +196,7 @@ func TestWorkersAnswer(t *testing.T) {
 
 func TestCharts(t *testing.T) {
 	_, ts, _ := newTestServer(t, Config{})
-	for _, name := range []string{"rps", "latency", "users"} {
+	for _, name := range []string{"rps", "latency", "latency-cumulative", "users"} {
 		r := call(t, ts, "GET", "/api/charts/"+name+".svg", nil, nil)
 		wantStatus(t, r, 200, name+" before a run")
 		if !strings.Contains(string(r.body), "no data yet") {
@@ -204,7 +204,8 @@ func TestCharts(t *testing.T) {
 		}
 	}
 	wantStatus(t, call(t, ts, "POST", "/api/start", `{}`, nil), 200, "start")
-	titles := map[string]string{"rps": "Requests per second", "latency": "Response times", "users": "Users"}
+	titles := map[string]string{"rps": "Requests per second", "latency": "Response times (last 10s)",
+		"latency-cumulative": "Response times (cumulative)", "users": "Users"}
 	for name, title := range titles {
 		r := call(t, ts, "GET", "/api/charts/"+name+".svg", nil, nil)
 		wantStatus(t, r, 200, name)

@@ -65,6 +65,13 @@ type StatsEntry struct {
 	TotalRPS          float64 `json:"total_rps"`
 	// Percentiles are Locust's reported levels, keyed "50" to "100".
 	Percentiles report.Percentiles `json:"percentiles"`
+	// The same over the current window (the last 10 s by default), exact
+	// from the window's histograms; zero and empty when no request
+	// completed in it.
+	WindowNumRequests int64              `json:"window_num_requests"`
+	WindowP95Ms       float64            `json:"window_response_time_percentile_0.95"`
+	WindowP99Ms       float64            `json:"window_response_time_percentile_0.99"`
+	WindowPercentiles report.Percentiles `json:"window_percentiles"`
 }
 
 // ErrorEntry is a failure group.
@@ -91,11 +98,17 @@ type RatioEntry struct {
 }
 
 func newStatsEntry(e results.EntryStats) StatsEntry {
-	pm := report.Percentiles{}
+	pm, wm := report.Percentiles{}, report.Percentiles{}
+	win := e.Window()
 	for i, q := range results.ReportedPercentiles() {
 		pm[results.PercentileKey(q)] = ms(e.Latency().Reported()[i])
+		if win.Count() > 0 {
+			wm[results.PercentileKey(q)] = ms(win.Latency().Reported()[i])
+		}
 	}
 	return StatsEntry{
+		WindowNumRequests: win.Count(), WindowPercentiles: wm,
+		WindowP95Ms: ms(win.Percentile(0.95)), WindowP99Ms: ms(win.Percentile(0.99)),
 		Method: e.Method(), Name: e.Name(),
 		NumRequests: e.Count(), NumFailures: e.Failures(),
 		MedianMs: ms(e.Median()), P95Ms: ms(e.Percentile(0.95)), P99Ms: ms(e.Percentile(0.99)),

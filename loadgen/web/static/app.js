@@ -82,7 +82,9 @@ const STAT_COLUMNS = [
   ["method", String, ""], ["name", String, "name"],
   ["num_requests", int, "num"], ["num_failures", int, "num"],
   ["median_response_time", ms, "num"], ["response_time_percentile_0.95", ms, "num"],
-  ["response_time_percentile_0.99", ms, "num"], ["avg_response_time", ms, "num"],
+  ["response_time_percentile_0.99", ms, "num"],
+  ["window_response_time_percentile_0.95", ms, "num"], ["window_response_time_percentile_0.99", ms, "num"],
+  ["avg_response_time", ms, "num"],
   ["min_response_time", ms, "num"], ["max_response_time", ms, "num"],
   ["avg_content_length", fixed(0), "num"], ["current_rps", fixed(1), "num"],
   ["current_fail_per_sec", fixed(1), "num"],
@@ -156,7 +158,7 @@ function renderHeader() {
 }
 
 async function refreshCharts() {
-  for (const name of ["rps", "latency", "users"]) {
+  for (const name of ["rps", "latency", "latency-cumulative", "users"]) {
     const resp = await fetch("api/charts/" + name + ".svg");
     if (resp.ok) $("chart-" + name).innerHTML = await resp.text();
   }
