@@ -16,8 +16,12 @@ while read -r pkg imports; do
 		albumsvc*) bad="albumsvc imports nothing from the module" ;;
 		results | results/*)
 			case $dep in loadgen* | profiles* | cmd* | albumsvc*) bad="results may not import $dep" ;; esac ;;
+		profiles/response | profiles/dataset)
+			bad="$rel is a leaf: it imports nothing from the module" ;;
+		profiles/capture | profiles/check)
+			case $dep in profiles/response) ;; *) bad="$rel imports only profiles/response from the module" ;; esac ;;
 		profiles*)
-			case $dep in profiles*) ;; *) bad="profiles imports only the standard library and YAML" ;; esac ;;
+			case $dep in profiles*) ;; *) bad="profiles imports only its own packages, the standard library, YAML and GJSON" ;; esac ;;
 		loadgen/schedule*)
 			case $dep in profiles* | loadgen/schedule*) ;; *) bad="schedule may not import $dep" ;; esac ;;
 		loadgen/client*)
