@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 	"unsafe"
@@ -14,18 +15,66 @@ import (
 	"github.com/loadgen/loadgen/profiles"
 )
 
+// CheckProfile says which part of a compiled profile the users cannot run
+// yet: several user classes, on_start or on_stop, data files, tasks with
+// steps, captures, checks beyond the status, and user stages. A profile
+// that uses none of them runs as ProfileTasks makes it.
+func CheckProfile(c *profiles.Compiled) error {
+	var used []string
+	add := func(what string) {
+		if !slices.Contains(used, what) {
+			used = append(used, what)
+		}
+	}
+	if len(c.Classes) != 1 {
+		add("several user classes")
+	}
+	if len(c.Profile.Stages) > 0 {
+		add("stages")
+	}
+	for _, cl := range c.Classes {
+		if len(cl.OnStart) > 0 || len(cl.OnStop) > 0 {
+			add("on_start and on_stop")
+		}
+		if cl.Data != nil {
+			add("data files")
+		}
+		for _, t := range cl.Tasks {
+			if t.Sequence {
+				add("tasks with steps")
+			}
+			for _, r := range t.Steps {
+				if len(r.Captures) > 0 {
+					add("captures")
+				}
+				if chk := *r.Check; len(chk.BodyContains)+len(chk.BodyNotContains)+len(chk.JSON)+len(chk.Headers) > 0 || chk.MaxTime > 0 {
+					add("checks other than the status")
+				}
+			}
+		}
+	}
+	if len(used) > 0 {
+		return fmt.Errorf("profile %s uses %s, which this version of loadgen cannot run yet", c.Profile.Name, strings.Join(used, ", "))
+	}
+	return nil
+}
+
 // ProfileTasks turns a compiled profile into tasks that request baseURL.
 // Each user renders into its own buffers (see InitProfileUser), so once they
-// have grown a task run allocates nothing.
+// have grown a task run allocates nothing. Check the profile with
+// CheckProfile first: the tasks of a profile it refuses fail every run.
 //
-// Tasks are named as profiles.TaskTemplate.EntryName names them: a path
+// Tasks are named as profiles.RequestTemplate.EntryName names them: a path
 // under http://host/api is counted as /api/...
 func ProfileTasks(c *profiles.Compiled, baseURL string) []users.Task {
 	base := strings.TrimRight(baseURL, "/")
 	basePath := BasePath(baseURL)
-	tasks := make([]users.Task, len(c.Tasks))
-	for i, tt := range c.Tasks {
-		pt := &profileTask{tmpl: tt, base: base}
+	refused := CheckProfile(c)
+	src := c.Classes[0].Tasks
+	tasks := make([]users.Task, len(src))
+	for i, task := range src {
+		tt := task.Steps[0]
+		pt := &profileTask{tmpl: tt, base: base, refused: refused}
 		if tt.Static {
 			// Render once, to keep the URL as a string no user rewrites.
 			var out profiles.Rendered
@@ -33,7 +82,7 @@ func ProfileTasks(c *profiles.Compiled, baseURL string) []users.Task {
 				pt.staticURL = base + string(out.Path)
 			}
 		}
-		tasks[i] = users.Task{Method: tt.Method, Name: tt.EntryName(basePath), Weight: tt.Weight, Run: pt.run}
+		tasks[i] = users.Task{Method: tt.Method, Name: tt.EntryName(basePath), Weight: task.Weight, Run: pt.run}
 	}
 	return tasks
 }
@@ -68,12 +117,16 @@ type profileUser struct {
 }
 
 type profileTask struct {
-	tmpl      *profiles.TaskTemplate
+	tmpl      *profiles.RequestTemplate
 	base      string
 	staticURL string
+	refused   error
 }
 
 func (t *profileTask) run(ctx context.Context, u *users.User) (int64, error) {
+	if t.refused != nil {
+		return 0, t.refused
+	}
 	pu := u.Data.(*profileUser)
 	if err := t.tmpl.Render(pu.rc, &pu.out); err != nil {
 		return 0, fmt.Errorf("rendering task %s %s: %w", t.tmpl.Method, t.tmpl.Name, err)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/loadgen/loadgen/loadgen/client"
 	"github.com/loadgen/loadgen/profiles"
+	"github.com/loadgen/loadgen/profiles/dataset"
 )
 
 // TestProfileTasksNameRequestsUnderTheBasePath: as Locust does, a request
@@ -74,6 +75,40 @@ func TestBasePath(t *testing.T) {
 	} {
 		if got := BasePath(in); got != want {
 			t.Errorf("BasePath(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// TestCheckProfile: a profile with journey parts the users cannot run yet
+// is refused with a message naming them, never run with them ignored.
+func TestCheckProfile(t *testing.T) {
+	for _, tc := range []struct{ src, want string }{
+		{"tasks: [{path: /a}, {path: /b, method: POST, json: {a: 1}, expect: 201}]\nheaders: {Accept: x}\n", ""},
+		{"classes:\n  - {name: A, tasks: [{path: /}]}\n  - {name: B, tasks: [{path: /}]}\n", "several user classes"},
+		{"on_start: [{path: /login}]\ntasks: [{path: /}]\n", "on_start and on_stop"},
+		{"tasks: [{steps: [{path: /a}, {path: /b}]}]\n", "tasks with steps"},
+		{"tasks: [{path: /, capture: {t: 'json:t'}}]\n", "captures"},
+		{"tasks: [{path: /, check: {body_contains: ok}}]\n", "checks other than the status"},
+		{"stages: 1s:1\ntasks: [{path: /}]\n", "stages"},
+		{"data: d.csv\ntasks: [{path: /}]\n", "data files"},
+	} {
+		p, err := profiles.Parse("p.yaml", []byte(tc.src))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.Classes[0].Data != nil {
+			p.Classes[0].Data.Table = &dataset.Table{Columns: []string{"a"}, Rows: [][]string{{"1"}}}
+		}
+		c, err := profiles.Compile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = CheckProfile(c)
+		switch {
+		case tc.want == "" && err != nil:
+			t.Errorf("%q: %v", tc.src, err)
+		case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), "cannot run yet")):
+			t.Errorf("%q: %v, want an error naming %s", tc.src, err, tc.want)
 		}
 	}
 }

@@ -9,6 +9,8 @@ import (
 	"os"
 	"slices"
 	"strings"
+
+	"github.com/loadgen/loadgen/profiles/dataset"
 )
 
 // builtin holds the profiles shipped with loadgen. Test fixtures live under
@@ -62,8 +64,8 @@ func Load(nameOrPath string) (*Profile, error) {
 	return p, err
 }
 
-// LoadFile reads and parses the profile file at path. Files over
-// MaxFileSize are refused.
+// LoadFile reads and parses the profile file at path, and the data files
+// its classes name (see LoadData). Files over MaxFileSize are refused.
 func LoadFile(path string) (*Profile, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -77,5 +79,35 @@ func LoadFile(path string) (*Profile, error) {
 	if len(data) > MaxFileSize {
 		return nil, fmt.Errorf("profile %s: larger than %d bytes; is it a profile?", path, MaxFileSize)
 	}
-	return Parse(path, data)
+	p, err := Parse(path, data)
+	if err != nil {
+		return nil, err
+	}
+	if err := LoadData(p); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// LoadData reads the data file of every class that has one and has no rows
+// yet, from Data.Path (relative paths are relative to the profile file).
+// Errors name the profile's file and line.
+func LoadData(p *Profile) error {
+	var errs ErrorList
+	for i := range p.Classes {
+		c := &p.Classes[i]
+		if c.Data == nil || c.Data.Table != nil {
+			continue
+		}
+		t, err := dataset.Load(c.Data.Path)
+		if err != nil {
+			errs = append(errs, &Error{File: p.Source, Line: c.Data.Line, Field: join(c.Field, "data"), Err: err})
+			continue
+		}
+		c.Data.Table = t
+	}
+	if len(errs) > 0 {
+		return errs
+	}
+	return nil
 }

@@ -39,9 +39,11 @@ func TestBuiltinsCompile(t *testing.T) {
 			}
 			ctx := NewRenderContext(1, 1)
 			var r Rendered
-			for _, task := range c.Tasks {
-				if err := task.Render(ctx, &r); err != nil {
-					t.Errorf("%s %s: %v", task.Method, task.Name, err)
+			for _, task := range c.Tasks() {
+				for _, step := range task.Steps {
+					if err := step.Render(ctx, &r); err != nil {
+						t.Errorf("%s %s: %v", step.Method, step.Name, err)
+					}
 				}
 			}
 		})
@@ -50,11 +52,12 @@ func TestBuiltinsCompile(t *testing.T) {
 
 func TestBuiltinAlbums(t *testing.T) {
 	c := mustCompileBuiltin(t, "albums")
-	get, post := c.Tasks[0], c.Tasks[1]
-	if get.Method != "GET" || get.Name != "/albums" || get.Weight != 3 || !get.Static {
+	tasks := c.Tasks()
+	get, post := tasks[0].Steps[0], tasks[1].Steps[0]
+	if get.Method != "GET" || get.Name != "/albums" || tasks[0].Weight != 3 || !get.Static {
 		t.Errorf("first task = %+v, want a static GET /albums of weight 3", get)
 	}
-	if post.Method != "POST" || post.Name != "/albums" || post.Weight != 1 {
+	if post.Method != "POST" || post.Name != "/albums" || tasks[1].Weight != 1 {
 		t.Errorf("second task = %+v, want POST /albums of weight 1", post)
 	}
 	if !post.Expect(201) || post.Expect(200) {
@@ -90,10 +93,10 @@ func TestBuiltinAlbums(t *testing.T) {
 
 func TestBuiltinAlbumsByID(t *testing.T) {
 	c := mustCompileBuiltin(t, "albums-by-id")
-	if len(c.Tasks) != 1 {
-		t.Fatalf("%d tasks, want 1", len(c.Tasks))
+	if len(c.Tasks()) != 1 {
+		t.Fatalf("%d tasks, want 1", len(c.Tasks()))
 	}
-	task := c.Tasks[0]
+	task := c.Tasks()[0].Steps[0]
 	if task.Name != "/albums/{id}" || task.Method != "GET" {
 		t.Errorf("task = %s %s", task.Method, task.Name)
 	}
@@ -118,8 +121,8 @@ func TestBuiltinSmoke(t *testing.T) {
 	if p.Users != 10 || p.RunTime != 10*time.Second || p.SpawnRate <= 0 {
 		t.Errorf("users %d, run time %v, spawn rate %v: want a short run of a few users", p.Users, p.RunTime, p.SpawnRate)
 	}
-	if len(c.Tasks) != 2 || c.Tasks[0].Weight != 3 || c.Tasks[1].Weight != 1 {
-		t.Errorf("want a 3:1 mix of two tasks, got %d tasks", len(c.Tasks))
+	if tasks := c.Tasks(); len(tasks) != 2 || tasks[0].Weight != 3 || tasks[1].Weight != 1 {
+		t.Errorf("want a 3:1 mix of two tasks, got %d tasks", len(tasks))
 	}
 	var exprs []string
 	for _, th := range p.Thresholds {

@@ -8,10 +8,8 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
-var (
-	profileFields = []string{"name", "host", "users", "spawn_rate", "run_time", "wait", "tasks", "thresholds"}
-	taskFields    = []string{"name", "weight", "method", "path", "headers", "body", "expect"}
-)
+var profileFields = []string{"name", "host", "users", "spawn_rate", "run_time", "wait", "headers", "stages",
+	"classes", "tasks", "on_start", "on_stop", "data", "cookies", "follow_redirects", "thresholds"}
 
 // profile decodes the top-level mapping.
 func (d *decoder) profile(root *yaml.Node) *Profile {
@@ -72,127 +70,17 @@ func (d *decoder) profile(root *yaml.Node) *Profile {
 		}
 	}
 
-	if e, ok := f["tasks"]; !ok || isNull(e.val) {
-		d.failf(root.Line, "tasks", "missing; a profile needs at least one task")
-	} else {
-		p.Tasks = d.tasks(e)
+	if e, ok := f["headers"]; ok && !isNull(e.val) {
+		p.Headers = d.headers(e, "headers")
 	}
+	if e, ok := f["stages"]; ok && !isNull(e.val) {
+		p.Stages = d.stages(e)
+	}
+	d.journeys(root, f, p)
 	if e, ok := f["thresholds"]; ok && !isNull(e.val) {
 		p.Thresholds = d.thresholds(e)
 	}
 	return p
-}
-
-func (d *decoder) tasks(e entry) []Task {
-	n := e.val
-	if n.Kind != yaml.SequenceNode {
-		d.failf(n.Line, "tasks", "must be a list of tasks, got %s", describe(n))
-		return nil
-	}
-	if len(n.Content) == 0 {
-		d.failf(n.Line, "tasks", "is empty; a profile needs at least one task")
-		return nil
-	}
-	tasks := make([]Task, 0, len(n.Content))
-	type seen struct{ index, line int }
-	first := make(map[string]seen) // "METHOD name" -> the task that has it
-	allZero := true
-	for i, item := range n.Content {
-		path := fmt.Sprintf("tasks[%d]", i)
-		t, ok := d.task(deref(item), path)
-		if !ok {
-			continue
-		}
-		key := t.Method + " " + t.Name
-		if prev, dup := first[key]; dup {
-			field := path + ".name"
-			if t.Name == t.Path {
-				field = path + ".path"
-			}
-			d.failf(t.Line, field, "duplicate task %s %s (tasks[%d] at line %d has the same method and name); give one a distinct name",
-				t.Method, t.Name, prev.index, prev.line)
-		} else {
-			first[key] = seen{i, t.Line}
-		}
-		allZero = allZero && t.Weight == 0
-		tasks = append(tasks, t)
-	}
-	if len(tasks) == len(n.Content) && allZero {
-		d.failf(n.Line, "tasks", "every task has weight 0; at least one task must have a positive weight")
-	}
-	return tasks
-}
-
-// task decodes one task; ok is false when it is too broken to check further.
-func (d *decoder) task(n *yaml.Node, path string) (Task, bool) {
-	if n == nil || n.Kind != yaml.MappingNode {
-		line := 0
-		if n != nil {
-			line = n.Line
-		}
-		d.failf(line, path, "a task must be a mapping with at least a path, got %s", describe(n))
-		return Task{}, false
-	}
-	f := d.fields(n, path, taskFields)
-	t := Task{Line: n.Line, Weight: 1, Method: "GET"}
-	ok := true
-
-	if e, has := f["path"]; !has || isNull(e.val) {
-		d.failf(n.Line, path+".path", "missing; every task needs a path such as /albums")
-		ok = false
-	} else if s, good := d.str(e, path+".path"); !good {
-		ok = false
-	} else {
-		if !strings.HasPrefix(s, "/") {
-			d.failf(e.val.Line, path+".path", "must start with /, got %q", s)
-		}
-		t.Path, t.pathPos = s, posOf(e.val)
-	}
-	t.Name = t.Path
-	if e, has := f["name"]; has {
-		if s, good := d.str(e, path+".name"); good {
-			if err := checkName(s); err != nil {
-				d.fail(e.val.Line, path+".name", err)
-			}
-			t.Name, t.Named = s, true
-		}
-	}
-	if e, has := f["weight"]; has {
-		if v, good := d.integer(e, path+".weight"); good {
-			switch {
-			case v < 0:
-				d.failf(e.val.Line, path+".weight", "must be >= 0, got %d", v)
-			case v > MaxWeight:
-				d.failf(e.val.Line, path+".weight", "must be <= %d, got %d", MaxWeight, v)
-			}
-			t.Weight = v
-		} else {
-			ok = false
-		}
-	}
-	if e, has := f["method"]; has {
-		if s, good := d.str(e, path+".method"); good {
-			m := strings.ToUpper(s)
-			if !isToken(m) {
-				d.failf(e.val.Line, path+".method", "%q is not an HTTP method (one word of letters such as GET or POST)", s)
-			}
-			t.Method = m
-		}
-	}
-	if e, has := f["headers"]; has && !isNull(e.val) {
-		t.Headers = d.headers(e, path+".headers")
-	}
-	if e, has := f["body"]; has && !isNull(e.val) {
-		if e.val.Kind != yaml.ScalarNode {
-			d.failf(e.val.Line, path+".body", "must be a string, got %s; write a JSON body as text, for example as a block after body: |", describe(e.val))
-		} else {
-			t.Body, t.bodyPos = e.val.Value, posOf(e.val)
-		}
-	}
-	if e, has := f["expect"]; has && !isNull(e.val) {
-		t.Expect = d.expect(e, path+".expect")
-	}
-	return t, ok
 }
 
 func (d *decoder) headers(e entry, path string) []Header {

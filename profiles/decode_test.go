@@ -39,6 +39,22 @@ thresholds:
 	if err != nil {
 		t.Fatal(err)
 	}
+	req := func(name, method, path string, line int, pos textPos) Request {
+		return Request{Name: name, Method: method, Path: path, Line: line, pathPos: pos}
+	}
+	list := req("list", "GET", "/items?limit=10", 8, textPos{line: 9})
+	list.Field, list.Named = "tasks[0]", true
+	post := req("/items", "POST", "/items", 11, textPos{line: 12})
+	post.Field = "tasks[1]"
+	post.Headers = []Header{
+		{Name: "Content-Type", Value: "application/json", Line: 15, pos: textPos{line: 15}},
+		{Name: "X-Trace", Value: "{{uuid}}", Line: 16, pos: textPos{line: 16}},
+	}
+	post.Body, post.bodyPos = "{\"n\": {{seq}}}\n", textPos{line: 18, lineExact: true}
+	post.Check.Status = []int{201, 202}
+	health := req("/health", "GET", "/health", 20, textPos{line: 20})
+	health.Field = "tasks[2]"
+	health.Check.Status = []int{204}
 	want := &Profile{
 		Name:      "shop",
 		Source:    "shop.yaml",
@@ -47,19 +63,14 @@ thresholds:
 		SpawnRate: 2.5,
 		RunTime:   80 * time.Minute,
 		Wait:      Wait{Kind: WaitBetween, Min: time.Second, Max: 2 * time.Second},
-		Tasks: []Task{
-			{Name: "list", Named: true, Weight: 5, Method: "GET", Path: "/items?limit=10", Line: 8,
-				pathPos: textPos{line: 9}},
-			{Name: "/items", Weight: 0, Method: "POST", Path: "/items", Line: 11,
-				Headers: []Header{
-					{Name: "Content-Type", Value: "application/json", Line: 15, pos: textPos{line: 15}},
-					{Name: "X-Trace", Value: "{{uuid}}", Line: 16, pos: textPos{line: 16}},
-				},
-				Body: "{\"n\": {{seq}}}\n", Expect: []int{201, 202},
-				pathPos: textPos{line: 12}, bodyPos: textPos{line: 18, lineExact: true}},
-			{Name: "/health", Weight: 1, Method: "GET", Path: "/health", Expect: []int{204}, Line: 20,
-				pathPos: textPos{line: 20}},
-		},
+		Classes: []Class{{
+			Name: "shop", Weight: 1, Line: 1, Cookies: true, FollowRedirects: true,
+			Tasks: []Task{
+				{Name: "list", Weight: 5, Line: 8, Field: "tasks[0]", Steps: []Request{list}},
+				{Name: "/items", Weight: 0, Line: 11, Field: "tasks[1]", Steps: []Request{post}},
+				{Name: "/health", Weight: 1, Line: 20, Field: "tasks[2]", Steps: []Request{health}},
+			},
+		}},
 		Thresholds: []Threshold{{Expr: "p99<250ms", Line: 23}, {Expr: "fail_ratio < 0.01", Line: 24}},
 	}
 	if !reflect.DeepEqual(p, want) {
@@ -75,9 +86,13 @@ func TestParseDefaults(t *testing.T) {
 	if p.Name != "my-load" {
 		t.Errorf("Name = %q, want the file name without extension", p.Name)
 	}
-	task := p.Tasks[0]
-	if task.Method != "GET" || task.Weight != 1 || task.Name != "/" || task.Expect != nil {
+	task := p.Classes[0].Tasks[0]
+	r := task.Steps[0]
+	if r.Method != "GET" || task.Weight != 1 || r.Name != "/" || task.Name != "/" || r.Check.Status != nil || task.Sequence {
 		t.Errorf("task defaults = %+v, want GET, weight 1, name = path, no expect", task)
+	}
+	if c := p.Classes[0]; len(p.Classes) != 1 || c.Name != "my-load" || !c.Cookies || !c.FollowRedirects || c.Weight != 1 {
+		t.Errorf("implicit class = %+v, want one class named after the profile, with cookies and redirects", p.Classes)
 	}
 	if p.Users != 0 || p.SpawnRate != 0 || p.RunTime != 0 || p.Host != "" || p.Wait != (Wait{}) {
 		t.Errorf("unset run settings should stay zero, got %+v", p)
@@ -109,7 +124,7 @@ tasks:
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := p.Tasks[1].Headers; len(got) != 1 || got[0].Value != "application/json" {
+	if got := p.Classes[0].Tasks[1].Steps[0].Headers; len(got) != 1 || got[0].Value != "application/json" {
 		t.Errorf("aliased headers = %+v", got)
 	}
 }
@@ -126,7 +141,7 @@ func TestParseErrors(t *testing.T) {
 	}{
 		{"unknown top-level key", "name: x\nusers: 1\ntaks: []\n", 3, "taks", `unknown field "taks"; did you mean "tasks"?`},
 		{"unknown task key", "tasks:\n  - path: /a\n    wieght: 2\n", 3, "tasks[0].wieght", `did you mean "weight"?`},
-		{"unknown key far from any", "tasks:\n  - path: /a\n    zzzzzzzz: 2\n", 3, "tasks[0].zzzzzzzz", "known fields are name, weight, method"},
+		{"unknown key far from any", "tasks:\n  - path: /a\n    zzzzzzzz: 2\n", 3, "tasks[0].zzzzzzzz", "known fields are name, weight, tags, method"},
 		{"duplicate key", "tasks:\n  - path: /a\n    path: /b\n", 3, "tasks[0].path", "duplicate key (first set at line 2)"},
 		{"merge key", "tasks:\n  - path: /a\n    <<: {weight: 2}\n", 3, "tasks[0].<<", "merge keys"},
 		{"negative weight", "tasks:\n  - path: /a\n  - path: /b\n    weight: -3\n", 4, "tasks[1].weight", "must be >= 0, got -3"},

@@ -39,7 +39,7 @@ tasks:
 
 	ctx := profiles.NewRenderContext(42, 7) // seed 42, user 7
 	var req profiles.Rendered
-	post := c.Tasks[1]
+	post := c.Tasks()[1].Steps[0]
 	for range 2 {
 		if err := post.Render(ctx, &req); err != nil {
 			fmt.Println(err)

@@ -5,7 +5,51 @@ import (
 	"io/fs"
 	"strings"
 	"testing"
+
+	"github.com/loadgen/loadgen/profiles/dataset"
 )
+
+// journeySeed is a profile that uses every field of the classes form.
+const journeySeed = `host: http://127.0.0.1:8080
+headers: {Accept: application/json}
+classes:
+  - name: Shopper
+    weight: 3
+    wait: between:1s,3s
+    data: {file: users.csv, mode: per-user}
+    on_start:
+      - name: login
+        method: POST
+        path: /login
+        json: {user: "{{.user}}", password: "x"}
+        capture: {token: "json:token"}
+        check: {status: 200}
+    tasks:
+      - name: browse
+        weight: 5
+        tags: [read]
+        steps:
+          - {path: /items, capture: {id: "json:items.#.id"}, pick: random}
+          - {path: "/items/{{.id}}", name: "/items/{id}"}
+          - method: POST
+            path: "/items/{{.id}}/reviews"
+            headers: {Authorization: "Bearer {{.token}}"}
+            json: {stars: 5}
+            check: {status: [201], body_not_contains: error}
+      - name: search
+        tags: [search]
+        path: /search?q={{randString 5}}
+        check: {body_not_contains: error, max_time: 500ms}
+    on_stop:
+      - {path: /logout, method: POST}
+  - name: Admin
+    weight: 1
+    wait: constant:5s
+    cookies: false
+    follow_redirects: false
+    tasks:
+      - {path: /admin, check: {header: {Content-Type: json}, json: {ok: true}}}
+`
 
 // FuzzParse feeds arbitrary bytes through Parse and Compile. Neither may
 // panic; failures must be located errors; whatever is accepted must hold
@@ -31,6 +75,13 @@ func FuzzParse(f *testing.F) {
 		"tasks:\n  - path: /a\n---\n",
 		"tasks:\n  - {path: '/a/{{if eq (randInt 0 1) 0}}{{randInt 5 1}}{{end}}'}\n",
 		"wait: throughput:5\nrun_time: 10\nusers: 3\nspawn_rate: 1.5\nthresholds: [p99<1s]\ntasks: [{path: /}]\n",
+		journeySeed,
+		"headers: {Accept: '*/*'}\nstages: 1s:2,0s:5\non_start:\n  - {path: /login, method: POST, json: {u: '{{userID}}', n: [1, 2.5, true, null]}, capture: {t: 'header:X-Token'}}\ntasks:\n  - {path: '/a/{{.t}}', tags: [x], check: {status: [200, 201], max_time: 1s}}\ncookies: false\nfollow_redirects: false\n",
+		"tasks:\n  - steps:\n      - {path: /i, capture: {id: 'json:items.#.id'}, pick: random}\n      - {path: '/i/{{.id}}', check: {json: {ok: true}, json_exists: [id], header: {ETag: '^\"'}}}\n",
+		"tasks:\n  - {path: '/{{.nope}}'}\n",
+		"classes:\n  - {name: A, weight: 0, tasks: [{path: /}]}\n",
+		"tasks:\n  - {path: /, capture: {x: 'regex:('}}\n",
+		"tasks:\n  - {path: /, json: &a [*a]}\n",
 	} {
 		f.Add([]byte(s))
 	}
@@ -48,21 +99,42 @@ func FuzzParse(f *testing.F) {
 			}
 			return
 		}
-		if len(p.Tasks) == 0 {
-			t.Fatal("accepted a profile without tasks")
+		if len(p.Classes) == 0 {
+			t.Fatal("accepted a profile without classes")
 		}
-		total := 0
-		for _, task := range p.Tasks {
-			if task.Weight < 0 || task.Weight > MaxWeight {
-				t.Fatalf("accepted weight %d", task.Weight)
+		classWeights := 0
+		for _, c := range p.Classes {
+			if c.Weight < 0 || c.Weight > MaxClassWeight || c.Name == "" || len(c.Tasks) == 0 {
+				t.Fatalf("accepted class %+v", c)
 			}
-			if !strings.HasPrefix(task.Path, "/") || !isToken(task.Method) || task.Name == "" {
-				t.Fatalf("accepted task %+v", task)
+			classWeights += c.Weight
+			total := 0
+			for _, task := range c.Tasks {
+				if task.Weight < 0 || task.Weight > MaxWeight || len(task.Steps) == 0 {
+					t.Fatalf("accepted task %+v", task)
+				}
+				total += task.Weight
 			}
-			total += task.Weight
+			if total == 0 {
+				t.Fatal("accepted a class whose task weights are all zero")
+			}
+			c.AllRequests(func(r *Request) {
+				if !strings.HasPrefix(r.Path, "/") || !isToken(r.Method) || r.Name == "" || (r.Body != "" && r.JSON != nil) {
+					t.Fatalf("accepted request %+v", r)
+				}
+				for _, cp := range r.Captures {
+					if cp.Expr == nil || cp.Var == "" {
+						t.Fatalf("accepted capture %+v", cp)
+					}
+				}
+			})
+			if c.Data != nil {
+				// Parse reads no files; give the class a table as LoadData would.
+				c.Data.Table = &dataset.Table{Source: "d.csv", Columns: []string{"user"}, Rows: [][]string{{"ann"}}}
+			}
 		}
-		if total == 0 {
-			t.Fatal("accepted a profile whose weights are all zero")
+		if classWeights == 0 {
+			t.Fatal("accepted a profile whose class weights are all zero")
 		}
 		c, err := Compile(p)
 		if err != nil {
@@ -74,12 +146,17 @@ func FuzzParse(f *testing.F) {
 		}
 		ctx := NewRenderContext(1, 1)
 		var r Rendered
-		for range 3 {
-			for _, task := range c.Tasks {
-				if err := task.Render(ctx, &r); err != nil {
-					var pe *Error
-					if !errors.As(err, &pe) {
-						t.Fatalf("Render error %T %v is not located", err, err)
+		for _, cl := range c.Classes {
+			ctx.Vars = NewVars(cl.Vars)
+			for range 3 {
+				for _, task := range cl.Tasks {
+					for _, step := range task.Steps {
+						if err := step.Render(ctx, &r); err != nil {
+							var pe *Error
+							if !errors.As(err, &pe) {
+								t.Fatalf("Render error %T %v is not located", err, err)
+							}
+						}
 					}
 				}
 			}

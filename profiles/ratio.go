@@ -46,19 +46,26 @@ func ParseRatio(ratio string) ([]int, error) {
 // ApplyRatio overrides the task weights of p with --ratio, in task order, so
 // that --ratio 3:1 on the albums profile means three GETs per POST. It
 // changes nothing when the ratio is invalid or its length differs from the
-// number of tasks. Apply it before Compile, which copies the weights.
+// number of tasks. A profile with several user classes has a weight per
+// class and per task, which one list cannot say, so it is refused. Apply it
+// before Compile, which copies the weights.
 func ApplyRatio(p *Profile, ratio string) error {
 	weights, err := ParseRatio(ratio)
 	if err != nil {
 		return err
 	}
-	if len(weights) != len(p.Tasks) {
+	if len(p.Classes) != 1 {
+		return fmt.Errorf("--ratio %s sets the task weights of a profile with one user class, but profile %s has %d classes; set the weights in the profile",
+			showRatio(ratio), p.Name, len(p.Classes))
+	}
+	tasks := p.Classes[0].Tasks
+	if len(weights) != len(tasks) {
 		return fmt.Errorf("--ratio %s has %d %s but profile %s has %d %s",
 			showRatio(ratio), len(weights), plural(len(weights), "weight", "weights"),
-			p.Name, len(p.Tasks), plural(len(p.Tasks), "task", "tasks"))
+			p.Name, len(tasks), plural(len(tasks), "task", "tasks"))
 	}
 	for i, w := range weights {
-		p.Tasks[i].Weight = w
+		tasks[i].Weight = w
 	}
 	return nil
 }

@@ -33,7 +33,8 @@ func TestApplyRatio(t *testing.T) {
 			t.Errorf("ApplyRatio(%q): %v", tt.ratio, err)
 			continue
 		}
-		got := []int{p.Tasks[0].Weight, p.Tasks[1].Weight}
+		tasks := p.Classes[0].Tasks
+		got := []int{tasks[0].Weight, tasks[1].Weight}
 		if !reflect.DeepEqual(got, tt.want) {
 			t.Errorf("ApplyRatio(%q) weights = %v, want %v", tt.ratio, got, tt.want)
 		}
@@ -65,9 +66,20 @@ func TestApplyRatioErrors(t *testing.T) {
 		if err == nil || !strings.HasPrefix(err.Error(), tt.want) {
 			t.Errorf("ApplyRatio(%q) = %v, want %q", tt.ratio, err, tt.want)
 		}
-		if p.Tasks[0].Weight != 3 || p.Tasks[1].Weight != 1 {
-			t.Errorf("ApplyRatio(%q) failed but changed the weights to %d:%d", tt.ratio, p.Tasks[0].Weight, p.Tasks[1].Weight)
+		if tasks := p.Classes[0].Tasks; tasks[0].Weight != 3 || tasks[1].Weight != 1 {
+			t.Errorf("ApplyRatio(%q) failed but changed the weights to %d:%d", tt.ratio, tasks[0].Weight, tasks[1].Weight)
 		}
+	}
+}
+
+func TestApplyRatioRefusesClasses(t *testing.T) {
+	p, err := Parse("two.yaml", []byte("classes:\n  - {name: A, tasks: [{path: /a}]}\n  - {name: B, tasks: [{path: /b}]}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = ApplyRatio(p, "1:1")
+	if err == nil || !strings.Contains(err.Error(), "profile two has 2 classes; set the weights in the profile") {
+		t.Errorf("ApplyRatio on two classes = %v", err)
 	}
 }
 
@@ -97,13 +109,13 @@ func FuzzRatio(f *testing.F) {
 			t.Fatalf("ParseRatio(%q) = %v: all zero accepted", s, weights)
 		}
 		// Applying it to a profile with as many tasks sets exactly these weights.
-		p := &Profile{Name: "f", Tasks: make([]Task, len(weights))}
+		p := &Profile{Name: "f", Classes: []Class{{Tasks: make([]Task, len(weights))}}}
 		if err := ApplyRatio(p, s); err != nil {
 			t.Fatalf("ApplyRatio(%q): %v", s, err)
 		}
 		for i, w := range weights {
-			if p.Tasks[i].Weight != w {
-				t.Fatalf("ApplyRatio(%q): task %d weight %d, want %d", s, i, p.Tasks[i].Weight, w)
+			if got := p.Classes[0].Tasks[i].Weight; got != w {
+				t.Fatalf("ApplyRatio(%q): task %d weight %d, want %d", s, i, got, w)
 			}
 		}
 	})

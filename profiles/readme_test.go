@@ -24,7 +24,7 @@ func TestReadmeExample(t *testing.T) {
 	if _, err := Compile(p); err != nil {
 		t.Fatal(err)
 	}
-	if len(p.Tasks) != 2 || len(p.Thresholds) != 2 {
-		t.Errorf("example has %d tasks and %d thresholds, want 2 and 2", len(p.Tasks), len(p.Thresholds))
+	if n := len(p.Classes[0].Tasks); n != 2 || len(p.Thresholds) != 2 {
+		t.Errorf("example has %d tasks and %d thresholds, want 2 and 2", n, len(p.Thresholds))
 	}
 }

@@ -24,11 +24,15 @@ type RenderContext struct {
 	// of the user's choices (task, wait) keeps a whole run reproducible
 	// from one seed.
 	Rand *rand.Rand
+	// Vars holds the user's variables ({{.token}}), by the indexes of its
+	// class's ClassTemplate.Vars; nil when the class has none.
+	Vars *Vars
 
 	funcs   template.FuncMap
 	clones  map[*template.Template]*template.Template
 	out     limitWriter
 	scratch []byte
+	data    map[string]string
 }
 
 // NewRenderContext returns the context for user userID of a run seeded with
@@ -128,8 +132,10 @@ func (c *RenderContext) funcMap() template.FuncMap {
 	}
 }
 
-// execute runs t with this user's functions, appending to dst.
-func (c *RenderContext) execute(t *template.Template, dst []byte) ([]byte, error) {
+// execute runs f's template with this user's functions and variables,
+// appending to dst.
+func (c *RenderContext) execute(f *field, dst []byte) ([]byte, error) {
+	t := f.tmpl
 	clone := c.clones[t]
 	if clone == nil {
 		if c.funcs == nil {
@@ -145,8 +151,26 @@ func (c *RenderContext) execute(t *template.Template, dst []byte) ([]byte, error
 		}
 		c.clones[t] = clone
 	}
+	var data any
+	if f.usesVars {
+		// text/template reads {{.name}} from a map; only variables that
+		// have a value are in it, so that an unset one is an error rather
+		// than "<no value>".
+		if c.data == nil {
+			c.data = make(map[string]string)
+		}
+		clear(c.data)
+		if c.Vars != nil {
+			for i, name := range c.Vars.names {
+				if c.Vars.set[i] {
+					c.data[name] = string(c.Vars.vals[i])
+				}
+			}
+		}
+		data = c.data
+	}
 	c.out.buf = dst
-	err := clone.Execute(&c.out, nil)
+	err := clone.Execute(&c.out, data)
 	dst, c.out.buf = c.out.buf, nil
 	return dst, err
 }
@@ -173,6 +197,7 @@ const (
 	segUUID
 	segRandInt
 	segRandString
+	segVar
 )
 
 // segment is a piece of a template that the fast path renders without
@@ -210,9 +235,75 @@ func (s *segment) appendTo(c *RenderContext, dst []byte) ([]byte, error) {
 		if dst, err = c.appendRandString(dst, s.a); err == nil {
 			return dst, nil
 		}
+	case segVar:
+		if c.Vars != nil && s.a < len(c.Vars.vals) && c.Vars.set[s.a] {
+			return append(dst, c.Vars.vals[s.a]...), nil
+		}
+		name := strings.TrimPrefix(s.call, ".")
+		return dst, &UnsetError{Var: name}
 	default:
 		return dst, errors.New("unknown template segment")
 	}
 	name, _, _ := strings.Cut(s.call, " ")
 	return dst, fmt.Errorf("at <%s>: error calling %s: %w", s.call, name, err)
+}
+
+// Vars is one user's variables: the values its captures took and the
+// columns of its data row. Each user owns one; it is not safe for
+// concurrent use. Values are copied in, so they stay valid however the
+// response they came from is reused.
+type Vars struct {
+	names []string
+	vals  [][]byte
+	set   []bool
+}
+
+// NewVars makes empty variables with the given names, normally a class's
+// ClassTemplate.Vars.
+func NewVars(names []string) *Vars {
+	return &Vars{names: names, vals: make([][]byte, len(names)), set: make([]bool, len(names))}
+}
+
+// Len is the number of variables.
+func (v *Vars) Len() int { return len(v.names) }
+
+// Name is the name of variable i.
+func (v *Vars) Name(i int) string { return v.names[i] }
+
+// Set copies val into variable i, reusing its buffer.
+func (v *Vars) Set(i int, val []byte) {
+	v.vals[i] = append(v.vals[i][:0], val...)
+	v.set[i] = true
+}
+
+// SetString copies s into variable i.
+func (v *Vars) SetString(i int, s string) {
+	v.vals[i] = append(v.vals[i][:0], s...)
+	v.set[i] = true
+}
+
+// Buffer returns variable i's buffer, emptied, for a capture to fill and
+// hand back to Store: that way a capture allocates nothing once the
+// buffer has grown.
+func (v *Vars) Buffer(i int) []byte { return v.vals[i][:0] }
+
+// Store keeps b, normally the buffer Buffer returned, as variable i's
+// value.
+func (v *Vars) Store(i int, b []byte) {
+	v.vals[i] = b
+	v.set[i] = true
+}
+
+// Get returns variable i's value, valid until it is set again; ok is
+// false when nothing has set it.
+func (v *Vars) Get(i int) (val []byte, ok bool) { return v.vals[i], v.set[i] }
+
+// Lookup returns the value of the variable called name.
+func (v *Vars) Lookup(name string) (val []byte, ok bool) {
+	for i, n := range v.names {
+		if n == name {
+			return v.Get(i)
+		}
+	}
+	return nil, false
 }

@@ -13,7 +13,7 @@ import (
 
 // compileOne compiles a profile with one task whose path is path and whose
 // body is body (none when empty).
-func compileOne(t testing.TB, path, body string) *TaskTemplate {
+func compileOne(t testing.TB, path, body string) *RequestTemplate {
 	t.Helper()
 	src := fmt.Sprintf("tasks:\n  - path: %q\n", path)
 	if body != "" {
@@ -27,10 +27,10 @@ func compileOne(t testing.TB, path, body string) *TaskTemplate {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return c.Tasks[0]
+	return c.Tasks()[0].Steps[0]
 }
 
-func renderPath(t testing.TB, task *TaskTemplate, ctx *RenderContext) string {
+func renderPath(t testing.TB, task *RequestTemplate, ctx *RenderContext) string {
 	t.Helper()
 	var r Rendered
 	if err := task.Render(ctx, &r); err != nil {
@@ -130,7 +130,7 @@ func TestFastPathMatchesTemplate(t *testing.T) {
 		"/{{randInt 9223372036854775806 9223372036854775807}}/{{randInt -9223372036854775808 -9223372036854775807}}",
 	}
 	for _, text := range texts {
-		f, err := compileField("t.yaml", "f", text, textPos{line: 1})
+		f, err := compileField("t.yaml", "f", text, textPos{line: 1}, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -200,13 +200,13 @@ func TestStaticBytesAreNotOverwritten(t *testing.T) {
 	ctx := NewRenderContext(1, 1)
 	var r Rendered
 	for range 3 {
-		for _, task := range c.Tasks {
-			if err := task.Render(ctx, &r); err != nil {
+		for _, task := range c.Tasks() {
+			if err := task.Steps[0].Render(ctx, &r); err != nil {
 				t.Fatal(err)
 			}
 		}
 	}
-	if err := c.Tasks[0].Render(ctx, &r); err != nil {
+	if err := c.Tasks()[0].Steps[0].Render(ctx, &r); err != nil {
 		t.Fatal(err)
 	}
 	if string(r.Path) != "/static/path" || string(r.Body) != "static body" {
@@ -233,7 +233,8 @@ func TestRenderZeroAllocs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, task := range c.Tasks {
+	for _, tt := range c.Tasks() {
+		task := tt.Steps[0]
 		ctx := NewRenderContext(1, 1)
 		var r Rendered
 		if err := task.Render(ctx, &r); err != nil { // grow the buffers
@@ -292,8 +293,8 @@ func TestExpect(t *testing.T) {
 			t.Errorf("default Expect(%d) = %v, want %v", status, got, want)
 		}
 	}
-	if def.ExpectedStatuses() != nil {
-		t.Errorf("ExpectedStatuses() = %v, want nil by default", def.ExpectedStatuses())
+	if def.Check.Status != nil {
+		t.Errorf("Check.Status = %v, want nil by default", def.Check.Status)
 	}
 	p, err := Parse("t.yaml", []byte("tasks:\n  - path: /\n    expect: [201, 404]\n"))
 	if err != nil {
@@ -304,7 +305,7 @@ func TestExpect(t *testing.T) {
 		t.Fatal(err)
 	}
 	for status, want := range map[int]bool{200: false, 201: true, 404: true, 500: false} {
-		if got := c.Tasks[0].Expect(status); got != want {
+		if got := c.Tasks()[0].Steps[0].Expect(status); got != want {
 			t.Errorf("expect [201, 404]: Expect(%d) = %v, want %v", status, got, want)
 		}
 	}
@@ -326,8 +327,8 @@ func TestCompileErrors(t *testing.T) {
 		{"randString negative", "tasks:\n  - path: /a/{{randString -1}}\n", 2, "tasks[0].path", "error calling randString: the length -1 is not from 0"},
 		{"wrong arity", "tasks:\n  - path: /a/{{randInt 1}}\n", 2, "tasks[0].path", "wrong number of args for randInt"},
 		{"range", "tasks:\n  - path: /a/{{range 3}}x{{end}}\n", 2, "tasks[0].path", "range is not supported"},
-		{"dot", "tasks:\n  - path: /a/{{.}}\n", 2, "tasks[0].path", "templates have no data (.)"},
-		{"field", "tasks:\n  - path: /a/{{.User}}\n", 2, "tasks[0].path", "templates have no data (.)"},
+		{"dot", "tasks:\n  - path: /a/{{.}}\n", 2, "tasks[0].path", "templates have no data (.) but their variables"},
+		{"field", "tasks:\n  - path: /a/{{.User}}\n", 2, "tasks[0].path", "variable User is not defined: no capture or data column of class t sets it (the class defines none)"},
 		{"dollar", "tasks:\n  - path: /a/{{$}}\n", 2, "tasks[0].path", "templates have no data ($)"},
 		{"define", "tasks:\n  - path: /a/{{define \"x\"}}y{{end}}\n", 2, "tasks[0].path", "define and block are not supported"},
 		{"template", "tasks:\n  - path: /a/{{template \"x\"}}\n", 2, "tasks[0].path", "template and block are not supported"},
@@ -388,7 +389,7 @@ func FuzzFastPath(f *testing.F) {
 		f.Add(s, uint64(1))
 	}
 	f.Fuzz(func(t *testing.T, text string, seed uint64) {
-		fld, err := compileField("f.yaml", "f", text, textPos{line: 1})
+		fld, err := compileField("f.yaml", "f", text, textPos{line: 1}, nil)
 		if err != nil || fld.segs == nil {
 			return
 		}

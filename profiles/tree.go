@@ -1,14 +1,17 @@
 package profiles
 
 import (
+	"fmt"
 	"strings"
 	"text/template"
 	"text/template/parse"
 )
 
 // checkTree refuses what a request template has no use for and what could
-// make rendering loop or read data it does not have.
-func (f *field) checkTree(t *template.Template, text string) error {
+// make rendering loop or read data it does not have, and checks that every
+// variable it reads ({{.name}}) is one of the class's, set by the time the
+// request runs.
+func (f *field) checkTree(t *template.Template, text string, sc *scope) error {
 	if len(t.Templates()) > 1 {
 		return f.errorf(1, "define and block are not supported in profile templates")
 	}
@@ -56,11 +59,16 @@ func (f *field) checkTree(t *template.Template, text string) error {
 			bad, why = n, "template and block are not supported in profile templates"
 		case *parse.BreakNode, *parse.ContinueNode:
 			bad, why = n, "break and continue are not supported in profile templates"
-		case *parse.DotNode, *parse.FieldNode:
-			bad, why = n, "templates have no data (.); use functions such as seq, userID or randInt"
+		case *parse.DotNode:
+			bad, why = n, "templates have no data (.) but their variables, such as {{.token}}, and functions such as seq, userID or randInt"
+		case *parse.FieldNode:
+			if msg := sc.checkVar(n.Ident); msg != "" {
+				bad, why = n, msg
+			}
+			f.usesVars = true
 		case *parse.VariableNode:
 			if n.Ident[0] == "$" {
-				bad, why = n, "templates have no data ($); use functions such as seq, userID or randInt"
+				bad, why = n, "templates have no data ($); use variables such as {{.token}}, or functions such as seq, userID or randInt"
 			}
 		}
 	}
@@ -69,6 +77,29 @@ func (f *field) checkTree(t *template.Template, text string) error {
 		return f.errorf(lineAt(text, int(bad.Position())), "%s", why)
 	}
 	return nil
+}
+
+// checkVar says what is wrong with a use of the variable .ident[0], or
+// returns "".
+func (sc *scope) checkVar(ident []string) string {
+	name := strings.Join(ident, ".")
+	if len(ident) != 1 {
+		return fmt.Sprintf("{{.%s}}: variables are single names, such as {{.token}}", name)
+	}
+	if sc == nil {
+		return fmt.Sprintf("{{.%s}}: variables come from captures and data files, which this template cannot see", name)
+	}
+	if _, ok := sc.vars[name]; !ok {
+		defined := "the class defines none"
+		if len(sc.names) > 0 {
+			defined = "the class defines " + strings.Join(sc.names, ", ")
+		}
+		return fmt.Sprintf("variable %s is not defined: no capture or data column of class %s sets it (%s)", name, sc.class, defined)
+	}
+	if sc.ready != nil && !sc.ready[name] {
+		return fmt.Sprintf("variable %s has no value yet when this request runs: it is captured by %s, which runs later", name, sc.later[name])
+	}
+	return ""
 }
 
 // lineAt is the 1-based line of byte offset pos in text.
@@ -83,7 +114,7 @@ func lineAt(text string, pos int) int {
 // {{randInt 1 3}} or {{seq}}) into segments that render without
 // text/template's reflection and allocations. ok is false when anything
 // else appears; text/template then renders the field.
-func fastPath(root *parse.ListNode, text string) (segs []segment, ok bool) {
+func fastPath(root *parse.ListNode, text string, sc *scope) (segs []segment, ok bool) {
 	if root == nil {
 		return nil, true
 	}
@@ -100,7 +131,7 @@ func fastPath(root *parse.ListNode, text string) (segs []segment, ok bool) {
 			segs = append(segs, segment{kind: segText, text: append([]byte(nil), n.Text...)})
 		case *parse.CommentNode:
 		case *parse.ActionNode:
-			s, ok := callSegment(n.Pipe)
+			s, ok := callSegment(n.Pipe, sc)
 			if !ok {
 				return nil, false
 			}
@@ -114,12 +145,19 @@ func fastPath(root *parse.ListNode, text string) (segs []segment, ok bool) {
 }
 
 // callSegment recognises a pipeline that is a single call of one of the
-// package's functions with integer constants as arguments.
-func callSegment(p *parse.PipeNode) (segment, bool) {
+// package's functions with integer constants as arguments, or a variable.
+func callSegment(p *parse.PipeNode, sc *scope) (segment, bool) {
 	if p == nil || p.IsAssign || len(p.Decl) > 0 || len(p.Cmds) != 1 {
 		return segment{}, false
 	}
 	args := p.Cmds[0].Args
+	if fn, ok := args[0].(*parse.FieldNode); ok && len(args) == 1 && len(fn.Ident) == 1 && sc != nil {
+		i, defined := sc.vars[fn.Ident[0]]
+		if !defined {
+			return segment{}, false
+		}
+		return segment{kind: segVar, a: i, call: p.String()}, true
+	}
 	id, ok := args[0].(*parse.IdentifierNode)
 	if !ok {
 		return segment{}, false

@@ -78,6 +78,9 @@ func plan(fs *pflag.FlagSet, f runFlags) (*testPlan, error) {
 	if p.compiled, err = profiles.Compile(prof); err != nil {
 		return nil, usagef("--profile: %w", err)
 	}
+	if err := loadgen.CheckProfile(p.compiled); err != nil {
+		return nil, usagef("--profile: %w", err)
+	}
 
 	p.users = f.users
 	if !fs.Changed("users") && prof.Users > 0 {

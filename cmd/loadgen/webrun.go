@@ -132,6 +132,9 @@ func (w *webRunner) planFor(req web.StartRequest) (*testPlan, error) {
 	if p.compiled, err = profiles.Compile(prof); err != nil {
 		return nil, web.BadRequest(err)
 	}
+	if err := loadgen.CheckProfile(p.compiled); err != nil {
+		return nil, web.BadRequest(err)
+	}
 	if p.thresholds, err = parseThresholds(prof, p.flags.thresholds); err != nil {
 		return nil, web.BadRequest(err)
 	}
@@ -196,10 +199,11 @@ func (w *webRunner) start(ctx context.Context, req web.StartRequest) (web.Run, w
 		Config:      configItems(p, host, seed, wr.started, localWorkers),
 		Thresholds:  p.thresholds,
 		FullHistory: p.flags.csvFull,
-		CSVPrecise:  p.flags.csvPrecise,
 	}
-	for _, t := range p.compiled.Tasks {
-		info.Tasks = append(info.Tasks, web.TaskWeight{Method: t.Method, Name: t.EntryName(loadgen.BasePath(host)), Weight: t.Weight})
+	for _, t := range p.compiled.Tasks() {
+		for _, step := range t.Steps {
+			info.Tasks = append(info.Tasks, web.TaskWeight{Method: step.Method, Name: step.EntryName(loadgen.BasePath(host)), Weight: t.Weight})
+		}
 	}
 	w.mu.Lock()
 	w.last = wr

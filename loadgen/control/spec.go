@@ -66,6 +66,9 @@ func UsersConfig(spec RunSpec, firstID int) (users.Config, error) {
 	if err != nil {
 		return users.Config{}, err
 	}
+	if err := loadgen.CheckProfile(compiled); err != nil {
+		return users.Config{}, err
+	}
 	wait, err := profiles.ParseWait(spec.Wait)
 	if err != nil {
 		return users.Config{}, fmt.Errorf("wait: %w", err)

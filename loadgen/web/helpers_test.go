@@ -322,8 +322,8 @@ func sessionStarter(defaultHost string) Starter {
 			return nil, RunInfo{}, err
 		}
 		info := RunInfo{Config: []report.ConfigItem{{Key: "host", Value: host}, {Key: "profile", Value: p.Name}}}
-		for _, tt := range c.Tasks {
-			info.Tasks = append(info.Tasks, TaskWeight{Method: tt.Method, Name: tt.Name, Weight: tt.Weight})
+		for _, tt := range c.Tasks() {
+			info.Tasks = append(info.Tasks, TaskWeight{Method: tt.Steps[0].Method, Name: tt.Steps[0].Name, Weight: tt.Weight})
 		}
 		return LocalRun(s), info, nil
 	}
