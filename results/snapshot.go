@@ -259,7 +259,17 @@ type HistoryPoint struct {
 	percentilesUs   [NumReportedPercentiles]float32
 	windowCount     int64
 	windowUs        [NumReportedPercentiles]float32
+	flags           uint8 // pointPercentiles, pointWindow
 }
+
+// HistoryPoint flags: which percentiles the point knows. A point made
+// from a run knows them whenever there were requests; a point restored
+// from a merge of saved results may not, as percentiles cannot be merged
+// from rows that hold no histograms.
+const (
+	pointPercentiles uint8 = 1 << iota
+	pointWindow
+)
 
 // newHistoryPoint makes a point from cumulative counters, the cumulative
 // percentiles at ReportedPercentiles in microseconds, and the current
@@ -271,6 +281,12 @@ func newHistoryPoint(c counters, cumulativeUs [NumReportedPercentiles]int64, w W
 		rps: w.RPS(), failPerSec: w.FailPerSec(),
 		minUs: float32(c.minUs), maxUs: float32(c.maxUs),
 		windowCount: w.Count(),
+	}
+	if c.count > 0 {
+		p.flags |= pointPercentiles
+	}
+	if w.Count() > 0 {
+		p.flags |= pointWindow
 	}
 	for i, v := range cumulativeUs {
 		p.percentilesUs[i] = float32(v)
@@ -324,9 +340,19 @@ func (p HistoryPoint) Reported() [NumReportedPercentiles]time.Duration {
 	return durations(p.percentilesUs)
 }
 
+// HasPercentiles reports whether Reported holds the cumulative
+// percentiles: true whenever there were requests, except in rows of a
+// merge of saved results, whose percentiles cannot be known.
+func (p HistoryPoint) HasPercentiles() bool { return p.flags&pointPercentiles != 0 }
+
 // WindowCount returns the requests in the current window at the time of
-// the row; WindowReported is all zeros when it is 0.
+// the row.
 func (p HistoryPoint) WindowCount() int64 { return p.windowCount }
+
+// HasWindow reports whether WindowReported holds the window's
+// percentiles: true whenever the window had requests, except in rows of a
+// merge of saved results.
+func (p HistoryPoint) HasWindow() bool { return p.flags&pointWindow != 0 }
 
 // WindowReported returns the response times at ReportedPercentiles over
 // the current window at the time of the row (the last 10 s by default):

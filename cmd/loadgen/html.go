@@ -18,7 +18,7 @@ func writeHTMLFile(path string, res *result) error {
 	}
 	return report.WriteFileAtomic(path, func(w io.Writer) error {
 		return report.WriteHTML(w, res.snap, report.HTMLOptions{
-			Title:      "loadgen report: " + res.plan.profile.Name,
+			Title:      htmlTitle(res),
 			Config:     configItems(res.plan, res.host, res.seed, res.started, res.localWorkers),
 			Warnings:   res.warnings,
 			Thresholds: res.thresholds,
@@ -26,6 +26,9 @@ func writeHTMLFile(path string, res *result) error {
 		})
 	})
 }
+
+// htmlTitle heads a run's HTML report.
+func htmlTitle(res *result) string { return "loadgen report: " + res.plan.profile.Name }
 
 // configItems is a run's configuration as people read it, for the HTML
 // report and the web UI.

@@ -76,6 +76,10 @@ func run(ctx context.Context, e env, args []string) int {
 		code, err = runCoordinator(ctx, e, args[1:])
 	case "worker":
 		code, err = runWorker(ctx, e, args[1:])
+	case "report":
+		code, err = runReport(ctx, e, args[1:])
+	case "merge":
+		code, err = runMerge(ctx, e, args[1:])
 	default:
 		code, err = runTest(ctx, e, args)
 	}

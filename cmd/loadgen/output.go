@@ -138,7 +138,11 @@ func writeOutputs(e env, res *result) error {
 		}
 		cfg.Workers = res.localWorkers
 		err := report.WriteFileAtomic(f, func(w io.Writer) error {
-			return report.WriteJSON(w, snap, report.JSONOptions{Config: cfg, FullHistory: p.flags.csvFull, Warnings: res.warnings, Thresholds: thresholdsJSON(res.thresholds), Workers: workersJSON(res.dist)})
+			return report.WriteJSON(w, snap, report.JSONOptions{
+				Config: cfg, FullHistory: p.flags.csvFull, Warnings: res.warnings, Thresholds: thresholdsJSON(res.thresholds), Workers: workersJSON(res.dist),
+				// What the HTML report shows, so that loadgen report renders it again.
+				Title: htmlTitle(res), ConfigItems: configItems(p, res.host, res.seed, res.started, res.localWorkers),
+			})
 		})
 		if err != nil {
 			errs = append(errs, fmt.Errorf("--json %s: %w", f, err))

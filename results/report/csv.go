@@ -200,9 +200,16 @@ func WriteHistoryRows(w io.Writer, s *results.Snapshot, rows []results.HistoryRo
 			n := p.Count()
 			r := []string{ts, users, method, name,
 				strconv.FormatFloat(p.RPS(), 'f', 6, 64), strconv.FormatFloat(p.FailPerSec(), 'f', 6, 64)}
-			r = append(r, v.percentiles(n, p.Reported())...)
+			median := v.median(n, p.Median())
+			if n > 0 && !p.HasPercentiles() {
+				// A merge of saved results: its rows' percentiles are unknown.
+				r = append(r, notAvailable()...)
+				median = "N/A"
+			} else {
+				r = append(r, v.percentiles(n, p.Reported())...)
+			}
 			r = append(r, itoa(n), itoa(p.Failures()),
-				v.median(n, p.Median()), pyFloat(p.AvgMicros()/1000),
+				median, pyFloat(p.AvgMicros()/1000),
 				v.time(n, ms(p.Min())), v.time(n, ms(p.Max())), v.contentSize(n, p.AvgContentSize()))
 			_ = cw.Write(r)
 		}

@@ -145,7 +145,7 @@ func newHTMLPage(s *results.Snapshot, opts HTMLOptions) (*htmlPage, error) {
 		End:       stamp(s.Now),
 		Duration:  s.Elapsed().Round(time.Second).String(),
 		Config:    opts.Config,
-		Warnings:  opts.Warnings,
+		Warnings:  runWarnings(s, opts.Warnings),
 		Generated: stamp(s.Now),
 	}
 	if p.Title == "" {

@@ -33,13 +33,41 @@ type JSONOptions struct {
 	Workers any
 	// FullHistory adds per-entry points to each history row.
 	FullHistory bool
+	// Title and ConfigItems are the run's title and configuration as the
+	// HTML report shows them, kept so that the report can be rendered
+	// again from the file.
+	Title       string
+	ConfigItems []ConfigItem
+	// Sources name the results a merged result was made of.
+	Sources []Source
+}
+
+// Source is one of the results a merged result was made of.
+type Source struct {
+	// Name is how the source was given, such as its file name.
+	Name      string    `json:"name"`
+	Start     time.Time `json:"start"`
+	End       time.Time `json:"end"`
+	DurationS float64   `json:"duration_s"`
+	Requests  int64     `json:"requests"`
+	Failures  int64     `json:"failures"`
+	RPS       float64   `json:"rps"`
+	Users     int       `json:"users"`
+	// Title and Config are the source's own, as recorded in it.
+	Title  string          `json:"title,omitempty"`
+	Config json.RawMessage `json:"config,omitempty"`
 }
 
 // Report is the JSON report document. ReadJSON returns it; WriteJSON
 // writes it from a snapshot.
 type Report struct {
-	Version    int             `json:"version"`
-	Config     json.RawMessage `json:"config,omitempty"`
+	Version     int             `json:"version"`
+	Title       string          `json:"title,omitempty"`
+	Config      json.RawMessage `json:"config,omitempty"`
+	ConfigItems []ConfigItem    `json:"config_items,omitempty"`
+	Sources     []Source        `json:"sources,omitempty"`
+	// WindowS is the span of the current window, in seconds.
+	WindowS    float64         `json:"window_s,omitempty"`
 	Start      time.Time       `json:"start"`
 	End        time.Time       `json:"end"`
 	DurationS  float64         `json:"duration_s"`
@@ -186,15 +214,19 @@ func WriteJSON(w io.Writer, s *results.Snapshot, opts JSONOptions) error {
 // NewReport builds the report document for a snapshot.
 func NewReport(s *results.Snapshot, opts JSONOptions) (*Report, error) {
 	r := &Report{
-		Version:   JSONVersion,
-		Start:     s.Start,
-		End:       s.Now,
-		DurationS: s.Elapsed().Seconds(),
-		Users:     s.Users,
-		Entries:   []Entry{},
-		History:   []HistoryRow{},
-		Errors:    []Error{},
-		Warnings:  append([]string{}, opts.Warnings...),
+		Version:     JSONVersion,
+		Title:       opts.Title,
+		ConfigItems: opts.ConfigItems,
+		Sources:     opts.Sources,
+		WindowS:     s.Window.Seconds(),
+		Start:       s.Start,
+		End:         s.Now,
+		DurationS:   s.Elapsed().Seconds(),
+		Users:       s.Users,
+		Entries:     []Entry{},
+		History:     []HistoryRow{},
+		Errors:      []Error{},
+		Warnings:    runWarnings(s, opts.Warnings),
 	}
 	// The caller's sections are recorded as given.
 	for _, sec := range []struct {
@@ -233,11 +265,21 @@ func NewReport(s *results.Snapshot, opts JSONOptions) (*Report, error) {
 			Occurrences: e.Count, FirstSeen: e.FirstSeen, LastSeen: e.LastSeen,
 		})
 	}
-	if n := s.Total.Clamped(); n > 0 {
-		r.Warnings = append(r.Warnings, fmt.Sprintf(
-			"%d response times fell outside the histogram range (0 to %v) and were recorded at its nearest bound", n, results.MaxLatency))
-	}
 	return r, nil
+}
+
+// runWarnings are the caller's warnings and those the snapshot calls for,
+// each once, so that a report rendered again from a saved result, whose
+// warnings already hold them, says the same.
+func runWarnings(s *results.Snapshot, given []string) []string {
+	out := append([]string{}, given...)
+	if n := s.Total.Clamped(); n > 0 {
+		w := fmt.Sprintf("%d response times fell outside the histogram range (0 to %v) and were recorded at its nearest bound", n, results.MaxLatency)
+		if !slices.Contains(out, w) {
+			out = append(out, w)
+		}
+	}
+	return out
 }
 
 func newEntry(e results.EntryStats) (Entry, error) {
@@ -300,10 +342,11 @@ func newPoint(method, name string, p results.HistoryPoint) Point {
 		Count: p.Count(), Failures: p.Failures(),
 		MinMs: ms(p.Min()), MaxMs: ms(p.Max()), AvgMs: p.AvgMicros() / 1000, AvgBytes: p.AvgContentSize(),
 	}
-	if p.Count() > 0 {
+	if p.HasPercentiles() {
 		pt.Percentiles = percentileMap(p.Reported())
 	}
-	if pt.WindowCount = p.WindowCount(); pt.WindowCount > 0 {
+	pt.WindowCount = p.WindowCount()
+	if p.HasWindow() {
 		pt.WindowPercentiles = percentileMap(p.WindowReported())
 	}
 	return pt

@@ -123,13 +123,13 @@ func WriteRunChart(w io.Writer, f chart.Format, s *results.Snapshot, c RunChart,
 			i := reportedIndex(q)
 			series = append(series, chart.Series{Name: "p" + results.PercentileKey(q), T: t, V: column(func(r results.HistoryRow) float64 {
 				if windowed {
-					if r.Total.WindowCount() == 0 {
+					if !r.Total.HasWindow() {
 						// Nothing completed in the window: a gap, not a zero.
 						return math.NaN()
 					}
 					return ms(r.Total.WindowReported()[i])
 				}
-				if r.Total.Count() == 0 {
+				if !r.Total.HasPercentiles() {
 					return math.NaN()
 				}
 				return ms(r.Total.Reported()[i])
