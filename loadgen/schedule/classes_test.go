@@ -3,11 +3,12 @@ package schedule
 import (
 	"encoding/json"
 	"fmt"
-	"os"
 	"os/exec"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/loadgen/loadgen/internal/locusttest"
 )
 
 func TestClassCounts(t *testing.T) {
@@ -139,13 +140,7 @@ func TestNewClassesErrors(t *testing.T) {
 // breaks ties, and weights are multiples of half the smallest, which
 // Locust's rounding keeps exact.
 func TestClassesLikeLocust(t *testing.T) {
-	python := "/usr/bin/python3"
-	if err := exec.Command(python, "-c", "import locust.dispatch").Run(); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("CI needs Debian's python3-locust for this comparison: %v", err)
-		}
-		t.Skipf("no Locust to compare with (apt-get install python3-locust): %v", err)
-	}
+	python := locusttest.Python(t, "locust.dispatch")
 	cases := []struct {
 		weights        []int
 		workers, users int
