@@ -75,6 +75,7 @@ func (c *collector) stop() {
 func (c *collector) collect(now time.Time, users int) *results.Snapshot {
 	c.d.Reset()
 	c.drain(c.d)
+	c.d.SetNode(results.LocalNode)
 	if err := c.agg.Add(c.d); err != nil {
 		// Deltas made in this process always fit; this is a bug.
 		panic(fmt.Sprintf("loadgen: merging statistics: %v", err))

@@ -56,6 +56,9 @@ type Aggregator struct {
 	total   aggEntry
 	errors  map[ErrorKey]*errorCount
 
+	exceptions map[string]*exceptionCount
+	skipped    map[EntryKey]int64
+
 	open *interval   // filling until the next Tick
 	ring []*interval // closed intervals in the window, oldest first
 	free []*interval // expired intervals, reused
@@ -149,6 +152,12 @@ func (a *Aggregator) Add(d *Delta) error {
 			a.errors[k] = e
 		}
 		e.add(o.count, o.first, o.last)
+	}
+	for tb, o := range d.exceptions {
+		addException(&a.exceptions, ExceptionKey{Message: o.msg, Traceback: tb}, o.count, o.nodes)
+	}
+	for k, n := range d.skipped {
+		addSkipped(&a.skipped, k, n)
 	}
 	return nil
 }
@@ -304,6 +313,8 @@ func (a *Aggregator) Snapshot(now time.Time) *Snapshot {
 		}
 		return compareErrorKeys(x.ErrorKey, y.ErrorKey)
 	})
+	s.Exceptions = exceptionStats(a.exceptions)
+	s.Skipped = skippedStats(a.skipped)
 	return s
 }
 
@@ -351,6 +362,8 @@ func (a *Aggregator) Reset(now time.Time) {
 	}
 	a.total.reset()
 	clear(a.errors)
+	clear(a.exceptions)
+	clear(a.skipped)
 	for _, iv := range a.ring {
 		iv.reset()
 		a.free = append(a.free, iv)

@@ -42,6 +42,9 @@ type Delta struct {
 	entries []*deltaEntry
 	index   map[EntryKey]*deltaEntry
 	errors  map[ErrorKey]*errorCount
+	// exceptions and skipped are rare: made on first use.
+	exceptions map[string]*exceptionCount
+	skipped    map[EntryKey]int64
 }
 
 // deltaEntry is one entry's share of a delta.
@@ -89,6 +92,8 @@ func (d *Delta) Reset() {
 		e.series.reset()
 	}
 	clear(d.errors)
+	clear(d.exceptions)
+	clear(d.skipped)
 }
 
 // Totals returns the number of requests and failures in the delta, over
@@ -104,7 +109,7 @@ func (d *Delta) Totals() (requests, failures int64) {
 // Empty reports whether the delta holds no request and no failure group.
 func (d *Delta) Empty() bool {
 	n, _ := d.Totals()
-	return n == 0 && len(d.errors) == 0
+	return n == 0 && len(d.errors) == 0 && len(d.exceptions) == 0 && len(d.skipped) == 0
 }
 
 // Merge adds other's measurements into d. Histograms merge exactly: the
@@ -129,6 +134,12 @@ func (d *Delta) Merge(other *Delta) error {
 	}
 	for k, o := range other.errors {
 		d.addError(k, o.count, o.first, o.last)
+	}
+	for tb, o := range other.exceptions {
+		addException(&d.exceptions, ExceptionKey{Message: o.msg, Traceback: tb}, o.count, o.nodes)
+	}
+	for k, n := range other.skipped {
+		addSkipped(&d.skipped, k, n)
 	}
 	return nil
 }

@@ -17,6 +17,24 @@ type wireDelta struct {
 	Version int         `json:"version"`
 	Entries []wireEntry `json:"entries"`
 	Errors  []wireError `json:"errors"`
+	// Exceptions and Skipped are rare; left out when empty.
+	Exceptions []wireException `json:"exceptions,omitempty"`
+	Skipped    []wireSkipped   `json:"skipped,omitempty"`
+}
+
+// wireException is one group of exceptions of a wire delta.
+type wireException struct {
+	Message   string   `json:"message"`
+	Traceback string   `json:"traceback"`
+	Count     int64    `json:"count"`
+	Nodes     []string `json:"nodes,omitempty"`
+}
+
+// wireSkipped counts one entry's skipped requests in a wire delta.
+type wireSkipped struct {
+	Method string `json:"method"`
+	Name   string `json:"name"`
+	Count  int64  `json:"count"`
 }
 
 // wireEntry is one entry of a wire delta. Times are in microseconds;
@@ -78,6 +96,8 @@ func (c *DeltaCodec) Marshal(d *Delta) ([]byte, error) {
 	w.Version = DeltaVersion
 	w.Entries = w.Entries[:0]
 	w.Errors = w.Errors[:0]
+	w.Exceptions = exceptionsToWire(w.Exceptions[:0], d.exceptions)
+	w.Skipped = skippedToWire(w.Skipped[:0], d.skipped)
 	for _, e := range d.entries {
 		if e.counters.count == 0 {
 			continue
@@ -188,6 +208,12 @@ func (c *DeltaCodec) Unmarshal(data []byte, d *Delta) error {
 		seen[k] = true
 		nd.addError(k, we.Count, we.FirstSeen, we.LastSeen)
 	}
+	if err := exceptionsFromWire(w.Exceptions, nd); err != nil {
+		return fmt.Errorf("decode delta: %w", err)
+	}
+	if err := skippedFromWire(w.Skipped, nd); err != nil {
+		return fmt.Errorf("decode delta: %w", err)
+	}
 	// Swap, keeping the caller's old storage as the next scratch.
 	*d, c.scratch = c.scratch, *d
 	return nil
@@ -249,4 +275,55 @@ func compareErrorKeys(a, b ErrorKey) int {
 		return 1
 	}
 	return 0
+}
+
+func exceptionsToWire(dst []wireException, m map[string]*exceptionCount) []wireException {
+	for _, e := range exceptionStats(m) {
+		dst = append(dst, wireException{Message: e.Message, Traceback: e.Traceback, Count: e.Count, Nodes: e.Nodes})
+	}
+	return dst
+}
+
+func skippedToWire(dst []wireSkipped, m map[EntryKey]int64) []wireSkipped {
+	for _, s := range skippedStats(m) {
+		dst = append(dst, wireSkipped{Method: s.Method, Name: s.Name, Count: s.Count})
+	}
+	return dst
+}
+
+func exceptionsFromWire(ws []wireException, d *Delta) error {
+	if len(ws) > maxExceptionGroups+1 {
+		return fmt.Errorf("%d exception groups; at most %d", len(ws), maxExceptionGroups+1)
+	}
+	seen := make(map[string]bool, len(ws))
+	for i, we := range ws {
+		k := ExceptionKey{Message: we.Message, Traceback: we.Traceback}
+		switch {
+		case seen[k.Traceback]:
+			return fmt.Errorf("exceptions[%d] appears twice", i)
+		case we.Count <= 0:
+			return fmt.Errorf("exceptions[%d]: count %d is not positive", i, we.Count)
+		case len(we.Nodes) > maxNodesPerGroup:
+			return fmt.Errorf("exceptions[%d]: %d nodes; at most %d", i, len(we.Nodes), maxNodesPerGroup)
+		}
+		seen[k.Traceback] = true
+		addException(&d.exceptions, k, we.Count, we.Nodes)
+	}
+	return nil
+}
+
+func skippedFromWire(ws []wireSkipped, d *Delta) error {
+	seen := make(map[EntryKey]bool, len(ws))
+	for i, s := range ws {
+		k := EntryKey{Method: s.Method, Name: s.Name}
+		switch {
+		case seen[k]:
+			return fmt.Errorf("skipped[%d] appears twice", i)
+		case s.Count <= 0:
+			return fmt.Errorf("skipped[%d]: count %d is not positive", i, s.Count)
+		}
+		seen[k] = true
+		addSkipped(&d.skipped, k, s.Count)
+	}
+	return nil
 }

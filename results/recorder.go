@@ -44,7 +44,7 @@ type Observation struct {
 // takes it, so users never wait for one another, and recording allocates
 // nothing once the buffers have grown to the user's rate.
 type Recorder struct {
-	keys []EntryKey
+	rows *Rows
 
 	mu  sync.Mutex // guards cur; held by recording and by Drain's swap
 	cur *recordBuffer
@@ -62,6 +62,9 @@ type recordBuffer struct {
 	spilled  bool
 	errors   map[errorAt]*errorTally // created on the first failure
 	folder   folder                  // used by whichever side folds this buffer
+	// exceptions and skipped are created on first use.
+	exceptions map[string]*exceptionCount
+	skipped    map[int]int64
 }
 
 // errorAt keys a failure text by entry index.
@@ -79,13 +82,21 @@ type errorTally struct {
 // NewRecorder returns a recorder for the given entries; the index of a key
 // in keys is the entry argument of the recording methods.
 func NewRecorder(keys []EntryKey) *Recorder {
-	r := &Recorder{
-		keys:    append([]EntryKey(nil), keys...),
-		cur:     newRecordBuffer(len(keys)),
-		spare:   newRecordBuffer(len(keys)),
-		targets: make([]*deltaEntry, len(keys)),
+	return NewRowsRecorder(NewRows(keys...))
+}
+
+// NewRowsRecorder returns a recorder for the entries of rows, whose index
+// is the entry argument of the recording methods. Entries added to rows
+// later may be recorded too: the recorder grows to them when it first
+// sees one.
+func NewRowsRecorder(rows *Rows) *Recorder {
+	n := rows.Len()
+	return &Recorder{
+		rows:    rows,
+		cur:     newRecordBuffer(n),
+		spare:   newRecordBuffer(n),
+		targets: make([]*deltaEntry, n),
 	}
-	return r
 }
 
 func newRecordBuffer(n int) *recordBuffer {
@@ -98,7 +109,7 @@ func newRecordBuffer(n int) *recordBuffer {
 
 // Keys returns the recorder's entries, in index order.
 func (r *Recorder) Keys() []EntryKey {
-	return append([]EntryKey(nil), r.keys...)
+	return append([]EntryKey(nil), r.rows.Keys()...)
 }
 
 // Success records a successful request. It is the hot path: no allocation
@@ -107,6 +118,7 @@ func (r *Recorder) Keys() []EntryKey {
 func (r *Recorder) Success(entry int, latency time.Duration, bytes int64) {
 	us, clamped := ToMicros(latency)
 	r.mu.Lock()
+	r.cur.grow(entry, r.rows)
 	r.cur.add(entry, us, clamped, bytes, sample{us: us, entry: int32(entry)})
 	r.mu.Unlock()
 }
@@ -151,11 +163,51 @@ func (r *Recorder) Observe(entry int, o Observation) {
 	}
 	r.mu.Lock()
 	b := r.cur
+	b.grow(entry, r.rows)
 	b.add(entry, us, clamped, o.Bytes, s)
 	if o.Err != "" {
 		b.addError(entry, o.Err, now)
 	}
 	r.mu.Unlock()
+}
+
+// Exception records a panic in user code: its message and its stack,
+// which groups it (see ExceptionKey). The request it interrupted is
+// recorded as a failure separately.
+func (r *Recorder) Exception(message, traceback string) {
+	r.mu.Lock()
+	addException(&r.cur.exceptions, ExceptionKey{Message: message, Traceback: traceback}, 1, nil)
+	r.mu.Unlock()
+}
+
+// Skip records n requests of entry that were not sent, because an earlier
+// step of their task failed.
+func (r *Recorder) Skip(entry, n int) {
+	if n <= 0 {
+		return
+	}
+	r.mu.Lock()
+	b := r.cur
+	if b.skipped == nil {
+		b.skipped = make(map[int]int64)
+	}
+	b.skipped[entry] += int64(n)
+	r.mu.Unlock()
+}
+
+// grow makes room for entry, an index of rows added since the buffer was
+// made; the caller holds the recorder's mutex. It costs a length check
+// on the hot path and allocates once per new entry.
+func (b *recordBuffer) grow(entry int, rows *Rows) {
+	if entry < len(b.counters) {
+		return
+	}
+	n := max(rows.Len(), entry+1)
+	b.counters = append(b.counters, make([]counters, n-len(b.counters))...)
+	if b.spill != nil {
+		b.spill = append(b.spill, make([]seriesCounts, n-len(b.spill))...)
+	}
+	b.folder.grow(n)
 }
 
 // add records one sample; the caller holds the recorder's mutex.
@@ -208,13 +260,19 @@ func (r *Recorder) Drain(into *Delta) {
 	r.spare = b
 	r.mu.Unlock()
 
+	// The buffer may have grown to entries added since the last drain;
+	// the keys read now cover all of them.
+	keys := r.rows.Keys()
+	if len(r.targets) < len(b.counters) {
+		r.targets = append(r.targets, make([]*deltaEntry, len(b.counters)-len(r.targets))...)
+	}
 	for i := range b.counters {
 		c := &b.counters[i]
 		if c.count == 0 {
 			r.targets[i] = nil
 			continue
 		}
-		e := into.entry(r.keys[i])
+		e := into.entry(keys[i])
 		e.counters.merge(*c)
 		r.targets[i] = e
 		*c = counters{}
@@ -231,8 +289,16 @@ func (r *Recorder) Drain(into *Delta) {
 		b.spilled = false
 	}
 	for k, t := range b.errors {
-		key := r.keys[k.entry]
+		key := keys[k.entry]
 		into.addError(ErrorKey{Method: key.Method, Name: key.Name, Error: k.text}, t.count, t.first, t.last)
 	}
 	clear(b.errors)
+	for tb, e := range b.exceptions {
+		addException(&into.exceptions, ExceptionKey{Message: e.msg, Traceback: tb}, e.count, nil)
+	}
+	clear(b.exceptions)
+	for e, n := range b.skipped {
+		addSkipped(&into.skipped, keys[e], n)
+	}
+	clear(b.skipped)
 }

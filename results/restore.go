@@ -20,6 +20,8 @@ type SnapshotRecord struct {
 	Entries    []EntryRecord
 	Total      EntryRecord
 	Errors     []ErrorStats
+	Exceptions []ExceptionStats
+	Skipped    []SkippedStats
 	History    []RowRecord
 }
 
@@ -60,7 +62,8 @@ type PointRecord struct {
 // numbers hang together: counts within bounds, each histogram holding its
 // entry's count, history points naming known entries.
 func RestoreSnapshot(r *SnapshotRecord) (*Snapshot, error) {
-	s := &Snapshot{Start: r.Start, Now: r.Now, Users: r.Users, Window: r.Window, Errors: append([]ErrorStats{}, r.Errors...)}
+	s := &Snapshot{Start: r.Start, Now: r.Now, Users: r.Users, Window: r.Window, Errors: append([]ErrorStats{}, r.Errors...),
+		Exceptions: append([]ExceptionStats(nil), r.Exceptions...), Skipped: append([]SkippedStats(nil), r.Skipped...)}
 	index := map[EntryKey]int{}
 	for i, er := range r.Entries {
 		if _, dup := index[er.Key]; dup {

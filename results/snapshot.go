@@ -30,6 +30,12 @@ type Snapshot struct {
 	Total EntryStats
 	// Errors are the failure groups, most frequent first.
 	Errors []ErrorStats
+	// Exceptions are the panics of user code, most frequent first, as
+	// Locust's exceptions.csv lists them.
+	Exceptions []ExceptionStats
+	// Skipped counts, per entry, the requests not sent because an earlier
+	// step of their task failed; sorted as Entries.
+	Skipped []SkippedStats
 	// History has a row per closed one-second interval (sparser in very
 	// long runs; see AggregatorOptions.MaxHistoryRows), oldest first.
 	History []HistoryRow

@@ -168,6 +168,15 @@ func newFolder(entries int) folder {
 	}
 }
 
+// grow makes room for entries up to n.
+func (f *folder) grow(n int) {
+	for len(f.lat) < n {
+		f.lat = append(f.lat, nil)
+		f.cor = append(f.cor, nil)
+		f.svc = append(f.svc, nil)
+	}
+}
+
 // fold adds samples into dst, indexed by entry.
 func (f *folder) fold(samples []sample, dst func(entry int32) *seriesCounts) {
 	for _, s := range samples {

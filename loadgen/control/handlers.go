@@ -160,6 +160,7 @@ func (c *Coordinator) apply(m *ReportRequest, d *results.Delta) (ReportResponse,
 	if m.Run != c.runID || c.agg == nil || c.phase == phaseDone || m.Seq <= rec.lastSeq {
 		return ack, nil
 	}
+	d.SetNode(m.ID) // exceptions name the worker they happened on, as Locust's do
 	if err := c.agg.Add(d); err != nil {
 		return ack, &httpError{http.StatusUnprocessableEntity, fmt.Sprintf("report %d: %v", m.Seq, err)}
 	}

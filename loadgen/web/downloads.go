@@ -35,8 +35,8 @@ func lookupDownload(name string) (download, bool) {
 			return report.WriteFailuresCSV(w, s)
 		}}, true
 	case "exceptions.csv":
-		return download{"text/csv; charset=utf-8", func(w io.Writer, _ *results.Snapshot, _ Run, _ RunInfo) error {
-			return report.WriteExceptionsCSV(w)
+		return download{"text/csv; charset=utf-8", func(w io.Writer, s *results.Snapshot, _ Run, _ RunInfo) error {
+			return report.WriteExceptionsCSV(w, s)
 		}}, true
 	case "report.json":
 		return download{"application/json", writeJSONReport}, true

@@ -181,7 +181,8 @@ func WriteErrors(w io.Writer, s *results.Snapshot) error {
 }
 
 // WriteSummary writes the end-of-run report: the statistics with whole-run
-// rates, the percentiles and the error report.
+// rates, the percentiles, the error report, and the skipped steps and the
+// exceptions when there were any.
 func WriteSummary(w io.Writer, s *results.Snapshot) error {
 	if err := WriteStats(w, s, false); err != nil {
 		return err
@@ -189,7 +190,53 @@ func WriteSummary(w io.Writer, s *results.Snapshot) error {
 	if err := WritePercentiles(w, s); err != nil {
 		return err
 	}
-	return WriteErrors(w, s)
+	if err := WriteErrors(w, s); err != nil {
+		return err
+	}
+	if err := WriteSkipped(w, s); err != nil {
+		return err
+	}
+	return WriteExceptions(w, s)
+}
+
+// WriteSkipped lists the requests not sent because an earlier step of
+// their task failed, per entry. It writes nothing when none were skipped.
+func WriteSkipped(w io.Writer, s *results.Snapshot) error {
+	if len(s.Skipped) == 0 {
+		return nil
+	}
+	bw := bufio.NewWriter(w)
+	line(bw, "Skipped steps (an earlier step of their task failed)")
+	line(bw, fmt.Sprintf("%-18s %s", "# skipped", "Request"))
+	sep := dashes(18) + "|" + dashes(60)
+	line(bw, sep)
+	for _, e := range s.Skipped {
+		line(bw, fmt.Sprintf("%-18d %s %s", e.Count, e.Method, e.Name))
+	}
+	line(bw, sep)
+	line(bw, "")
+	return bw.Flush()
+}
+
+// WriteExceptions lists the panics of user code: count, message and where
+// they happened; the stacks are in exceptions.csv and the JSON result. It
+// writes nothing when there were none.
+func WriteExceptions(w io.Writer, s *results.Snapshot) error {
+	if len(s.Exceptions) == 0 {
+		return nil
+	}
+	bw := bufio.NewWriter(w)
+	line(bw, "Exceptions (panics in user code; stacks in exceptions.csv)")
+	line(bw, fmt.Sprintf("%-18s %s", "# occurrences", "Message"))
+	sep := dashes(18) + "|" + dashes(60)
+	line(bw, sep)
+	for _, e := range s.Exceptions {
+		msg, _, _ := strings.Cut(e.Message, "\n")
+		line(bw, fmt.Sprintf("%-18d %s (%s)", e.Count, msg, strings.Join(e.Nodes, ", ")))
+	}
+	line(bw, sep)
+	line(bw, "")
+	return bw.Flush()
 }
 
 // WriteProgress writes a one-line progress report for a terminal: elapsed

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/loadgen/loadgen/results"
@@ -239,11 +240,16 @@ func WriteFailuresCSV(w io.Writer, s *results.Snapshot) error {
 	return cw.Error()
 }
 
-// WriteExceptionsCSV writes Locust's PREFIX_exceptions.csv. loadgen runs no
-// user code that could raise, so the file has its header only.
-func WriteExceptionsCSV(w io.Writer) error {
+// WriteExceptionsCSV writes Locust's PREFIX_exceptions.csv: each group of
+// panics in user code (Go tasks and hooks) with its count, the first
+// panic's message, the stack that groups them and the nodes where they
+// happened, separated by ", " as Locust separates them.
+func WriteExceptionsCSV(w io.Writer, s *results.Snapshot) error {
 	cw := newCSV(w)
 	_ = cw.Write(exceptionsHeader)
+	for _, e := range s.Exceptions {
+		_ = cw.Write([]string{itoa(e.Count), e.Message, e.Traceback, strings.Join(e.Nodes, ", ")})
+	}
 	cw.Flush()
 	return cw.Error()
 }
@@ -257,7 +263,7 @@ func WriteCSVFiles(prefix string, s *results.Snapshot, o CSVOptions) error {
 		WriteFileAtomic(prefix+"_stats.csv", func(w io.Writer) error { return WriteStatsCSV(w, s, o) }),
 		WriteFileAtomic(prefix+"_stats_history.csv", func(w io.Writer) error { return WriteHistoryCSV(w, s, o) }),
 		WriteFileAtomic(prefix+"_failures.csv", func(w io.Writer) error { return WriteFailuresCSV(w, s) }),
-		WriteFileAtomic(prefix+"_exceptions.csv", WriteExceptionsCSV),
+		WriteFileAtomic(prefix+"_exceptions.csv", func(w io.Writer) error { return WriteExceptionsCSV(w, s) }),
 	)
 }
 

@@ -27,7 +27,7 @@ func TestCSVGolden(t *testing.T) {
 		{"stats_history_full.csv", func(b *bytes.Buffer) error { return WriteHistoryCSV(b, s, CSVOptions{FullHistory: true}) }},
 		{"stats_history_precise.csv", func(b *bytes.Buffer) error { return WriteHistoryCSV(b, s, CSVOptions{Precise: true}) }},
 		{"failures.csv", func(b *bytes.Buffer) error { return WriteFailuresCSV(b, s) }},
-		{"exceptions.csv", func(b *bytes.Buffer) error { return WriteExceptionsCSV(b) }},
+		{"exceptions.csv", func(b *bytes.Buffer) error { return WriteExceptionsCSV(b, s) }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -55,7 +55,7 @@ func TestCSVHeadersAreLocusts(t *testing.T) {
 			"Timestamp,User Count,Type,Name,Requests/s,Failures/s,50%,66%,75%,80%,90%,95%,98%,99%,99.9%,99.99%,100%,Total Request Count,Total Failure Count,Total Median Response Time,Total Average Response Time,Total Min Response Time,Total Max Response Time,Total Average Content Size"},
 		{"failures", func(b *bytes.Buffer) error { return WriteFailuresCSV(b, s) },
 			"Method,Name,Error,Occurrences"},
-		{"exceptions", func(b *bytes.Buffer) error { return WriteExceptionsCSV(b) },
+		{"exceptions", func(b *bytes.Buffer) error { return WriteExceptionsCSV(b, s) },
 			"Count,Message,Traceback,Nodes"},
 	}
 	for _, tt := range tests {
@@ -124,7 +124,7 @@ func TestWriteCSVFiles(t *testing.T) {
 		"run_stats.csv":         func(b *bytes.Buffer) error { return WriteStatsCSV(b, s, CSVOptions{FullHistory: true}) },
 		"run_stats_history.csv": func(b *bytes.Buffer) error { return WriteHistoryCSV(b, s, CSVOptions{FullHistory: true}) },
 		"run_failures.csv":      func(b *bytes.Buffer) error { return WriteFailuresCSV(b, s) },
-		"run_exceptions.csv":    func(b *bytes.Buffer) error { return WriteExceptionsCSV(b) },
+		"run_exceptions.csv":    func(b *bytes.Buffer) error { return WriteExceptionsCSV(b, s) },
 	}
 	for name, write := range want {
 		var b bytes.Buffer

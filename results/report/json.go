@@ -67,18 +67,39 @@ type Report struct {
 	ConfigItems []ConfigItem    `json:"config_items,omitempty"`
 	Sources     []Source        `json:"sources,omitempty"`
 	// WindowS is the span of the current window, in seconds.
-	WindowS    float64         `json:"window_s,omitempty"`
-	Start      time.Time       `json:"start"`
-	End        time.Time       `json:"end"`
-	DurationS  float64         `json:"duration_s"`
-	Users      int             `json:"users"`
-	Entries    []Entry         `json:"entries"`
-	Aggregated Entry           `json:"aggregated"`
-	History    []HistoryRow    `json:"history"`
-	Errors     []Error         `json:"errors"`
+	WindowS    float64      `json:"window_s,omitempty"`
+	Start      time.Time    `json:"start"`
+	End        time.Time    `json:"end"`
+	DurationS  float64      `json:"duration_s"`
+	Users      int          `json:"users"`
+	Entries    []Entry      `json:"entries"`
+	Aggregated Entry        `json:"aggregated"`
+	History    []HistoryRow `json:"history"`
+	Errors     []Error      `json:"errors"`
+	// Exceptions and Skipped are left out when empty, so that a run
+	// without journeys reads as before.
+	Exceptions []Exception     `json:"exceptions,omitempty"`
+	Skipped    []Skipped       `json:"skipped,omitempty"`
 	Warnings   []string        `json:"warnings"`
 	Thresholds json.RawMessage `json:"thresholds,omitempty"`
 	Workers    json.RawMessage `json:"workers,omitempty"`
+}
+
+// Exception is one group of panics in user code, as exceptions.csv lists
+// it.
+type Exception struct {
+	Count     int64    `json:"count"`
+	Message   string   `json:"message"`
+	Traceback string   `json:"traceback"`
+	Nodes     []string `json:"nodes"`
+}
+
+// Skipped counts an entry's requests that were not sent because an
+// earlier step of their task failed.
+type Skipped struct {
+	Method string `json:"method"`
+	Name   string `json:"name"`
+	Count  int64  `json:"count"`
 }
 
 // Entry is one entry's statistics in a report. Times are milliseconds;
@@ -264,6 +285,12 @@ func NewReport(s *results.Snapshot, opts JSONOptions) (*Report, error) {
 			Method: e.Method, Name: e.Name, Error: e.Error,
 			Occurrences: e.Count, FirstSeen: e.FirstSeen, LastSeen: e.LastSeen,
 		})
+	}
+	for _, e := range s.Exceptions {
+		r.Exceptions = append(r.Exceptions, Exception{Count: e.Count, Message: e.Message, Traceback: e.Traceback, Nodes: e.Nodes})
+	}
+	for _, e := range s.Skipped {
+		r.Skipped = append(r.Skipped, Skipped{Method: e.Method, Name: e.Name, Count: e.Count})
 	}
 	return r, nil
 }

@@ -243,6 +243,47 @@ func (m *merger) errors() {
 	slices.SortFunc(m.rec.Errors, func(a, b results.ErrorStats) int {
 		return cmp.Or(cmp.Compare(b.Count, a.Count), cmp.Compare(a.Name, b.Name), cmp.Compare(a.Method, b.Method), cmp.Compare(a.Error, b.Error))
 	})
+	m.notes()
+}
+
+// notes merges the exceptions, grouped by stack as in a run, and the
+// skipped requests.
+func (m *merger) notes() {
+	exc := map[string]int{}
+	skip := map[results.EntryKey]int{}
+	for _, r := range m.rs {
+		for _, e := range r.Snapshot.Exceptions {
+			i, ok := exc[e.Traceback]
+			if !ok {
+				exc[e.Traceback] = len(m.rec.Exceptions)
+				e.Nodes = slices.Clone(e.Nodes)
+				m.rec.Exceptions = append(m.rec.Exceptions, e)
+				continue
+			}
+			g := &m.rec.Exceptions[i]
+			g.Count += e.Count
+			for _, n := range e.Nodes {
+				if !slices.Contains(g.Nodes, n) {
+					g.Nodes = append(g.Nodes, n)
+				}
+			}
+			slices.Sort(g.Nodes)
+		}
+		for _, s := range r.Snapshot.Skipped {
+			if i, ok := skip[s.EntryKey]; ok {
+				m.rec.Skipped[i].Count += s.Count
+				continue
+			}
+			skip[s.EntryKey] = len(m.rec.Skipped)
+			m.rec.Skipped = append(m.rec.Skipped, s)
+		}
+	}
+	slices.SortFunc(m.rec.Exceptions, func(a, b results.ExceptionStats) int {
+		return cmp.Or(cmp.Compare(b.Count, a.Count), cmp.Compare(a.Message, b.Message), cmp.Compare(a.Traceback, b.Traceback))
+	})
+	slices.SortFunc(m.rec.Skipped, func(a, b results.SkippedStats) int {
+		return cmp.Or(cmp.Compare(a.Name, b.Name), cmp.Compare(a.Method, b.Method))
+	})
 }
 
 // history aligns the sources' rows on whole seconds. At each second, a

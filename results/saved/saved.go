@@ -133,6 +133,14 @@ func restore(rep *report.Report) (*results.Snapshot, error) {
 			Count:    e.Occurrences, FirstSeen: e.FirstSeen, LastSeen: e.LastSeen,
 		})
 	}
+	for _, e := range rep.Exceptions {
+		rec.Exceptions = append(rec.Exceptions, results.ExceptionStats{
+			ExceptionKey: results.ExceptionKey{Message: e.Message, Traceback: e.Traceback}, Count: e.Count, Nodes: e.Nodes,
+		})
+	}
+	for _, e := range rep.Skipped {
+		rec.Skipped = append(rec.Skipped, results.SkippedStats{EntryKey: results.EntryKey{Method: e.Method, Name: e.Name}, Count: e.Count})
+	}
 	for _, row := range rep.History {
 		rr := results.RowRecord{Time: row.Time, Users: row.Users, Total: pointRecord(&row.Aggregated)}
 		rr.Total.Key = results.EntryKey{Name: results.AggregatedName}

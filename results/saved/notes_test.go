@@ -1,0 +1,54 @@
+package saved
+
+import (
+	"bytes"
+	"testing"
+	"time"
+
+	"github.com/loadgen/loadgen/results"
+	"github.com/loadgen/loadgen/results/report"
+)
+
+// TestExceptionsSurviveSavingAndMerging: a saved result renders the same
+// exceptions.csv as the run, and merging two results adds their
+// exceptions and skipped requests up.
+func TestExceptionsSurviveSavingAndMerging(t *testing.T) {
+	dir := t.TempDir()
+	var saved []*Result
+	var csvs [][]byte
+	for i, node := range []string{"w1", "w2"} {
+		start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+		rec := results.NewRecorder([]results.EntryKey{{Method: "GET", Name: "/a"}})
+		rec.Success(0, time.Millisecond, 1)
+		rec.Exception("boom", "main.task\n\ttask.go:12")
+		rec.Skip(0, i+1)
+		d := results.NewDelta()
+		rec.Drain(d)
+		d.SetNode(node)
+		agg := results.NewAggregator(start, results.AggregatorOptions{})
+		if err := agg.Add(d); err != nil {
+			t.Fatal(err)
+		}
+		agg.Tick(start.Add(time.Second), 1)
+		s := agg.Snapshot(start.Add(time.Second))
+		var b bytes.Buffer
+		if err := report.WriteExceptionsCSV(&b, s); err != nil {
+			t.Fatal(err)
+		}
+		csvs = append(csvs, b.Bytes())
+		saved = append(saved, writeResult(t, dir, node+".json", s, report.JSONOptions{}))
+	}
+	var again bytes.Buffer
+	if err := report.WriteExceptionsCSV(&again, saved[0].Snapshot); err != nil {
+		t.Fatal(err)
+	}
+	same(t, "exceptions.csv of a saved result", again.Bytes(), csvs[0])
+	m, err := Merge(saved)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ex, sk := m.Snapshot.Exceptions, m.Snapshot.Skipped
+	if len(ex) != 1 || ex[0].Count != 2 || len(ex[0].Nodes) != 2 || len(sk) != 1 || sk[0].Count != 3 {
+		t.Errorf("merged exceptions %+v, skipped %+v", ex, sk)
+	}
+}
