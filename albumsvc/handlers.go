@@ -23,6 +23,8 @@ func (s *Service) routes() http.Handler {
 	mux.HandleFunc("/albums/{id}", methodNotAllowed("GET, HEAD"))
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.HandleFunc("/healthz", methodNotAllowed("GET, HEAD"))
+	mux.HandleFunc("GET "+metricsPath, s.metrics)
+	mux.HandleFunc(metricsPath, methodNotAllowed("GET, HEAD"))
 	mux.HandleFunc("/", notFound)
 	return mux
 }

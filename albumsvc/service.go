@@ -18,6 +18,7 @@ type Service struct {
 	store   Store
 	journal *journal     // nil without a data file
 	lastID  atomic.Int64 // the last id assigned, without a journal
+	counts  requestCounts
 	handler http.Handler
 
 	closeOnce sync.Once
@@ -38,7 +39,7 @@ func New(cfg Config) (*Service, error) {
 		return nil, fmt.Errorf("config Store: %w", err)
 	}
 	s := &Service{cfg: cfg, log: cfg.Logger, store: st}
-	s.handler = s.routes()
+	s.handler = s.counts.counting(s.routes())
 
 	recovered := 0
 	if cfg.DataFile != "" {
