@@ -6,7 +6,7 @@ LDFLAGS := -s -w -X main.version=$(VERSION)
 # Static binaries: no cgo, so they run on an empty base image.
 export CGO_ENABLED ?= 0
 
-.PHONY: all build run test smoke bench fmt vet deps-check clean
+.PHONY: all build run test smoke bench fmt vet deps-check clean image compose-test
 
 all: build
 
@@ -38,6 +38,25 @@ vet:
 # Keeps the one-way import rules of DESIGN honest.
 deps-check:
 	@scripts/deps-check.sh
+
+# The container image from the binaries built here: nothing is pulled, so
+# it builds without a registry (deploy/Dockerfile compiles in a Go
+# toolchain image instead; deploy/README.md says which to use).
+IMAGE ?= loadgen:dev
+CA_BUNDLE ?= /etc/ssl/certs/ca-certificates.crt
+image:
+	@test -r $(CA_BUNDLE) || { echo "image: no CA bundle at $(CA_BUNDLE) (install ca-certificates, or set CA_BUNDLE)" >&2; exit 1; }
+	rm -rf $(BIN)/image && mkdir -p $(BIN)/image/results
+	CGO_ENABLED=0 GOOS=linux $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/image/ ./cmd/loadgen ./cmd/albumsvc
+	cp $(CA_BUNDLE) $(BIN)/image/ca-certificates.crt
+	docker build -q -f deploy/Dockerfile.prebuilt -t $(IMAGE) $(BIN)/image
+
+# The deployment files in real containers: the image, `compose config`,
+# the seed's topology (album service, coordinator, 4 workers) and three
+# faults. Needs a Docker engine and docker compose or docker-compose; says
+# so and fails without them. Removes everything it creates.
+compose-test:
+	@scripts/compose-test.sh
 
 bench: build
 	@scripts/bench.sh
