@@ -210,11 +210,18 @@ type counter struct {
 
 func (p *project) counter() counter {
 	p.t.Helper()
-	addr := p.mustCompose("port", "albumsvc", "8080")
+	return counter{p.t, p.published("albumsvc", "8080")}
+}
+
+// published is the loopback address where the test file publishes a
+// service's port.
+func (p *project) published(service, port string) string {
+	p.t.Helper()
+	addr := p.mustCompose("port", service, port)
 	if !strings.HasPrefix(addr, "127.0.0.1:") {
-		p.t.Fatalf("albumsvc's port is published on %q, want a loopback address", addr)
+		p.t.Fatalf("%s's port %s is published on %q, want a loopback address", service, port, addr)
 	}
-	return counter{p.t, addr}
+	return addr
 }
 
 func (c counter) read() int64 {
@@ -343,7 +350,7 @@ func csvRows(t *testing.T, file string) []map[string]string {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	recs, err := csvReader(f).ReadAll()
+	recs, err := csv.NewReader(f).ReadAll()
 	if err != nil {
 		t.Fatalf("%s: %v", filepath.Base(file), err)
 	}
@@ -457,8 +464,6 @@ func TestSeedTopology(t *testing.T) {
 	t.Logf("the album service received %d requests; loadgen counted %d. Took %v.", served, r.Aggregated.Count, time.Since(start).Round(time.Second))
 }
 
-func csvReader(r io.Reader) *csv.Reader { return csv.NewReader(r) }
-
 func randomToken(t *testing.T) string {
 	t.Helper()
 	b := make([]byte, 16)
@@ -523,11 +528,26 @@ func TestFaults(t *testing.T) {
 	if c.read() == before {
 		t.Fatal("no load in the second before the disconnect: nothing to stop")
 	}
-	cut := time.Now()
+	// The cut takes effect somewhere inside `docker network disconnect`,
+	// which can take seconds on a busy machine: the moment is when the
+	// coordinator's control port stops answering.
+	reach := p.published("coordinator", "5557")
+	if !answers(reach) {
+		t.Fatal("the coordinator's control port does not answer before the cut")
+	}
+	began := time.Now()
+	cutc := make(chan time.Time, 1)
+	go func() { cutc <- lastAnswer(reach, began, 30*time.Second) }()
 	docker(t, "network", "disconnect", network, coord)
-	cutDone := time.Since(cut)
-	stopped, quiet := watchStop(t, c, cut, 10*time.Second)
-	t.Logf("coordinator cut off (docker network disconnect took %.2f s): the album service's counter last moved %.2f s after the disconnect began (polled every 50 ms), then stayed still for %.1f s", cutDone.Seconds(), stopped.Seconds(), quiet.Seconds())
+	took := time.Since(began)
+	moved, lastMove := watchStop(t, c, began, 12*time.Second)
+	cut := <-cutc
+	if cut.IsZero() {
+		t.Fatal("the coordinator's control port still answered after the disconnect")
+	}
+	stopped := lastMove.Sub(cut)
+	t.Logf("coordinator cut off %.2f s into `docker network disconnect` (which took %.2f s); the album service's counter last moved %.2f s after the cut (%d requests after it; counter polled every 50 ms, control port every 20 ms), then stayed still for %.1f s",
+		cut.Sub(began).Seconds(), took.Seconds(), stopped.Seconds(), moved, time.Since(lastMove).Seconds())
 	for _, id := range p.containers("worker") {
 		if id != killed {
 			t.Logf("worker %s: %s", id[:12], lostAt(t, id, cut))
@@ -609,20 +629,49 @@ func coordinatorNetwork(t *testing.T, id string) string {
 	return ""
 }
 
-// watchStop polls the counter every 50 ms for window from cut and returns
-// when it last moved (the end of the poll that saw it move, so an upper
-// bound) and how long it then stayed still.
-func watchStop(t *testing.T, c counter, cut time.Time, window time.Duration) (stopped, quiet time.Duration) {
+// watchStop polls the counter every 50 ms for window from began and
+// returns how much it moved and when it last did (the time of the poll
+// that saw the move, so an upper bound).
+func watchStop(t *testing.T, c counter, began time.Time, window time.Duration) (int64, time.Time) {
 	t.Helper()
-	last := c.read()
-	for time.Since(cut) < window {
+	first := c.read()
+	last, at := first, began
+	for time.Since(began) < window {
 		time.Sleep(50 * time.Millisecond)
-		n := c.read()
-		if n != last {
-			stopped, last = time.Since(cut), n
+		if n := c.read(); n != last {
+			last, at = n, time.Now()
 		}
 	}
-	return stopped, time.Since(cut) - stopped
+	return last - first, at
+}
+
+// answers reports whether an HTTP server answers at addr, whatever the
+// status (the control port answers 401 without the token).
+func answers(addr string) bool {
+	c := http.Client{Timeout: 200 * time.Millisecond}
+	resp, err := c.Get("http://" + addr + "/v1/commands")
+	if err != nil {
+		return false
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return true
+}
+
+// lastAnswer probes addr every 20 ms from began until it stops answering
+// and returns the time of the last answer, the earliest the cut can have
+// happened; zero if it still answers after within.
+func lastAnswer(addr string, began time.Time, within time.Duration) time.Time {
+	last := began
+	for time.Since(began) < within {
+		sent := time.Now()
+		if !answers(addr) {
+			return last
+		}
+		last = sent
+		time.Sleep(20 * time.Millisecond)
+	}
+	return time.Time{}
 }
 
 // imageFile is one entry of an image's layers.
@@ -758,7 +807,7 @@ func lostAt(t *testing.T, container string, cut time.Time) string {
 		if err != nil {
 			return line
 		}
-		return fmt.Sprintf("stopped its users %.2f s after the disconnect began", at.Sub(cut).Seconds())
+		return fmt.Sprintf("lost the coordinator and stopped its users %.2f s after the cut", at.Sub(cut).Seconds())
 	}
 	return "its log has no line about losing the coordinator"
 }
