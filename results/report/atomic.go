@@ -12,7 +12,15 @@ import (
 // see either the previous file or the complete new one: it writes to a
 // temporary file in the same directory, syncs it, renames it over path and
 // syncs the directory.
-func WriteFileAtomic(path string, write func(io.Writer) error) (err error) {
+func WriteFileAtomic(path string, write func(io.Writer) error) error {
+	return replaceFile(path, write, true)
+}
+
+// replaceFile writes a file through a temporary file renamed over path;
+// with durable, it syncs the file and the directory too. Without, a
+// crash of the process still leaves the old file or the new one, whole,
+// but a crash of the machine may not.
+func replaceFile(path string, write func(io.Writer) error, durable bool) (err error) {
 	dir, base := filepath.Split(path)
 	if dir == "" {
 		dir = "."
@@ -39,8 +47,10 @@ func WriteFileAtomic(path string, write func(io.Writer) error) (err error) {
 	if err := f.Chmod(0o644); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
-	if err := f.Sync(); err != nil {
-		return fmt.Errorf("write %s: sync: %w", path, err)
+	if durable {
+		if err := f.Sync(); err != nil {
+			return fmt.Errorf("write %s: sync: %w", path, err)
+		}
 	}
 	if err := f.Close(); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
@@ -50,6 +60,9 @@ func WriteFileAtomic(path string, write func(io.Writer) error) (err error) {
 	}
 	// Make the rename itself durable. Some file systems cannot sync a
 	// directory; the file is complete either way, so that is not an error.
+	if !durable {
+		return nil
+	}
 	if d, derr := os.Open(dir); derr == nil {
 		_ = d.Sync()
 		d.Close()
