@@ -13,6 +13,8 @@ import (
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/loadgen/loadgen/internal/suggest"
 )
 
 // maxErrors bounds how many problems one Parse reports; past that, more
@@ -198,7 +200,7 @@ func (d *decoder) fields(n *yaml.Node, path string, known []string) map[string]e
 		}
 		if !contains(known, name) {
 			msg := fmt.Sprintf("unknown field %q", name)
-			if s := closest(name, known); s != "" {
+			if s := suggest.Closest(name, known); s != "" {
 				msg += fmt.Sprintf("; did you mean %q?", s)
 			} else {
 				msg += fmt.Sprintf("; known fields are %s", strings.Join(known, ", "))
@@ -218,44 +220,6 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
-}
-
-// closest returns the known name within two edits of s, if any, to turn a
-// typo into a suggestion.
-func closest(s string, known []string) string {
-	best, bestDist := "", 3
-	ls := strings.ToLower(s)
-	for _, k := range known {
-		if dist := editDistance(ls, k); dist < bestDist {
-			best, bestDist = k, dist
-		}
-	}
-	return best
-}
-
-// editDistance is the Levenshtein distance between a and b, in bytes; the
-// inputs are field names, so byte-wise is enough.
-func editDistance(a, b string) int {
-	if len(a) > 64 || len(b) > 64 {
-		return 1 << 30
-	}
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
 
 // str returns a scalar's text. ok is false when the value is null (treated

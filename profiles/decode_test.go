@@ -278,17 +278,3 @@ func TestErrorFormat(t *testing.T) {
 		t.Errorf("ErrorList.Error() = %q, want %q", got, want)
 	}
 }
-
-func TestEditDistance(t *testing.T) {
-	tests := []struct {
-		a, b string
-		want int
-	}{
-		{"", "", 0}, {"weight", "weight", 0}, {"wieght", "weight", 2}, {"weigh", "weight", 1}, {"abc", "", 3}, {"kitten", "sitting", 3},
-	}
-	for _, tt := range tests {
-		if got := editDistance(tt.a, tt.b); got != tt.want {
-			t.Errorf("editDistance(%q, %q) = %d, want %d", tt.a, tt.b, got, tt.want)
-		}
-	}
-}
