@@ -187,10 +187,13 @@ func HistoryRows(s *results.Snapshot) []results.HistoryRow {
 	return out
 }
 
-// WriteHistoryRows writes the row-sets of rows, which come from s (either
-// s.History or HistoryRows(s)): per row, with FullHistory a line for each
-// entry that the row has, then the Aggregated line. Rates are the current
-// ones (Locust's 10 s window), totals and percentiles cumulative.
+// WriteHistoryRows writes the row-sets of rows, which come from s
+// (s.History, HistoryRows(s) or s.Row()): per row, with FullHistory a line
+// for each entry that the row has, then the Aggregated line. Rates are the
+// current ones (the 10 s window) and totals cumulative. The percentiles
+// are those Locust writes: cumulative by default, and with FullHistory
+// the current window's, exact (Locust's own are approximate), 0 for a
+// window without requests and N/A before the first request.
 func WriteHistoryRows(w io.Writer, s *results.Snapshot, rows []results.HistoryRow, o CSVOptions) error {
 	cw := newCSV(w)
 	v := csvValues{o}
@@ -202,11 +205,17 @@ func WriteHistoryRows(w io.Writer, s *results.Snapshot, rows []results.HistoryRo
 			r := []string{ts, users, method, name,
 				strconv.FormatFloat(p.RPS(), 'f', 6, 64), strconv.FormatFloat(p.FailPerSec(), 'f', 6, 64)}
 			median := v.median(n, p.Median())
-			if n > 0 && !p.HasPercentiles() {
-				// A merge of saved results: its rows' percentiles are unknown.
-				r = append(r, notAvailable()...)
+			// A merge of saved results does not know its rows' percentiles.
+			unknown := n > 0 && !p.HasPercentiles()
+			if unknown {
 				median = "N/A"
-			} else {
+			}
+			switch {
+			case o.FullHistory && p.WindowCount() > 0 && !p.HasWindow(), !o.FullHistory && unknown:
+				r = append(r, notAvailable()...)
+			case o.FullHistory:
+				r = append(r, v.percentiles(n, p.WindowReported())...)
+			default:
 				r = append(r, v.percentiles(n, p.Reported())...)
 			}
 			r = append(r, itoa(n), itoa(p.Failures()),

@@ -351,3 +351,48 @@ func TestHistoryCSVOneRowSetPerSecond(t *testing.T) {
 		t.Errorf("last row counts %s requests, want the final 26: %q", last[len(historyHeader)+results.NumReportedPercentiles], last)
 	}
 }
+
+// TestFullHistoryPercentilesAreWindowed: with --csv-full-history Locust
+// writes the current window's percentiles; loadgen's are exact. A slow
+// first second leaves the window after two seconds, while the cumulative
+// percentiles of the default history keep it.
+func TestFullHistoryPercentilesAreWindowed(t *testing.T) {
+	keys := []results.EntryKey{{Method: "GET", Name: "/a"}}
+	agg := results.NewAggregator(fixtureStart, results.AggregatorOptions{EntryHistory: true, Window: 2 * time.Second})
+	rec := results.NewRecorder(keys)
+	d := results.NewDelta()
+	for sec := 1; sec <= 5; sec++ {
+		lat := time.Millisecond
+		if sec == 1 {
+			lat = 500 * time.Millisecond
+		}
+		for range 100 {
+			rec.Success(0, lat, 10)
+		}
+		d.Reset()
+		rec.Drain(d)
+		if err := agg.Add(d); err != nil {
+			t.Fatal(err)
+		}
+		agg.Tick(fixtureStart.Add(time.Duration(sec)*time.Second), 1)
+	}
+	s := agg.Snapshot(fixtureStart.Add(5 * time.Second))
+	p100 := len(historyHeader) + results.NumReportedPercentiles - 1
+	last := func(o CSVOptions) []string {
+		var b bytes.Buffer
+		if err := WriteHistoryCSV(&b, s, o); err != nil {
+			t.Fatal(err)
+		}
+		rows, err := csv.NewReader(&b).ReadAll()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rows[len(rows)-1]
+	}
+	if got := last(CSVOptions{FullHistory: true})[p100]; got != "1" {
+		t.Errorf("full history: the window's maximum is %s ms, want 1", got)
+	}
+	if got := last(CSVOptions{})[p100]; got != "500" {
+		t.Errorf("default history: the cumulative maximum is %s ms, want 500", got)
+	}
+}

@@ -131,3 +131,54 @@ func TestCreateCSVFilesNamesTheProblem(t *testing.T) {
 		t.Fatalf("error %v, want one naming %s", err, prefix)
 	}
 }
+
+// TestCSVWriterWritesEverySecondOfALongRun: the aggregator thins the
+// history it keeps in long runs; the live file still gets every second.
+func TestCSVWriterWritesEverySecondOfALongRun(t *testing.T) {
+	prefix := filepath.Join(t.TempDir(), "long")
+	agg := results.NewAggregator(fixtureStart, results.AggregatorOptions{MaxHistoryRows: 4})
+	rec := results.NewRecorder([]results.EntryKey{{Method: "GET", Name: "/a"}})
+	d := results.NewDelta()
+	w, err := CreateCSVFiles(prefix, agg.Snapshot(fixtureStart), CSVOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const seconds = 20
+	var s *results.Snapshot
+	for sec := 1; sec <= seconds; sec++ {
+		rec.Success(0, time.Millisecond, 10)
+		d.Reset()
+		rec.Drain(d)
+		if err := agg.Add(d); err != nil {
+			t.Fatal(err)
+		}
+		now := fixtureStart.Add(time.Duration(sec) * time.Second)
+		agg.Tick(now, 1)
+		s = agg.Snapshot(now)
+		if err := w.Update(s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(s.History) >= seconds {
+		t.Fatalf("the aggregator kept %d rows: the test needs a thinned history", len(s.History))
+	}
+	if err := w.Close(s); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(prefix + "_stats_history.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := csv.NewReader(bytes.NewReader(b)).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 1+1+seconds {
+		t.Fatalf("%d rows, want the header, t=0 and %d seconds", len(rows), seconds)
+	}
+	for i, r := range rows[1:] {
+		if want := strconv.FormatInt(fixtureStart.Unix()+int64(i), 10); r[0] != want || r[17] != strconv.Itoa(i) {
+			t.Errorf("row %d: timestamp %s, %s requests; want %s and %d", i, r[0], r[17], want, i)
+		}
+	}
+}
