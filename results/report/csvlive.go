@@ -13,10 +13,10 @@ import (
 // CSVWriter keeps Locust's four CSV files up to date while a run goes, as
 // Locust does, so that a run killed halfway, or cut off by a CI timeout,
 // still leaves files that parse and hold what was measured until then.
-// Each Update rewrites the stats and failures files (each replaced whole,
-// never half-written) and appends to the history file the row-sets of the
-// seconds it does not have yet, in one write; Close brings every file to
-// the final snapshot.
+// Each Update rewrites the stats, failures and exceptions files (each
+// replaced whole, never half-written) and appends to the history file the
+// row-sets of the seconds it does not have yet, in one write; Close brings
+// every file to the final snapshot.
 //
 // The history file gets a row-set for every second the writer is given a
 // snapshot of (Snapshot.Row), however long the run and however sparse the
@@ -53,9 +53,6 @@ func CreateCSVFiles(prefix string, s *results.Snapshot, o CSVOptions) (*CSVWrite
 		w.size = int64(header.Len())
 	}
 	if err == nil {
-		err = replaceFile(prefix+"_exceptions.csv", WriteExceptionsCSV, false)
-	}
-	if err == nil {
 		err = w.Update(s)
 	}
 	if err != nil {
@@ -67,17 +64,22 @@ func CreateCSVFiles(prefix string, s *results.Snapshot, o CSVOptions) (*CSVWrite
 	return w, nil
 }
 
-// Update brings the files up to s: the stats and failures files are
-// replaced, and the history gains the row-sets after the last one it has.
-// Every file is attempted even when one fails.
+// Update brings the files up to s: the stats, failures and exceptions
+// files are replaced, and the history gains the row-sets after the last
+// one it has. Every file is attempted even when one fails.
 func (w *CSVWriter) Update(s *results.Snapshot) error {
 	if w.closed {
 		return errors.New("csv files: update after close")
 	}
+	return errors.Join(w.replace(s, false), w.appendHistory(s, false))
+}
+
+// replace rewrites the files that are rewritten whole.
+func (w *CSVWriter) replace(s *results.Snapshot, durable bool) error {
 	return errors.Join(
-		replaceFile(w.prefix+"_stats.csv", func(out io.Writer) error { return WriteStatsCSV(out, s, w.o) }, false),
-		replaceFile(w.prefix+"_failures.csv", func(out io.Writer) error { return WriteFailuresCSV(out, s) }, false),
-		w.appendHistory(s, false),
+		replaceFile(w.prefix+"_stats.csv", func(out io.Writer) error { return WriteStatsCSV(out, s, w.o) }, durable),
+		replaceFile(w.prefix+"_failures.csv", func(out io.Writer) error { return WriteFailuresCSV(out, s) }, durable),
+		replaceFile(w.prefix+"_exceptions.csv", func(out io.Writer) error { return WriteExceptionsCSV(out, s) }, durable),
 	)
 }
 
@@ -149,9 +151,5 @@ func (w *CSVWriter) Close(s *results.Snapshot) error {
 		}
 	}
 	cerr := w.history.Close()
-	return errors.Join(herr, cerr,
-		WriteFileAtomic(w.prefix+"_stats.csv", func(out io.Writer) error { return WriteStatsCSV(out, s, w.o) }),
-		WriteFileAtomic(w.prefix+"_failures.csv", func(out io.Writer) error { return WriteFailuresCSV(out, s) }),
-		WriteFileAtomic(w.prefix+"_exceptions.csv", WriteExceptionsCSV),
-	)
+	return errors.Join(herr, cerr, w.replace(s, true))
 }

@@ -105,7 +105,7 @@ func TestCSVWriterKeepsFilesCurrent(t *testing.T) {
 		"_stats.csv":         func(b *bytes.Buffer) error { return WriteStatsCSV(b, s, o) },
 		"_stats_history.csv": func(b *bytes.Buffer) error { return WriteHistoryCSV(b, s, o) },
 		"_failures.csv":      func(b *bytes.Buffer) error { return WriteFailuresCSV(b, s) },
-		"_exceptions.csv":    func(b *bytes.Buffer) error { return WriteExceptionsCSV(b) },
+		"_exceptions.csv":    func(b *bytes.Buffer) error { return WriteExceptionsCSV(b, s) },
 	} {
 		var want bytes.Buffer
 		if err := write(&want); err != nil {
