@@ -127,3 +127,30 @@ func (d Distribution) Histogram() *hdrhistogram.PackedHistogram {
 }
 
 func micros(us int64) time.Duration { return time.Duration(us) * time.Microsecond }
+
+// CountsAtOrBelow returns, for each bound in ascending order, how many
+// values are at or below it, to histogram precision: a value counts under
+// a bound when the lowest value of its HDR bucket does (within 0.1 %). It
+// gives the cumulative buckets of a Prometheus-style histogram.
+func (d Distribution) CountsAtOrBelow(bounds []time.Duration) []uint64 {
+	out := make([]uint64, len(bounds))
+	if d.h == nil {
+		return out
+	}
+	i := 0
+	var cum uint64
+	for v, n := range d.h.ForEachBucket {
+		for i < len(bounds) && micros(v) > bounds[i] {
+			out[i] = cum
+			i++
+		}
+		if i == len(bounds) {
+			return out
+		}
+		cum += uint64(n)
+	}
+	for ; i < len(bounds); i++ {
+		out[i] = cum
+	}
+	return out
+}

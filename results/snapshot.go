@@ -115,6 +115,9 @@ func (e EntryStats) Avg() time.Duration {
 	return time.Duration(float64(e.c.sumUs) / float64(e.c.count) * float64(time.Microsecond))
 }
 
+// Sum returns the exact sum of the response times (to the microsecond).
+func (e EntryStats) Sum() time.Duration { return micros(e.c.sumUs) }
+
 // AvgMicros returns the exact mean response time in microseconds, with
 // its fraction, for outputs that print more digits than a Duration holds.
 func (e EntryStats) AvgMicros() float64 {

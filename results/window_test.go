@@ -272,3 +272,23 @@ func TestCheckWindow(t *testing.T) {
 		}
 	}
 }
+
+func TestCountsAtOrBelow(t *testing.T) {
+	h := NewPackedHistogram()
+	vals := []int64{5, 10, 10, 999, 1000, 1001, 250_000, 3_000_000}
+	for _, v := range vals {
+		_ = h.RecordValue(v)
+	}
+	d := DistributionOf(h)
+	bounds := []time.Duration{time.Microsecond, 10 * time.Microsecond, time.Millisecond, 250 * time.Millisecond, time.Second, time.Minute}
+	got := d.CountsAtOrBelow(bounds)
+	want := []uint64{0, 3, 5, 7, 7, 8}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("at or below %v: %d, want %d", bounds[i], got[i], want[i])
+		}
+	}
+	if c := (Distribution{}).CountsAtOrBelow(bounds); c[len(c)-1] != 0 {
+		t.Errorf("empty distribution: %v", c)
+	}
+}
