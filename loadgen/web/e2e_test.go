@@ -192,7 +192,7 @@ func TestBrowserEndToEnd(t *testing.T) {
 	screenshot(t, browser, "statistics")
 
 	step("open the charts tab", chromedp.Click(chromedp.CSS(`.tabs button[data-tab="charts"]`)))
-	poll("four charts", `document.querySelectorAll('#charts svg').length === 4`)
+	poll("five charts", `document.querySelectorAll('#charts svg').length === 5`)
 	poll("charts with data", `!document.querySelector('#chart-rps').textContent.includes('no data yet')`)
 	screenshot(t, browser, "charts")
 

@@ -196,7 +196,7 @@ func TestWorkersAnswer(t *testing.T) {
 
 func TestCharts(t *testing.T) {
 	_, ts, _ := newTestServer(t, Config{})
-	for _, name := range []string{"rps", "latency", "latency-cumulative", "users"} {
+	for _, name := range []string{"rps", "latency", "latency-cumulative", "users", "latency-entries"} {
 		r := call(t, ts, "GET", "/api/charts/"+name+".svg", nil, nil)
 		wantStatus(t, r, 200, name+" before a run")
 		if !strings.Contains(string(r.body), "no data yet") {

@@ -185,6 +185,9 @@ func newHTMLPage(s *results.Snapshot, opts HTMLOptions) (*htmlPage, error) {
 		p.Thresholds = append(p.Thresholds, ht)
 	}
 	for _, c := range RunCharts() {
+		if c == ChartLatencyByEntry && !HasEntryHistory(s) {
+			continue
+		}
 		var b bytes.Buffer
 		if err := WriteRunChart(&b, chart.SVG, s, c, chart.Options{Width: 900, Height: 320}); err != nil {
 			return nil, fmt.Errorf("HTML report: %w", err)

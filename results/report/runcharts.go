@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/loadgen/loadgen/results"
@@ -28,11 +30,19 @@ const (
 	ChartLatencyCumulative
 	// ChartUsers is the user count.
 	ChartUsers
+	// ChartLatencyByEntry is each entry's p99 over the current window (the
+	// busiest entries, up to MaxChartEntries), from the per-entry history
+	// a run keeps for --csv-full-history; without it, the chart is empty.
+	ChartLatencyByEntry
 )
+
+// MaxChartEntries bounds the lines of ChartLatencyByEntry: more would not
+// be told apart.
+const MaxChartEntries = 8
 
 // RunCharts lists every run chart, in the order pages show them.
 func RunCharts() []RunChart {
-	return []RunChart{ChartRPS, ChartLatency, ChartLatencyCumulative, ChartUsers}
+	return []RunChart{ChartRPS, ChartLatency, ChartLatencyCumulative, ChartUsers, ChartLatencyByEntry}
 }
 
 // String returns the chart's short name: rps, latency or users.
@@ -46,6 +56,8 @@ func (c RunChart) String() string {
 		return "latency-cumulative"
 	case ChartUsers:
 		return "users"
+	case ChartLatencyByEntry:
+		return "latency-entries"
 	}
 	return fmt.Sprintf("RunChart(%d)", int(c))
 }
@@ -71,6 +83,8 @@ func (c RunChart) Title() string {
 		return "Response times (cumulative)"
 	case ChartUsers:
 		return "Users"
+	case ChartLatencyByEntry:
+		return "p99 by entry (current window)"
 	}
 	return c.String()
 }
@@ -78,8 +92,13 @@ func (c RunChart) Title() string {
 // TitleFor returns the chart's title for a snapshot: Title, with the
 // window's length for the windowed chart ("Response times (last 10s)").
 func (c RunChart) TitleFor(s *results.Snapshot) string {
-	if c == ChartLatency && s.Window > 0 {
-		return "Response times (last " + s.Window.String() + ")"
+	if s.Window > 0 {
+		switch c {
+		case ChartLatency:
+			return "Response times (last " + s.Window.String() + ")"
+		case ChartLatencyByEntry:
+			return "p99 by entry (last " + s.Window.String() + ")"
+		}
 	}
 	return c.Title()
 }
@@ -135,6 +154,22 @@ func WriteRunChart(w io.Writer, f chart.Format, s *results.Snapshot, c RunChart,
 				return ms(r.Total.Reported()[i])
 			})})
 		}
+	case ChartLatencyByEntry:
+		if o.YLabel == "" {
+			o.YLabel = "ms"
+		}
+		p99 := reportedIndex(0.99)
+		for _, e := range busiest(s.Entries, MaxChartEntries) {
+			v := column(func(r results.HistoryRow) float64 {
+				if p, ok := r.Entry(e); ok && p.HasWindow() {
+					return ms(p.WindowReported()[p99])
+				}
+				return math.NaN()
+			})
+			if slices.ContainsFunc(v, func(x float64) bool { return !math.IsNaN(x) }) {
+				series = append(series, chart.Series{Name: strings.TrimSpace(e.Method() + " " + e.Name()), T: t, V: v})
+			}
+		}
 	case ChartUsers:
 		if o.YLabel == "" {
 			o.YLabel = "users"
@@ -147,6 +182,40 @@ func WriteRunChart(w io.Writer, f chart.Format, s *results.Snapshot, c RunChart,
 		return fmt.Errorf("run chart %s: %w", c, err)
 	}
 	return nil
+}
+
+// HasEntryHistory reports whether the snapshot's history has per-entry
+// points, which ChartLatencyByEntry draws.
+func HasEntryHistory(s *results.Snapshot) bool {
+	for _, row := range s.History {
+		for _, e := range s.Entries {
+			if _, ok := row.Entry(e); ok {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// busiest returns up to n entries with the most requests, in the
+// snapshot's order.
+func busiest(es []results.EntryStats, n int) []results.EntryStats {
+	if len(es) <= n {
+		return es
+	}
+	counts := make([]int64, len(es))
+	for i, e := range es {
+		counts[i] = e.Count()
+	}
+	slices.Sort(counts)
+	cut := counts[len(counts)-n]
+	var out []results.EntryStats
+	for _, e := range es {
+		if e.Count() >= cut && len(out) < n {
+			out = append(out, e)
+		}
+	}
+	return out
 }
 
 // historyOrigin is time zero of the charts: the start of the statistics,

@@ -21,6 +21,7 @@ func TestWriteRunChart(t *testing.T) {
 		{ChartRPS, "rps", []string{"requests/s", "failures/s", "Requests per second"}},
 		{ChartLatency, "latency", []string{"p50", "p95", "p99", "Response times (last 10s)"}},
 		{ChartLatencyCumulative, "latency-cumulative", []string{"p50", "p95", "p99", "Response times (cumulative)"}},
+		{ChartLatencyByEntry, "latency-entries", []string{"GET /albums", "POST /albums", "GET /albums/{id}", "p99 by entry (last 10s)"}},
 		{ChartUsers, "users", []string{"users", "Users"}},
 	}
 	for _, tt := range tests {
@@ -90,5 +91,24 @@ func TestHistoryOrigin(t *testing.T) {
 	}
 	if got := historyOrigin(s); !got.Equal(fixtureStart) {
 		t.Errorf("origin after a reset %v, want the run's start %v", got, fixtureStart)
+	}
+}
+
+// TestHTMLLeavesOutTheEntryChartWithoutEntryHistory: a run without
+// per-entry history has nothing to draw per entry.
+func TestHTMLLeavesOutTheEntryChartWithoutEntryHistory(t *testing.T) {
+	s := streamRun(t, 3, 0)
+	if !HasEntryHistory(s) {
+		t.Fatal("the stream run keeps entry history")
+	}
+	agg := results.NewAggregator(fixtureStart, results.AggregatorOptions{})
+	agg.Tick(fixtureStart.Add(time.Second), 1)
+	bare := agg.Snapshot(fixtureStart.Add(time.Second))
+	var b bytes.Buffer
+	if err := WriteHTML(&b, bare, HTMLOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if HasEntryHistory(bare) || strings.Contains(b.String(), "p99 by entry") {
+		t.Error("the report of a run without entry history has the per-entry chart")
 	}
 }

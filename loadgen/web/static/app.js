@@ -158,7 +158,7 @@ function renderHeader() {
 }
 
 async function refreshCharts() {
-  for (const name of ["rps", "latency", "latency-cumulative", "users"]) {
+  for (const name of ["rps", "latency", "latency-cumulative", "users", "latency-entries"]) {
     const resp = await fetch("api/charts/" + name + ".svg");
     if (resp.ok) $("chart-" + name).innerHTML = await resp.text();
   }
