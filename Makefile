@@ -6,7 +6,7 @@ LDFLAGS := -s -w -X main.version=$(VERSION)
 # Static binaries: no cgo, so they run on an empty base image.
 export CGO_ENABLED ?= 0
 
-.PHONY: all build run test smoke bench fmt vet deps-check clean image compose-test
+.PHONY: all build run test smoke bench fmt vet deps-check clean image compose-test image-toolchain-test
 
 all: build
 
@@ -57,6 +57,12 @@ image:
 # so and fails without them. Removes everything it creates.
 compose-test:
 	@scripts/compose-test.sh
+
+# deploy/Dockerfile, compiled in a Go toolchain image, must give the same
+# image as make image. Without golang:1.26 in the engine it makes a
+# stand-in from this machine's Go (and Debian's busybox-static).
+image-toolchain-test:
+	@scripts/image-toolchain-test.sh
 
 bench: build
 	@scripts/bench.sh
