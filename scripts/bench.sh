@@ -3,7 +3,9 @@
 #  1. Generator CPU per request for each client: albumsvc pinned to one core,
 #     loadgen (albums-by-id, 50 users, no wait) pinned to the other.
 #  2. Go benchmarks of the hot path: recording, rendering, each client.
-#  3. The album service's store and journal benchmarks.
+#  3. Many users: users that think, a ramp, the open model at high rates
+#     (scripts/bench-users.sh).
+#  4. The album service's store and journal benchmarks.
 # Compare ratios within one run: absolute figures move with machine noise.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -51,6 +53,9 @@ echo
 
 echo "== hot-path benchmarks"
 go test -run '^$' -bench . -benchmem -benchtime 200ms ./results/ ./loadgen/client/ ./loadgen/users/ ./profiles/ 2>&1 | grep -E '^(Benchmark|ok|FAIL)'
+echo
+
+scripts/bench-users.sh
 echo
 
 if [ -x scripts/bench-albumsvc.sh ]; then

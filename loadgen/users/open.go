@@ -88,6 +88,7 @@ type OpenRunner struct {
 
 	scheduled, sent, late, dropped, saturated, abandoned atomic.Uint64
 	maxLate, nslots, busy                                atomic.Int64
+	delay                                                delayHistogram
 }
 
 const (
@@ -327,6 +328,7 @@ func (r *OpenRunner) serve(s *slot, first openRequest) {
 func (r *OpenRunner) do(s *slot, req openRequest) {
 	s.user.Seq++
 	sent := time.Now()
+	r.delay.record(sent.Sub(r.start) - req.at)
 	n, err := r.cfg.Tasks[req.task].Run(r.hard, s.user)
 	done := time.Now()
 	r.busy.Add(-1)
@@ -357,6 +359,11 @@ func (r *OpenRunner) InFlight() int { return int(max(r.busy.Load(), 0)) }
 // Slots is the number of slots made so far: the peak number of requests
 // in flight at once, each slot with its own connection.
 func (r *OpenRunner) Slots() int { return int(r.nslots.Load()) }
+
+// DispatchDelay is the quantile q (0 to 1) of how long after their
+// intended times requests were actually sent, to within 3%: how closely
+// the generator kept its schedule, whatever the target did.
+func (r *OpenRunner) DispatchDelay(q float64) time.Duration { return r.delay.quantile(q) }
 
 // Stats returns the dispatcher's counts so far.
 func (r *OpenRunner) Stats() OpenStats {

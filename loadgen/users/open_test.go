@@ -422,3 +422,33 @@ func BenchmarkOpenRunner(b *testing.B) {
 	b.ReportAllocs()
 	openBurst(b, b.N)
 }
+
+// TestDelayHistogram checks the dispatch-delay buckets: every value falls
+// into a bucket whose bound is at or above it and within 3% of it, and the
+// quantiles come out of the counts in order.
+func TestDelayHistogram(t *testing.T) {
+	for _, us := range []int64{0, 1, 63, 64, 65, 127, 128, 1000, 999_999, 1 << 35, 1 << 40} {
+		i := delayIndex(us)
+		hi := delayHighest(i)
+		if us <= 1<<36 && (hi < us || float64(hi-us) > 0.032*float64(us)+1) {
+			t.Errorf("%d us: bucket %d up to %d", us, i, hi)
+		}
+		if i > 0 && us <= 1<<36 && delayHighest(i-1) >= us {
+			t.Errorf("%d us: bucket %d, but bucket %d already reaches %d", us, i, i-1, delayHighest(i-1))
+		}
+	}
+	var h delayHistogram
+	if got := h.quantile(0.99); got != 0 {
+		t.Errorf("empty quantile = %v", got)
+	}
+	for i := range 100 {
+		h.record(time.Duration(i+1) * time.Millisecond)
+	}
+	p50, p99 := h.quantile(0.5), h.quantile(0.99)
+	if p50 < 50*time.Millisecond || p50 > 52*time.Millisecond {
+		t.Errorf("p50 = %v, want about 50ms", p50)
+	}
+	if p99 < 99*time.Millisecond || p99 > 102*time.Millisecond {
+		t.Errorf("p99 = %v, want about 99ms", p99)
+	}
+}

@@ -1,0 +1,172 @@
+#!/usr/bin/env bash
+# make bench, many users: what a simulated user costs when users think
+# between requests, what starting them costs, and whether the open model
+# keeps its schedule. albumsvc is pinned to core 0, the generator to core 1.
+#
+#  - 10,000 users, constant:2s, 20 s: generator CPU per request over the
+#    whole run and in the steady state (from the 8th second to the end,
+#    sampled from /proc at each live table), peak RSS per user, errors.
+#  - 1,000 users, the same, beside Locust FastHttpUser doing the same (skipped
+#    with a note where Locust is not installed).
+#  - A ramp of 10,000 users at 2,000/s, each sending its first request and
+#    then waiting 60 s: the whole process's CPU per user started.
+#  - Open model, --rate 20000 for 10 s: dropped and late requests, p99
+#    latency from the intended send time, CPU per request.
+#  - Open model at 5,000/s: dispatch delay (intended time to actual send)
+#    p50/p99, from the users package's benchmark.
+#
+# Figures move with the machine's other load: compare within one run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN=${BIN:-bin}
+USERS_BIG=${USERS_BIG:-10000}
+USERS_SMALL=${USERS_SMALL:-1000}
+THINK_TIME=${THINK_TIME:-20}
+LOCUST_PYTHON=${LOCUST_PYTHON:-/usr/bin/python3}
+out=$(mktemp -d)
+. scripts/lib.sh
+gen_pid=""
+cleanup() {
+	if [ -n "$gen_pid" ]; then kill "$gen_pid" 2>/dev/null || true; fi
+	stop_albumsvc
+	rm -rf "$out"
+}
+trap cleanup EXIT
+
+pin() { # CORE CMD...: run pinned when taskset exists and there are 2 cores
+	local core=$1
+	shift
+	if command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ]; then taskset -c "$core" "$@"; else "$@"; fi
+}
+# The generator's pinning as a command prefix, so that a background job's $!
+# is the generator itself (taskset execs it).
+gen_pin=()
+if command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ]; then gen_pin=(taskset -c 1); fi
+
+ticks_of() { # PID: user+system CPU in clock ticks
+	local s
+	s=$(cat "/proc/$1/stat" 2>/dev/null) || {
+		echo 0
+		return
+	}
+	s=${s##*) }
+	# shellcheck disable=SC2086
+	set -- $s
+	echo $((${12} + ${13}))
+}
+
+hwm_of() { # PID: peak resident set in KB
+	sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\).*/\1/p' "/proc/$1/status" 2>/dev/null || true
+}
+
+# sampled NAME CMD...: runs CMD on core 1 with its output in $out/NAME.txt;
+# at every live table's Aggregated row it appends "seconds ticks requests
+# peak_kb" to $out/NAME.samples, and the peak RSS just before it exits to
+# $out/NAME.hwm.
+sampled() {
+	local name=$1
+	shift
+	local fifo="$out/$name.fifo" t0 line reqs hwm=0 h
+	mkfifo "$fifo"
+	t0=$EPOCHREALTIME
+	"${gen_pin[@]}" "$@" >"$fifo" 2>&1 &
+	gen_pid=$!
+	: >"$out/$name.samples"
+	while IFS= read -r line; do
+		echo "$line" >>"$out/$name.txt"
+		h=$(hwm_of "$gen_pid")
+		[ -n "$h" ] && [ "$h" -gt "$hwm" ] && hwm=$h
+		case $line in
+		*" Aggregated "*"|"*)
+			reqs=$(echo "$line" | awk '{print $2}')
+			echo "$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN{printf "%.3f", b-a}') $(ticks_of "$gen_pid") $reqs $hwm" >>"$out/$name.samples"
+			;;
+		esac
+	done <"$fifo"
+	wait "$gen_pid" || true
+	gen_pid=""
+	echo "$hwm" >"$out/$name.hwm"
+}
+
+kv() { # FILE KEY: the value of KEY= on the last requests= line
+	grep -E '^requests=' "$1" | tail -1 | tr ' ' '\n' | sed -n "s/^$2=//p"
+}
+
+# steady NAME FROM: CPU microseconds per request between the first sample at
+# or after FROM seconds and the last sample.
+steady() {
+	awk -v from="$2" -v tck="$(getconf CLK_TCK)" '
+		$2 == 0 { next } # the process had exited
+		$1 >= from && !set { t0 = $2; r0 = $3; set = 1 }
+		{ t1 = $2; r1 = $3 }
+		END { if (set && r1 > r0) printf "%.1f", (t1 - t0) / tck * 1e6 / (r1 - r0); else printf "-" }' "$out/$1.samples"
+}
+
+think_run() { # NAME USERS
+	PIN_CPU=0 start_albumsvc "$out/svc.log" --store rwmutex
+	sampled "$1" "$BIN/loadgen" --host "http://$svc_addr" --profile albums-by-id --users "$2" --spawn-rate 0 \
+		--wait constant:2s --run-time "${THINK_TIME}s" --print-interval 1s
+	stop_albumsvc
+	local f="$out/$1.txt" hwm
+	hwm=$(cat "$out/$1.hwm")
+	printf '%-8s %10s %7s %9s %12s %14s %10s %12s\n' "$2" "$(kv "$f" requests)" "$(kv "$f" errors)" \
+		"$(kv "$f" p99_ms)" "$(kv "$f" cpu_us_per_req)" "$(steady "$1" 8)" "$((hwm / 1024))" \
+		"$(awk -v h="$hwm" -v u="$2" 'BEGIN{printf "%.1f", h/u}')"
+}
+
+echo "== users thinking 2 s between requests (albums-by-id, all started at once, ${THINK_TIME}s)"
+printf '%-8s %10s %7s %9s %12s %14s %10s %12s\n' users requests errors p99_ms cpu_us/req steady_us/req peak_MB KB/user
+think_run big "$USERS_BIG"
+think_run small "$USERS_SMALL"
+big_cpu=$(kv "$out/big.txt" cpu_us_per_req)
+big_steady=$(steady big 8)
+big_kb=$(awk -v h="$(cat "$out/big.hwm")" -v u="$USERS_BIG" 'BEGIN{printf "%.1f", h/u}')
+echo "goals at $USERS_BIG users: cpu_us/req <= 45 (now $big_cpu), steady <= 30 (now $big_steady), KB/user <= 16, stretch 5 (now $big_kb)"
+
+small_cpu=$(kv "$out/small.txt" cpu_us_per_req)
+if "$LOCUST_PYTHON" -c 'import locust, geventhttpclient' 2>/dev/null; then
+	PIN_CPU=0 start_albumsvc "$out/svc.log" --store rwmutex
+	pin 1 /usr/bin/time -f '%U %S %M' -o "$out/locust.time" timeout -k 5 $((THINK_TIME + 60)) \
+		"$LOCUST_PYTHON" -m locust -f scripts/locust/think.py --headless -u "$USERS_SMALL" -r "$USERS_SMALL" \
+		-t "${THINK_TIME}s" --host "http://$svc_addr" --only-summary >"$out/locust.txt" 2>&1 || true
+	stop_albumsvc
+	lreq=$(sed -n 's/^LOCUST requests=\([0-9]*\).*/\1/p' "$out/locust.txt" | tail -1)
+	lerr=$(sed -n 's/^LOCUST .*errors=\([0-9]*\).*/\1/p' "$out/locust.txt" | tail -1)
+	read -r lu ls lkb <"$out/locust.time"
+	lcpu=$(awk -v u="$lu" -v s="$ls" -v n="${lreq:-0}" 'BEGIN{ if (n > 0) printf "%.1f", (u+s)*1e6/n; else printf "-" }')
+	printf '%-8s %10s %7s %9s %12s %14s %10s %12s  Locust FastHttpUser\n' "$USERS_SMALL" "${lreq:--}" "${lerr:--}" - "$lcpu" - \
+		"$((lkb / 1024))" "$(awk -v h="$lkb" -v u="$USERS_SMALL" 'BEGIN{printf "%.1f", h/u}')"
+	awk -v l="$lcpu" -v g="$small_cpu" 'BEGIN { if (g > 0 && l > 0) printf "Locust FastHttpUser / loadgen CPU per request at %d users: %.1fx (goal: at least 10x)\n", '"$USERS_SMALL"', l / g }'
+else
+	echo "Locust FastHttpUser: skipped ($LOCUST_PYTHON cannot import locust and geventhttpclient: apt-get install python3-locust python3-geventhttpclient)"
+fi
+echo
+
+echo "== ramp: $USERS_BIG users at 2000/s, each sends one request then waits 60 s (6 s run)"
+PIN_CPU=0 start_albumsvc "$out/svc.log" --store rwmutex
+sampled ramp "$BIN/loadgen" --host "http://$svc_addr" --profile albums-by-id --users "$USERS_BIG" --spawn-rate 2000 \
+	--wait constant:60s --run-time 6s --print-interval 1s
+stop_albumsvc
+ramp_cpu=$(grep -E '^Process CPU:' "$out/ramp.txt" | awk '{print $3}')
+printf 'requests=%s errors=%s process CPU %s s: %s us per user started (goal: under 50)\n' \
+	"$(kv "$out/ramp.txt" requests)" "$(kv "$out/ramp.txt" errors)" "$ramp_cpu" \
+	"$(awk -v c="$ramp_cpu" -v u="$USERS_BIG" 'BEGIN{printf "%.1f", c*1e6/u}')"
+echo
+
+echo "== open model: --rate 20000 for 10 s"
+PIN_CPU=0 start_albumsvc "$out/svc.log" --store rwmutex
+sampled open "$BIN/loadgen" --host "http://$svc_addr" --profile albums-by-id --rate 20000 --run-time 10s --print-interval 1s
+stop_albumsvc
+grep -E '^Open model: [0-9]' "$out/open.txt" || true
+printf 'requests=%s errors=%s p99_ms=%s (goal: <= 5, from the intended time) cpu_us_per_req=%s peak_MB=%s\n' \
+	"$(kv "$out/open.txt" requests)" "$(kv "$out/open.txt" errors)" "$(kv "$out/open.txt" p99_ms)" \
+	"$(kv "$out/open.txt" cpu_us_per_req)" "$(($(cat "$out/open.hwm") / 1024))"
+echo
+
+echo "== open model at 5000/s: dispatch delay, from the intended time to the actual send"
+go test -c -o "$out/users.test" ./loadgen/users
+PIN_CPU=0 start_albumsvc "$out/svc.log" --store rwmutex
+LOADGEN_OPEN_BENCH_URL="http://$svc_addr/albums/1" pin 1 "$out/users.test" -test.run '^$' \
+	-test.bench '^BenchmarkOpenDispatch$' -test.benchtime 25000x 2>&1 | grep -E '^(Benchmark|ok|FAIL)' || true
+stop_albumsvc
+echo "(goal: delay-p99 <= 1 ms = 1000 us)"
