@@ -38,11 +38,12 @@ type Observation struct {
 	At time.Time
 }
 
-// Recorder collects the measurements of one simulated user for a fixed list
-// of entries, addressed by index. The user's goroutine records; one other
-// goroutine drains. The mutex is per recorder and only the drainer also
-// takes it, so users never wait for one another, and recording allocates
-// nothing once the buffers have grown to the user's rate.
+// Recorder collects the measurements of one simulated user, or of a small
+// group of them, for a fixed list of entries, addressed by index. The
+// users' goroutines record; one other goroutine drains. The mutex is per
+// recorder and held for a few tens of nanoseconds, so a small group rarely
+// meets there, and recording allocates nothing once the buffers have grown
+// to the group's rate.
 type Recorder struct {
 	rows *Rows
 

@@ -161,6 +161,19 @@ func TestRunnerRampTimes(t *testing.T) {
 	if r.Users() != n {
 		t.Fatalf("Users() = %d after the ramp, want %d", r.Users(), n)
 	}
+	// InitUser runs on each user's own goroutine, so the last one may
+	// still be on its way.
+	for wait := 0; ; wait++ {
+		mu.Lock()
+		got := len(started)
+		mu.Unlock()
+		if got == n || wait == 100 {
+			break
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	mu.Lock()
+	defer mu.Unlock()
 	// User k starts (k-1)/rate seconds in: never early, and late only by
 	// scheduling noise.
 	const slack = 150 * time.Millisecond
@@ -228,4 +241,49 @@ func TestStatusErrorText(t *testing.T) {
 	if got := (&StatusError{599}).Error(); got != "HTTP 599" {
 		t.Errorf("got %q", got)
 	}
+}
+
+// TestSlowInitUserStallsNeitherRampNorStatistics holds half the users in
+// InitUser: the ramp still reaches its target, the others run their tasks,
+// and their statistics can be collected meanwhile.
+func TestSlowInitUserStallsNeitherRampNorStatistics(t *testing.T) {
+	release := make(chan struct{})
+	var ran atomic.Int64
+	tasks := []Task{{Method: "GET", Name: "x", Weight: 1, Run: func(ctx context.Context, u *User) (int64, error) {
+		if u.ID%2 == 0 {
+			t.Errorf("user %d ran a task before its InitUser returned", u.ID)
+		}
+		ran.Add(1)
+		time.Sleep(time.Millisecond)
+		return 0, nil
+	}}}
+	r, err := New(Config{Tasks: tasks, NewClient: newNop, InitUser: func(u *User) {
+		if u.ID%2 == 0 {
+			<-release
+		}
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := r.Ramp(ctx, 20, 1000); err != nil {
+		t.Fatalf("the ramp did not reach 20 users: %v", err)
+	}
+	if r.Users() != 20 {
+		t.Fatalf("Users() = %d, want 20", r.Users())
+	}
+	d := results.NewDelta()
+	for ran.Load() < 50 {
+		if ctx.Err() != nil {
+			t.Fatal("the users whose InitUser returned ran no tasks")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	r.Drain(d)
+	if n, _ := d.Totals(); n == 0 {
+		t.Error("nothing collected while InitUser held half the users")
+	}
+	close(release)
+	r.Stop(time.Second)
 }
