@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"math/rand/v2"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -89,6 +91,18 @@ type OpenRunner struct {
 	scheduled, sent, late, dropped, saturated, abandoned atomic.Uint64
 	maxLate, nslots, busy                                atomic.Int64
 	delay                                                delayHistogram
+	// The slots add their service times, for the dispatcher's estimate
+	// of how many slots the rate needs.
+	svcSum, svcCount atomic.Int64
+	est              slotEstimate // the dispatcher's own
+}
+
+// slotEstimate is the dispatcher's view of the slots the load needs, from
+// the counts at its last update.
+type slotEstimate struct {
+	at                    time.Duration
+	sum, count, scheduled int64
+	allow                 int64
 }
 
 const (
@@ -146,6 +160,7 @@ func NewOpen(cfg OpenConfig) (*OpenRunner, error) {
 	}
 	phase := rand.New(rand.NewPCG(cfg.Seed, 0)).IntN(sumInts(weights))
 	r.picker = newPicker(weights, phase)
+	r.est.allow = math.MaxInt64
 	r.hard, r.hardStop = context.WithCancel(context.Background())
 	return r, nil
 }
@@ -200,6 +215,10 @@ func (r *OpenRunner) Run(ctx context.Context, start time.Time) error {
 func (r *OpenRunner) loop(ctx context.Context) error {
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
+	sleeper := newPreciseSleeper(ctx)
+	if sleeper != nil {
+		defer sleeper.close()
+	}
 	for {
 		select {
 		case <-ctx.Done():
@@ -210,14 +229,8 @@ func (r *OpenRunner) loop(ctx context.Context) error {
 		if !ok {
 			return nil
 		}
-		if wait := at - time.Since(r.start); wait > 0 {
-			timer.Reset(wait)
-			select {
-			case <-ctx.Done():
-				timer.Stop()
-				return nil
-			case <-timer.C:
-			}
+		if !r.waitUntil(ctx, at, timer, sleeper) {
+			return nil
 		}
 		r.scheduled.Add(1)
 		if err := r.send(ctx, openRequest{at: at, task: int32(r.picker.next())}, timer); err != nil {
@@ -226,56 +239,148 @@ func (r *OpenRunner) loop(ctx context.Context) error {
 	}
 }
 
-// send hands a due request to an idle slot, to a new slot when every slot
-// is busy and the cap allows one more, or else to the first slot to come
-// free within the lag bound; otherwise the request is dropped.
+// coarseWait is how long before an intended time the dispatcher stops
+// sleeping on Go's timers, which can wake it a millisecond late, and waits
+// the rest precisely.
+const coarseWait = 2 * time.Millisecond
+
+// waitUntil returns once the intended time at has come, or false when ctx
+// ends first.
+func (r *OpenRunner) waitUntil(ctx context.Context, at time.Duration, timer *time.Timer, sleeper *preciseSleeper) bool {
+	for {
+		wait := at - time.Since(r.start)
+		if wait <= 0 {
+			return true
+		}
+		if sleeper != nil && wait <= coarseWait {
+			sleeper.sleep(wait)
+			if ctx.Err() != nil {
+				return false
+			}
+			continue
+		}
+		if sleeper != nil {
+			wait -= coarseWait - time.Millisecond/2
+		}
+		timer.Reset(wait)
+		select {
+		case <-ctx.Done():
+			timer.Stop()
+			return false
+		case <-timer.C:
+		}
+	}
+}
+
+// Slot growth. A request that finds every slot busy first lets the
+// processor go a few times: on a busy core, slots whose responses have
+// come back may simply not have run since, and they are the quickest way
+// to a free slot. A new slot, with a new connection, is then made at once
+// while the slots number fewer than twice the rate times the recent mean
+// service time (Little's law with room for bursts), and otherwise only
+// for a request that has waited growAfter for one. A stall of the
+// generator (a collection, a noisy neighbour) therefore no longer turns
+// into thousands of connections the target did not need, while a target
+// that slows down still gets the slots its latency calls for.
+const (
+	handBackYields = 3
+	growAfter      = 2 * time.Millisecond
+	estimateEvery  = 10 * time.Millisecond
+)
+
+// send hands a due request to an idle slot, to a new slot when growth is
+// called for and the cap allows one more, or else to the first slot to
+// come free within the lag bound; otherwise the request is dropped.
 func (r *OpenRunner) send(ctx context.Context, req openRequest, timer *time.Timer) error {
 	late := time.Since(r.start) - req.at
 	if r.maxLag >= 0 && late > r.maxLag {
 		r.dropped.Add(1)
 		return nil
 	}
-	// busy counts the requests handed over and not finished. It goes up
-	// before the hand-over, so that when it is not above the slot count
-	// some slot has certainly finished and is on its way back for more:
-	// waiting for it beats making a connection the target does not need.
 	r.busy.Add(1)
-	select {
-	case r.work <- req:
+	if r.offer(req) {
 		r.countSent(late)
 		return nil
-	default:
 	}
-	slots := r.nslots.Load()
-	if r.busy.Load() > slots && slots < int64(r.cfg.MaxInFlight) {
-		if err := r.addSlot(req); err != nil {
+	for range handBackYields {
+		runtime.Gosched()
+		if r.offer(req) {
+			r.countSent(time.Since(r.start) - req.at)
+			return nil
+		}
+	}
+	waitStart := time.Now()
+	saturated := false
+	for {
+		slots := r.nslots.Load()
+		canGrow := slots < int64(r.cfg.MaxInFlight)
+		if canGrow && (slots < r.allowance() || time.Since(waitStart) >= growAfter) {
+			if err := r.addSlot(req); err != nil {
+				r.busy.Add(-1)
+				r.dropped.Add(1)
+				return err
+			}
+			r.countSent(time.Since(r.start) - req.at)
+			return nil
+		}
+		if !canGrow && !saturated {
+			saturated = true
+			r.saturated.Add(1)
+		}
+		wait := time.Duration(math.MaxInt64)
+		if canGrow {
+			wait = growAfter - time.Since(waitStart)
+		}
+		if r.maxLag >= 0 {
+			wait = min(wait, req.at+r.maxLag-time.Since(r.start))
+		}
+		timer.Reset(max(wait, 0))
+		select {
+		case r.work <- req:
+			timer.Stop()
+			r.countSent(time.Since(r.start) - req.at)
+			return nil
+		case <-ctx.Done():
+			timer.Stop()
 			r.busy.Add(-1)
 			r.dropped.Add(1)
-			return err
+			return nil
+		case <-timer.C:
+			if r.maxLag >= 0 && time.Since(r.start)-req.at > r.maxLag {
+				r.busy.Add(-1)
+				r.dropped.Add(1)
+				return nil
+			}
 		}
-		r.countSent(time.Since(r.start) - req.at)
-		return nil
 	}
-	if slots >= int64(r.cfg.MaxInFlight) {
-		r.saturated.Add(1)
-	}
-	var expired <-chan time.Time
-	if r.maxLag >= 0 {
-		timer.Reset(req.at + r.maxLag - time.Since(r.start))
-		expired = timer.C
-	}
+}
+
+// offer hands req to a slot waiting for work, if there is one.
+func (r *OpenRunner) offer(req openRequest) bool {
 	select {
 	case r.work <- req:
-		timer.Stop()
-		r.countSent(time.Since(r.start) - req.at)
-		return nil
-	case <-expired:
-	case <-ctx.Done():
-		timer.Stop()
+		return true
+	default:
+		return false
 	}
-	r.busy.Add(-1)
-	r.dropped.Add(1)
-	return nil
+}
+
+// allowance is how many slots the recent rate and service times call
+// for; until the first request has finished it is unbounded.
+func (r *OpenRunner) allowance() int64 {
+	e := &r.est
+	now := time.Since(r.start)
+	if now-e.at < estimateEvery {
+		return e.allow
+	}
+	sum, n, sched := r.svcSum.Load(), r.svcCount.Load(), int64(r.scheduled.Load())
+	if n > e.count && sched > e.scheduled {
+		svc := float64(sum-e.sum) / float64(n-e.count) / float64(time.Second)
+		rate := float64(sched-e.scheduled) / (now - e.at).Seconds()
+		e.allow = int64(math.Ceil(2*rate*svc)) + 2
+	}
+	e.at, e.sum, e.count, e.scheduled = now, sum, n, sched
+	return e.allow
 }
 
 // countSent runs on the dispatcher only, so its counters have one writer.
@@ -332,6 +437,8 @@ func (r *OpenRunner) do(s *slot, req openRequest) {
 	n, err := r.cfg.Tasks[req.task].Run(r.hard, s.user)
 	done := time.Now()
 	r.busy.Add(-1)
+	r.svcSum.Add(int64(done.Sub(sent)))
+	r.svcCount.Add(1)
 	if r.hard.Err() != nil {
 		// Cut off by the end of a stop's grace period: neither a success
 		// nor a failure of the target.

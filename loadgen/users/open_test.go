@@ -452,3 +452,22 @@ func TestDelayHistogram(t *testing.T) {
 		t.Errorf("p99 = %v, want about 99ms", p99)
 	}
 }
+
+// TestOpenBurstNeedsFewSlots sends 2,000 requests due at once to an
+// instant target, as after a stall of the generator: slots that finish
+// come back for more, so a handful serve the backlog instead of a new
+// connection per request.
+func TestOpenBurstNeedsFewSlots(t *testing.T) {
+	arr, err := schedule.NewArrivals(schedule.ArrivalConstant, schedule.Rate{Start: schedule.MaxRate, Stages: []schedule.Stage{{Duration: 2000, Target: schedule.MaxRate}}}, 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	nop := Task{Method: "GET", Name: "x", Weight: 1, Run: func(context.Context, *User) (int64, error) { return 0, nil }}
+	_, st := runOpen(t, OpenConfig{Tasks: []Task{nop}, Arrivals: arr, MaxLag: -1}, 5*time.Second)
+	if st.Sent != 2000 {
+		t.Fatalf("sent %d of 2000", st.Sent)
+	}
+	if st.Slots > 16 {
+		t.Errorf("%d slots for a burst of instant requests, want a handful", st.Slots)
+	}
+}

@@ -1,0 +1,18 @@
+//go:build !linux
+
+package users
+
+import (
+	"context"
+	"time"
+)
+
+// preciseSleeper is Linux's timerfd waiter; elsewhere there is none and the
+// dispatcher uses Go's timers.
+type preciseSleeper struct{}
+
+func newPreciseSleeper(context.Context) *preciseSleeper { return nil }
+
+func (*preciseSleeper) sleep(d time.Duration) { time.Sleep(d) }
+
+func (*preciseSleeper) close() {}
