@@ -1,10 +1,12 @@
 package users
 
 import (
+	"container/heap"
 	"context"
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -26,7 +28,7 @@ type Config struct {
 	// Seed makes task choice, waits and rendered bodies reproducible.
 	Seed uint64
 	// InitUser, when set, prepares each new user before its first task,
-	// typically by setting User.Data. It runs on the user's own goroutine,
+	// typically by setting User.Data. It runs where the user's tasks run,
 	// so a slow one (a login, say) delays that user alone.
 	InitUser func(u *User)
 	// FirstID numbers this runner's users from FirstID+1, so that the users
@@ -46,17 +48,24 @@ type Config struct {
 // use; the per-request path of each user touches nothing shared but its
 // group's recorder.
 //
+// Users are not goroutines. A user that waits between tasks is an entry in
+// a queue ordered by wake time, and a pool of workers, one per task in
+// progress, runs the users whose time has come; a user that does not wait
+// keeps its worker. Sleeping users thus cost no stack, a worker's stack
+// grows once rather than once per user, and the Go scheduler sees as many
+// goroutines as there are tasks in flight.
+//
 // Users record into one recorder per group of recorderGroup users, by
 // their position in the start order, so that the collection each second
-// walks a few hundred recorders rather than every user, and an idle user
-// carries no recording buffers of its own. A user's client is made and
-// its InitUser runs on the user's own goroutine, so a slow InitUser (a
-// login, say) holds up neither the ramp nor the statistics.
+// walks a few hundred recorders rather than every user. A user's InitUser
+// runs on a worker before its first task, so a slow InitUser (a login,
+// say) holds up neither the ramp nor the statistics.
 type Runner struct {
 	cfg     Config
 	keys    []results.EntryKey
 	weights []int
 	total   int // sum of weights
+	epoch   time.Time
 
 	// hard ends requests still in flight once a stop's grace period is
 	// over.
@@ -74,20 +83,56 @@ type Runner struct {
 	stopped bool
 
 	count atomic.Int64
+
+	// The sleeping users and the workers.
+	sched    sync.Mutex // guards the fields below, running.state and running.index
+	sleeping sleepQueue
+	idle     []*worker     // most recently idle last
+	quitting bool          // set by Stop: workers end instead of idling
+	wake     chan struct{} // nudges the waker when the earliest wake time moves up
+	workers  atomic.Int64
+	wakerUp  sync.Once
+	quit     chan struct{} // closed by Stop: the waker ends
 }
+
+// worker is a goroutine that runs users' tasks. Idle workers wait on their
+// own channel in a stack, so that the most recently busy one, whose stack
+// is still in the cache, is the next to work, and those idle longest can
+// be let go.
+type worker struct {
+	next      chan *running // nil: end
+	idleSince time.Duration
+}
+
+// idleWorkerTimeout is how long a worker may stay idle before it ends: a
+// wave of users starting at once needs many workers, users that think
+// between tasks few.
+const idleWorkerTimeout = time.Second
 
 // recorderGroup is how many users share a recorder. Recording takes the
 // recorder's mutex for about 20 ns, so even 32 users at full speed rarely
 // meet there, while 10,000 users need only 313 recorders.
 const recorderGroup = 32
 
+// A user's state, guarded by Runner.sched.
+const (
+	userRunning  = iota // on a worker, or handed to one
+	userSleeping        // in the sleep queue
+	userFinished        // done closed
+)
+
 type running struct {
-	user *User
-	rec  *results.Recorder // shared with the user's group
-	// ctx ends the user between tasks.
-	ctx    context.Context
-	cancel context.CancelFunc
-	done   chan struct{}
+	user   *User
+	rec    *results.Recorder // shared with the user's group
+	picker *picker
+	// retired ends the user between tasks.
+	retired atomic.Bool
+	done    chan struct{}
+	started bool // InitUser has run; touched by the user's worker only
+
+	wakeAt time.Duration // since the runner's epoch, while sleeping
+	index  int           // in the sleep queue, while sleeping
+	state  int
 }
 
 // ErrNoTasks is returned by New when no task has a positive weight.
@@ -109,7 +154,12 @@ func New(cfg Config) (*Runner, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &Runner{cfg: cfg, nextID: cfg.FirstID, keys: keys, weights: weights, total: sumInts(weights)}
+	r := &Runner{
+		cfg: cfg, nextID: cfg.FirstID, keys: keys, weights: weights, total: sumInts(weights),
+		epoch: time.Now(),
+		wake:  make(chan struct{}, 1),
+		quit:  make(chan struct{}),
+	}
 	r.hard, r.hardCancel = context.WithCancel(context.Background())
 	return r, nil
 }
@@ -120,13 +170,16 @@ func (r *Runner) Keys() []results.EntryKey { return r.keys }
 // Users is the number of users running now.
 func (r *Runner) Users() int { return int(r.count.Load()) }
 
+// Workers is the number of worker goroutines made so far: the peak number
+// of users whose tasks ran at once.
+func (r *Runner) Workers() int { return int(r.workers.Load()) }
+
 // ErrStopped is returned by SetUsers once the runner is stopped.
 var ErrStopped = errors.New("users: runner is stopped")
 
 // SetUsers starts or retires users until n run. A retired user finishes the
-// task it is running; the newest users retire first, as in Locust. Users
-// start with their first task at once; their clients are made and
-// InitUser runs on their own goroutines.
+// task it is running; the newest users retire first, as in Locust. New
+// users start their first task at once.
 func (r *Runner) SetUsers(n int) error {
 	r.setMu.Lock()
 	defer r.setMu.Unlock()
@@ -139,7 +192,7 @@ func (r *Runner) SetUsers(n int) error {
 	for len(r.active) > n {
 		last := r.active[len(r.active)-1]
 		r.active = r.active[:len(r.active)-1]
-		last.cancel()
+		r.retire(last)
 		r.retired = append(r.retired, last)
 	}
 	pos, firstID := len(r.active), r.nextID
@@ -149,7 +202,7 @@ func (r *Runner) SetUsers(n int) error {
 		r.groups = append(r.groups, results.NewRecorder(r.keys))
 	}
 	groups := r.groups
-	r.count.Store(int64(min(pos, n)))
+	r.count.Store(int64(pos))
 	r.mu.Unlock()
 	if add == 0 {
 		return nil
@@ -158,17 +211,13 @@ func (r *Runner) SetUsers(n int) error {
 	// The new users are made without the lock, so that the collection
 	// goes on meanwhile; setMu keeps other SetUsers calls out.
 	made := make([]*running, 0, add)
-	fail := func(err error) error {
-		for _, u := range made {
-			u.cancel()
-			_ = u.user.Client.Close()
-		}
-		return err
-	}
 	for i := range add {
 		cl, err := r.cfg.NewClient()
 		if err != nil {
-			return fail(fmt.Errorf("users: making a client: %w", err))
+			for _, u := range made {
+				_ = u.user.Client.Close()
+			}
+			return fmt.Errorf("users: making a client: %w", err)
 		}
 		id := firstID + i + 1
 		u := &running{
@@ -176,22 +225,43 @@ func (r *Runner) SetUsers(n int) error {
 			rec:  groups[(pos+i)/recorderGroup],
 			done: make(chan struct{}),
 		}
-		u.ctx, u.cancel = context.WithCancel(r.hard)
+		u.picker = newPicker(r.weights, int(u.user.Rand.Uint64()%uint64(r.total)))
 		made = append(made, u)
 	}
 
 	r.mu.Lock()
-	defer r.mu.Unlock()
 	if r.stopped {
-		return fail(ErrStopped)
-	}
-	for _, u := range made {
-		phase := int(u.user.Rand.Uint64() % uint64(r.total))
-		go r.loop(u, newPicker(r.weights, phase))
+		r.mu.Unlock()
+		for _, u := range made {
+			_ = u.user.Client.Close()
+		}
+		return ErrStopped
 	}
 	r.active = append(r.active, made...)
 	r.count.Store(int64(len(r.active)))
+	r.mu.Unlock()
+	// The waker starts them, reusing the workers of users whose tasks
+	// finish meanwhile. A Stop from here on retires them, and they end
+	// as soon as a worker takes them.
+	r.wakerUp.Do(func() { go r.waker() })
+	now := time.Since(r.epoch)
+	r.sched.Lock()
+	for _, u := range made {
+		u.wakeAt = now
+		u.state = userSleeping
+		heap.Push(&r.sleeping, u)
+	}
+	r.sched.Unlock()
+	r.nudge()
 	return nil
+}
+
+// nudge wakes the waker to look at the sleep queue again.
+func (r *Runner) nudge() {
+	select {
+	case r.wake <- struct{}{}:
+	default:
+	}
 }
 
 // Ramp moves the user count to target at rate users per second, starting
@@ -227,19 +297,102 @@ func sumInts(v []int) int {
 	return s
 }
 
-// loop is one user's life. u.ctx ends it between tasks; the request in
-// flight runs on under r.hard until a stop's grace period is over.
-func (r *Runner) loop(u *running, p *picker) {
-	defer close(u.done)
-	defer u.user.Client.Close()
-	soft := u.ctx
-	if r.cfg.InitUser != nil {
-		r.cfg.InitUser(u.user)
+// retire ends u between tasks: at once if it is sleeping, after its task
+// if it is running.
+func (r *Runner) retire(u *running) {
+	u.retired.Store(true)
+	r.sched.Lock()
+	sleeping := u.state == userSleeping
+	if sleeping {
+		heap.Remove(&r.sleeping, u.index)
+		u.state = userFinished
 	}
-	timer := time.NewTimer(time.Hour)
-	timer.Stop()
-	for soft.Err() == nil {
-		i := p.next()
+	r.sched.Unlock()
+	if sleeping {
+		r.finish(u)
+	}
+}
+
+// finish releases a user that will run no more.
+func (r *Runner) finish(u *running) {
+	_ = u.user.Client.Close()
+	close(u.done)
+}
+
+// dispatch hands a due user to an idle worker, or to a new one when every
+// worker is busy. Workers that finished a task may not have run since on a
+// busy core; they get the processor a few times before a worker is added.
+func (r *Runner) dispatch(u *running) {
+	for i := 0; ; i++ {
+		r.sched.Lock()
+		if n := len(r.idle); n > 0 {
+			w := r.idle[n-1]
+			r.idle[n-1] = nil
+			r.idle = r.idle[:n-1]
+			r.sched.Unlock()
+			w.next <- u
+			return
+		}
+		r.sched.Unlock()
+		if i == handBackYields {
+			break
+		}
+		runtime.Gosched()
+	}
+	r.workers.Add(1)
+	go r.work(&worker{next: make(chan *running, 1)}, u)
+}
+
+// work is a worker's life: it runs the user it was given until that user
+// sleeps or ends, then waits, idle, for the next due user.
+func (r *Runner) work(w *worker, u *running) {
+	for {
+		r.run(u)
+		r.sched.Lock()
+		if r.quitting {
+			r.sched.Unlock()
+			return
+		}
+		w.idleSince = time.Since(r.epoch)
+		r.idle = append(r.idle, w)
+		r.sched.Unlock()
+		if u = <-w.next; u == nil {
+			return
+		}
+	}
+}
+
+// reapIdle ends the workers idle for longer than idleWorkerTimeout, and
+// returns when the next one would be; the caller holds r.sched.
+func (r *Runner) reapIdle(now time.Duration) (next time.Duration, any bool) {
+	k := 0
+	for k < len(r.idle) && now-r.idle[k].idleSince >= idleWorkerTimeout {
+		close(r.idle[k].next)
+		k++
+	}
+	if k > 0 {
+		n := copy(r.idle, r.idle[k:])
+		clear(r.idle[n:])
+		r.idle = r.idle[:n]
+	}
+	if len(r.idle) == 0 {
+		return 0, false
+	}
+	return r.idle[0].idleSince + idleWorkerTimeout - now, true
+}
+
+// run runs u's tasks back to back until it must wait, which puts it in
+// the sleep queue, or until it is retired. The request in flight runs on
+// under r.hard until a stop's grace period is over.
+func (r *Runner) run(u *running) {
+	if !u.started {
+		u.started = true
+		if r.cfg.InitUser != nil && !u.retired.Load() {
+			r.cfg.InitUser(u.user)
+		}
+	}
+	for !u.retired.Load() {
+		i := u.picker.next()
 		task := &r.cfg.Tasks[i]
 		u.user.Seq++
 		start := time.Now()
@@ -248,7 +401,7 @@ func (r *Runner) loop(u *running, p *picker) {
 		if r.hard.Err() != nil {
 			// Cut off by the end of the run: neither a success nor a failure
 			// of the target.
-			return
+			break
 		}
 		switch {
 		case r.cfg.ExpectedInterval > 0:
@@ -263,14 +416,101 @@ func (r *Runner) loop(u *running, p *picker) {
 			u.rec.Success(i, took, n)
 		}
 		if d := r.cfg.Wait.Next(u.user.Rand, took); d > 0 {
-			timer.Reset(d)
-			select {
-			case <-soft.Done():
+			if r.sleep(u, start.Add(took+d).Sub(r.epoch)) {
 				return
-			case <-timer.C:
 			}
 		}
 	}
+	r.sched.Lock()
+	u.state = userFinished
+	r.sched.Unlock()
+	r.finish(u)
+}
+
+// sleep puts u in the sleep queue until at, and false when u was retired
+// meanwhile and must end instead.
+func (r *Runner) sleep(u *running, at time.Duration) bool {
+	r.sched.Lock()
+	if u.retired.Load() {
+		r.sched.Unlock()
+		return false
+	}
+	u.wakeAt = at
+	u.state = userSleeping
+	heap.Push(&r.sleeping, u)
+	first := u.index == 0
+	r.sched.Unlock()
+	if first {
+		r.nudge()
+	}
+	return true
+}
+
+// waker hands sleeping users to workers as their wake times come, and
+// lets long-idle workers go.
+func (r *Runner) waker() {
+	timer := time.NewTimer(time.Hour)
+	defer timer.Stop()
+	var due []*running
+	for {
+		now := time.Since(r.epoch)
+		next := time.Duration(-1)
+		r.sched.Lock()
+		for len(r.sleeping) > 0 {
+			u := r.sleeping[0]
+			if u.wakeAt > now {
+				next = u.wakeAt - now
+				break
+			}
+			heap.Pop(&r.sleeping)
+			u.state = userRunning
+			due = append(due, u)
+		}
+		if reap, ok := r.reapIdle(now); ok && (next < 0 || reap < next) {
+			next = reap
+		}
+		r.sched.Unlock()
+		for i, u := range due {
+			r.dispatch(u)
+			due[i] = nil
+		}
+		due = due[:0]
+		if next >= 0 {
+			timer.Reset(next)
+		} else {
+			timer.Stop()
+		}
+		select {
+		case <-timer.C:
+		case <-r.wake:
+		case <-r.quit:
+			return
+		}
+	}
+}
+
+// sleepQueue orders sleeping users by wake time (container/heap).
+type sleepQueue []*running
+
+func (q sleepQueue) Len() int           { return len(q) }
+func (q sleepQueue) Less(i, j int) bool { return q[i].wakeAt < q[j].wakeAt }
+func (q sleepQueue) Swap(i, j int) {
+	q[i], q[j] = q[j], q[i]
+	q[i].index = i
+	q[j].index = j
+}
+func (q *sleepQueue) Push(x any) {
+	u := x.(*running)
+	u.index = len(*q)
+	*q = append(*q, u)
+}
+func (q *sleepQueue) Pop() any {
+	old := *q
+	u := old[len(old)-1]
+	old[len(old)-1] = nil
+	*q = old[:len(old)-1]
+	u.index = -1
+	return u
 }
 
 // Drain moves what every user recorded since the last drain into d,
@@ -303,7 +543,7 @@ func (r *Runner) Stop(grace time.Duration) {
 	if !r.stopped {
 		r.stopped = true
 		for _, u := range r.active {
-			u.cancel()
+			r.retire(u)
 			r.retired = append(r.retired, u)
 		}
 		r.active = nil
@@ -314,6 +554,7 @@ func (r *Runner) Stop(grace time.Duration) {
 
 	deadline := time.NewTimer(grace)
 	defer deadline.Stop()
+	defer r.stopWorkers()
 	for _, u := range waiting {
 		select {
 		case <-u.done:
@@ -323,4 +564,20 @@ func (r *Runner) Stop(grace time.Duration) {
 		}
 	}
 	r.hardCancel()
+}
+
+// stopWorkers ends the waker and the idle workers; busy ones end after
+// their user's task, which the hard stop has cut short.
+func (r *Runner) stopWorkers() {
+	r.sched.Lock()
+	defer r.sched.Unlock()
+	if r.quitting {
+		return
+	}
+	r.quitting = true
+	close(r.quit)
+	for _, w := range r.idle {
+		close(w.next)
+	}
+	r.idle = nil
 }
