@@ -95,6 +95,9 @@ type OpenRunner struct {
 	// of how many slots the rate needs.
 	svcSum, svcCount atomic.Int64
 	est              slotEstimate // the dispatcher's own
+	// coarse makes the dispatcher wait on Go's timers alone, for the
+	// benchmark that prices the precise wait.
+	coarse bool
 }
 
 // slotEstimate is the dispatcher's view of the slots the load needs, from
@@ -215,7 +218,10 @@ func (r *OpenRunner) Run(ctx context.Context, start time.Time) error {
 func (r *OpenRunner) loop(ctx context.Context) error {
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
-	sleeper := newPreciseSleeper(ctx)
+	var sleeper *preciseSleeper
+	if !r.coarse {
+		sleeper = newPreciseSleeper(ctx)
+	}
 	if sleeper != nil {
 		defer sleeper.close()
 	}
