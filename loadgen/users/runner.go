@@ -273,10 +273,13 @@ func (r *Runner) Ramp(ctx context.Context, target int, rate float64) error {
 	timer := time.NewTimer(0)
 	defer timer.Stop()
 	for {
-		if err := r.SetUsers(ramp.UsersAt(time.Since(start))); err != nil {
+		// One reading of the clock for both: a SetUsers that took long must
+		// not let the ramp end short of its target.
+		t := time.Since(start)
+		if err := r.SetUsers(ramp.UsersAt(t)); err != nil {
 			return err
 		}
-		next, ok := ramp.NextChange(time.Since(start))
+		next, ok := ramp.NextChange(t)
 		if !ok {
 			return nil
 		}

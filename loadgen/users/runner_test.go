@@ -287,3 +287,28 @@ func TestSlowInitUserStallsNeitherRampNorStatistics(t *testing.T) {
 	close(release)
 	r.Stop(time.Second)
 }
+
+// TestRampReachesItsTargetWhenStartingUsersIsSlow makes starting a user
+// take 5 ms on a ramp of 1,000 users a second: the ramp falls behind its
+// schedule, and must still end with every user started.
+func TestRampReachesItsTargetWhenStartingUsersIsSlow(t *testing.T) {
+	tasks := []Task{{Method: "GET", Name: "x", Weight: 1, Run: func(ctx context.Context, u *User) (int64, error) {
+		time.Sleep(time.Millisecond)
+		return 0, nil
+	}}}
+	slow := func() (client.Client, error) {
+		time.Sleep(5 * time.Millisecond)
+		return nopClient{}, nil
+	}
+	r, err := New(Config{Tasks: tasks, NewClient: slow})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Stop(time.Second)
+	if err := r.Ramp(context.Background(), 20, 1000); err != nil {
+		t.Fatal(err)
+	}
+	if got := r.Users(); got != 20 {
+		t.Errorf("Users() = %d after the ramp, want 20", got)
+	}
+}
