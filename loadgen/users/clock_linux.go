@@ -3,7 +3,6 @@
 package users
 
 import (
-	"context"
 	"os"
 	"time"
 
@@ -14,30 +13,34 @@ import (
 // timers sleep in the network poller, which on Linux waits in whole
 // milliseconds, so a dispatcher on timers sends up to a millisecond late;
 // a timerfd in the same poller wakes it when the kernel's high-resolution
-// timer fires, at the cost of about three system calls a wait.
+// timer fires, at the cost of about three system calls a wait. The poller
+// is only consulted when the processor has nothing else to run, though,
+// while Go's timers are checked at every scheduling round; so each wait
+// also sets a read deadline at the same instant, and whichever notices
+// first ends it: on an idle processor the timerfd, on a busy one the
+// deadline.
 type preciseSleeper struct {
 	f    *os.File
 	fd   int // f's descriptor: f.Fd() would make it blocking
 	spec unix.ItimerSpec
 	buf  [8]byte
-	stop func() bool // unregisters the ctx callback
 }
 
-// newPreciseSleeper returns a sleeper whose waits end early when ctx ends,
-// or nil when the system has no timerfd: the caller then uses Go's timers.
-func newPreciseSleeper(ctx context.Context) *preciseSleeper {
+// newPreciseSleeper returns a sleeper, or nil when the system has no
+// timerfd: the caller then uses Go's timers. Its waits are short, and the
+// caller checks its context between them.
+func newPreciseSleeper() *preciseSleeper {
 	fd, err := unix.TimerfdCreate(unix.CLOCK_MONOTONIC, unix.TFD_NONBLOCK|unix.TFD_CLOEXEC)
 	if err != nil {
 		return nil
 	}
 	// A non-blocking descriptor makes os.File use the runtime's poller,
 	// so a wait parks the goroutine instead of blocking a thread.
-	s := &preciseSleeper{f: os.NewFile(uintptr(fd), "timerfd"), fd: fd}
-	s.stop = context.AfterFunc(ctx, func() { _ = s.f.SetReadDeadline(time.Unix(1, 0)) })
-	return s
+	return &preciseSleeper{f: os.NewFile(uintptr(fd), "timerfd"), fd: fd}
 }
 
-// sleep waits d, or until the context ends.
+// sleep waits about d: it may return early only when the caller is to
+// look at the time again.
 func (s *preciseSleeper) sleep(d time.Duration) {
 	if d <= 0 {
 		return
@@ -47,12 +50,13 @@ func (s *preciseSleeper) sleep(d time.Duration) {
 		time.Sleep(d)
 		return
 	}
-	// The read returns the expiry count once the timer fires, or an error
-	// once the context's callback has set a past deadline.
+	if err := s.f.SetReadDeadline(time.Now().Add(d)); err != nil {
+		time.Sleep(d)
+		return
+	}
+	// The read returns the expiry count once the timer fires, or a
+	// timeout once the deadline passes.
 	_, _ = s.f.Read(s.buf[:])
 }
 
-func (s *preciseSleeper) close() {
-	s.stop()
-	_ = s.f.Close()
-}
+func (s *preciseSleeper) close() { _ = s.f.Close() }

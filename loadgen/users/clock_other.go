@@ -2,16 +2,13 @@
 
 package users
 
-import (
-	"context"
-	"time"
-)
+import "time"
 
 // preciseSleeper is Linux's timerfd waiter; elsewhere there is none and the
 // dispatcher uses Go's timers.
 type preciseSleeper struct{}
 
-func newPreciseSleeper(context.Context) *preciseSleeper { return nil }
+func newPreciseSleeper() *preciseSleeper { return nil }
 
 func (*preciseSleeper) sleep(d time.Duration) { time.Sleep(d) }
 

@@ -220,7 +220,7 @@ func (r *OpenRunner) loop(ctx context.Context) error {
 	timer.Stop()
 	var sleeper *preciseSleeper
 	if !r.coarse {
-		sleeper = newPreciseSleeper(ctx)
+		sleeper = newPreciseSleeper()
 	}
 	if sleeper != nil {
 		defer sleeper.close()
