@@ -10,6 +10,7 @@ import (
 	"net"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"testing"
 )
 
@@ -21,9 +22,21 @@ type Server struct {
 	resp []byte
 	hold HoldFunc
 
+	accepted atomic.Int64
+
 	mu    sync.Mutex
 	conns map[net.Conn]struct{}
 	wg    sync.WaitGroup
+}
+
+// Accepted is the number of connections the server has accepted.
+func (s *Server) Accepted() int { return int(s.accepted.Load()) }
+
+// Open is the number of connections open now.
+func (s *Server) Open() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.conns)
 }
 
 // New starts a server on a free loopback port that answers 200 with body,
@@ -94,6 +107,7 @@ func (s *Server) accept() {
 		if err != nil {
 			return
 		}
+		s.accepted.Add(1)
 		s.mu.Lock()
 		s.conns[conn] = struct{}{}
 		s.mu.Unlock()

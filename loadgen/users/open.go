@@ -91,21 +91,12 @@ type OpenRunner struct {
 	scheduled, sent, late, dropped, saturated, abandoned atomic.Uint64
 	maxLate, nslots, busy                                atomic.Int64
 	delay                                                delayHistogram
-	// The slots add their service times, for the dispatcher's estimate
-	// of how many slots the rate needs.
-	svcSum, svcCount atomic.Int64
-	est              slotEstimate // the dispatcher's own
+	// anyDone is set once a request has finished, for the slot growth
+	// rule.
+	anyDone atomic.Bool
 	// coarse makes the dispatcher wait on Go's timers alone, for the
 	// benchmark that prices the precise wait.
 	coarse bool
-}
-
-// slotEstimate is the dispatcher's view of the slots the load needs, from
-// the counts at its last update.
-type slotEstimate struct {
-	at                    time.Duration
-	sum, count, scheduled int64
-	allow                 int64
 }
 
 const (
@@ -163,7 +154,6 @@ func NewOpen(cfg OpenConfig) (*OpenRunner, error) {
 	}
 	phase := rand.New(rand.NewPCG(cfg.Seed, 0)).IntN(sumInts(weights))
 	r.picker = newPicker(weights, phase)
-	r.est.allow = math.MaxInt64
 	r.hard, r.hardStop = context.WithCancel(context.Background())
 	return r, nil
 }
@@ -281,17 +271,21 @@ func (r *OpenRunner) waitUntil(ctx context.Context, at time.Duration, timer *tim
 // Slot growth. A request that finds every slot busy first lets the
 // processor go a few times: on a busy core, slots whose responses have
 // come back may simply not have run since, and they are the quickest way
-// to a free slot. A new slot, with a new connection, is then made at once
-// while the slots number fewer than twice the rate times the recent mean
-// service time (Little's law with room for bursts), and otherwise only
-// for a request that has waited growAfter for one. A stall of the
-// generator (a collection, a noisy neighbour) therefore no longer turns
-// into thousands of connections the target did not need, while a target
-// that slows down still gets the slots its latency calls for.
+// to a free slot. Until the first request has finished, a new slot (with
+// a new connection) is then made at once, which dials the connections
+// the start needs; after that only for a request that has waited growAfter
+// for one, while the dispatcher's wait lets the network poller hand back
+// the slots whose responses have come. A stall of the generator (a
+// collection, a noisy neighbour), after which every slot looks busy at
+// once, therefore no longer turns into hundreds of connections the target
+// did not need, while a target that slows down still gets one more slot
+// per request that waited, as many as its latency calls for. Sizing the
+// slots from the rate and the recent service times was tried and made
+// things worse: a stall of the generator inflates the service times it
+// measures, and the estimate then calls for slots nobody needs.
 const (
 	handBackYields = 3
 	growAfter      = 2 * time.Millisecond
-	estimateEvery  = 10 * time.Millisecond
 )
 
 // send hands a due request to an idle slot, to a new slot when growth is
@@ -320,7 +314,7 @@ func (r *OpenRunner) send(ctx context.Context, req openRequest, timer *time.Time
 	for {
 		slots := r.nslots.Load()
 		canGrow := slots < int64(r.cfg.MaxInFlight)
-		if canGrow && (slots < r.allowance() || time.Since(waitStart) >= growAfter) {
+		if canGrow && (!r.anyDone.Load() || time.Since(waitStart) >= growAfter) {
 			if err := r.addSlot(req); err != nil {
 				r.busy.Add(-1)
 				r.dropped.Add(1)
@@ -369,24 +363,6 @@ func (r *OpenRunner) offer(req openRequest) bool {
 	default:
 		return false
 	}
-}
-
-// allowance is how many slots the recent rate and service times call
-// for; until the first request has finished it is unbounded.
-func (r *OpenRunner) allowance() int64 {
-	e := &r.est
-	now := time.Since(r.start)
-	if now-e.at < estimateEvery {
-		return e.allow
-	}
-	sum, n, sched := r.svcSum.Load(), r.svcCount.Load(), int64(r.scheduled.Load())
-	if n > e.count && sched > e.scheduled {
-		svc := float64(sum-e.sum) / float64(n-e.count) / float64(time.Second)
-		rate := float64(sched-e.scheduled) / (now - e.at).Seconds()
-		e.allow = int64(math.Ceil(2*rate*svc)) + 2
-	}
-	e.at, e.sum, e.count, e.scheduled = now, sum, n, sched
-	return e.allow
 }
 
 // countSent runs on the dispatcher only, so its counters have one writer.
@@ -443,8 +419,9 @@ func (r *OpenRunner) do(s *slot, req openRequest) {
 	n, err := r.cfg.Tasks[req.task].Run(r.hard, s.user)
 	done := time.Now()
 	r.busy.Add(-1)
-	r.svcSum.Add(int64(done.Sub(sent)))
-	r.svcCount.Add(1)
+	if !r.anyDone.Load() {
+		r.anyDone.Store(true)
+	}
 	if r.hard.Err() != nil {
 		// Cut off by the end of a stop's grace period: neither a success
 		// nor a failure of the target.
