@@ -42,7 +42,9 @@ type HDRLogWriter struct {
 	lw    *hdrhistogram.HistogramLogWriter
 	every time.Duration
 	from  time.Time
+	start time.Time
 
+	headed       bool
 	last         int // Snapshot.Intervals last merged
 	pendingStart time.Time
 	pendingEnd   time.Time
@@ -54,8 +56,9 @@ type HDRLogWriter struct {
 
 // HDRLogOptions configure an HDRLogWriter.
 type HDRLogOptions struct {
-	// Start is the run's start, written in the header and the base of the
-	// log's relative timestamps; required.
+	// Start is the log's start time, in its header and the base of its
+	// relative timestamps; zero means the start of the first interval
+	// written (the start of the statistics).
 	Start time.Time
 	// Interval is how long each logged interval lasts, a whole number of
 	// the run's own intervals (one second): 0 means DefaultHDRLogInterval.
@@ -65,23 +68,32 @@ type HDRLogOptions struct {
 	From time.Time
 }
 
-// NewHDRLogWriter writes the log's header to w and returns the writer.
+// NewHDRLogWriter returns a writer of w. The header is written with the
+// first interval (or by Close, if none comes).
 func NewHDRLogWriter(w io.Writer, opts HDRLogOptions) (*HDRLogWriter, error) {
-	if opts.Start.IsZero() {
-		return nil, errors.New("HDR log: no start time")
-	}
 	if opts.Interval < 0 {
 		return nil, fmt.Errorf("HDR log: interval %v is negative", opts.Interval)
 	}
 	if opts.Interval == 0 {
 		opts.Interval = DefaultHDRLogInterval
 	}
-	h := &HDRLogWriter{
+	return &HDRLogWriter{
 		w: w, lw: hdrhistogram.NewHistogramLogWriter(w),
-		every: opts.Interval, from: opts.From,
+		every: opts.Interval, from: opts.From, start: opts.Start,
 		entries: map[results.EntryKey]*hdrhistogram.PackedHistogram{},
+	}, nil
+}
+
+// header writes the log's header, once.
+func (h *HDRLogWriter) header(start time.Time) error {
+	if h.headed {
+		return nil
 	}
-	startMs := opts.Start.UnixMilli()
+	h.headed = true
+	if h.start.IsZero() {
+		h.start = start
+	}
+	startMs := h.start.UnixMilli()
 	h.lw.SetBaseTime(startMs)
 	// hdrhistogram-go's OutputStartTime and OutputBaseTime write whole
 	// seconds; HdrHistogram's writers keep the milliseconds, and its
@@ -90,15 +102,15 @@ func NewHDRLogWriter(w io.Writer, opts HDRLogOptions) (*HDRLogWriter, error) {
 	secs := fmt.Sprintf("%d.%03d", startMs/1000, startMs%1000)
 	err := errors.Join(
 		h.lw.OutputLogFormatVersion(),
-		h.lw.OutputComment(fmt.Sprintf("[StartTime: %s (seconds since epoch), %s]", secs, opts.Start.UTC().Format(time.RFC3339Nano))),
+		h.lw.OutputComment(fmt.Sprintf("[StartTime: %s (seconds since epoch), %s]", secs, h.start.UTC().Format(time.RFC3339Nano))),
 		h.lw.OutputComment(fmt.Sprintf("[BaseTime: %s (seconds since epoch)]", secs)),
 		h.lw.OutputComment("[loadgen: values in microseconds; untagged lines hold every request, tagged ones one entry each, Tag=METHOD:NAME with space, comma, colon, percent and line breaks percent-encoded]"),
 		h.lw.OutputLegend(),
 	)
 	if err != nil {
-		return nil, fmt.Errorf("HDR log: %w", err)
+		return fmt.Errorf("HDR log: %w", err)
 	}
-	return h, nil
+	return nil
 }
 
 // HDRLogTag returns the tag of an entry's lines: its method and name
@@ -150,14 +162,18 @@ func (h *HDRLogWriter) Write(s *results.Snapshot) error {
 	if h.err != nil || s.Intervals <= h.last {
 		return h.err
 	}
-	if h.last > 0 && s.Intervals > h.last+1 {
-		// Snapshots were skipped: their intervals are not in the log.
+	iv := s.Total.Interval()
+	if h.last > 0 && s.Intervals > h.last+1 && iv.Start().After(h.from) {
+		// Snapshots were skipped, and with them intervals the log wants.
 		h.missed += s.Intervals - h.last - 1
 	}
 	h.last = s.Intervals
-	iv := s.Total.Interval()
 	if iv.End().IsZero() || !iv.End().After(h.from) {
 		return nil
+	}
+	if err := h.header(iv.Start()); err != nil {
+		h.err = err
+		return err
 	}
 	if h.pendingStart.IsZero() {
 		h.pendingStart = iv.Start()
@@ -190,11 +206,14 @@ func merge(dst *hdrhistogram.PackedHistogram, d results.Distribution) {
 	}
 }
 
-// Close writes the interval in progress, if any. It does not close the
-// underlying writer.
+// Close writes the interval in progress, if any, and the header of a log
+// that got no interval. It does not close the underlying writer.
 func (h *HDRLogWriter) Close() error {
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	if h.err == nil {
+		h.err = h.header(time.Now())
+	}
 	if h.err == nil {
 		h.err = h.flush()
 	}

@@ -65,7 +65,12 @@ func TestHDRLogReadBackGivesTheReportsPercentiles(t *testing.T) {
 	for _, every := range []time.Duration{0, 3 * time.Second} {
 		var b bytes.Buffer
 		warmEnd := fixtureStart.Add(2 * time.Second)
-		lw, err := NewHDRLogWriter(&b, HDRLogOptions{Start: warmEnd, Interval: every, From: warmEnd})
+		// The header's start: given, or the first interval's.
+		opts := HDRLogOptions{Interval: every, From: warmEnd}
+		if every == 0 {
+			opts.Start = warmEnd
+		}
+		lw, err := NewHDRLogWriter(&b, opts)
 		if err != nil {
 			t.Fatal(err)
 		}
