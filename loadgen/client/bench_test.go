@@ -26,6 +26,9 @@ func TestMain(m *testing.M) {
 	if addr := os.Getenv(benchServeEnv); addr != "" {
 		os.Exit(serveForBench(addr))
 	}
+	if spec := os.Getenv(hostileChildEnv); spec != "" {
+		os.Exit(runHostileChild(spec))
+	}
 	os.Exit(m.Run())
 }
 

@@ -7,11 +7,14 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/loadgen/loadgen/internal/hostile"
 )
 
 // bound is how long a failure that should be prompt may take before a test
@@ -24,6 +27,10 @@ type behaviour struct {
 	name string
 	opts Options
 	tls  bool
+	// hostile, when set, serves the case from a hostile target in this
+	// mode instead of handler.
+	hostile     hostile.Mode
+	hostileOpts hostile.Options
 	// handler serves the case; nil for cases that need no server.
 	handler func(t *testing.T, s *testServer, w http.ResponseWriter, r *http.Request)
 	run     func(t *testing.T, c Client, s *testServer)
@@ -35,6 +42,9 @@ func TestBehaviour(t *testing.T) {
 			for _, bc := range behaviours() {
 				t.Run(bc.name, func(t *testing.T) {
 					var s *testServer
+					if bc.hostile != "" {
+						s = &testServer{Server: &httptest.Server{URL: hostile.New(t, bc.hostile, bc.hostileOpts).URL}}
+					}
 					if bc.handler != nil {
 						s = newTestServer(t, bc.tls, func(w http.ResponseWriter, r *http.Request) {
 							bc.handler(t, s, w, r)
@@ -63,7 +73,7 @@ func TestBehaviour(t *testing.T) {
 func behaviours() []behaviour {
 	small := []byte("hello, world\n")
 	big := pattern(1 << 20)
-	return []behaviour{
+	return append(hostileBehaviours(), []behaviour{
 		{
 			name:    "GET small content-length",
 			handler: serveBody(small, false),
@@ -398,7 +408,7 @@ func behaviours() []behaviour {
 				if !errors.Is(err, context.Canceled) {
 					t.Errorf("err %v, want context.Canceled", err)
 				}
-				if resp != (Response{}) {
+				if !isZero(resp) {
 					t.Errorf("response %+v, want none", resp)
 				}
 				if n := s.reqs.Load(); n != 0 {
@@ -473,7 +483,12 @@ func behaviours() []behaviour {
 				}
 			},
 		},
-	}
+	}...)
+}
+
+// isZero reports whether resp is the zero Response a failure returns.
+func isZero(resp Response) bool {
+	return resp.Status == 0 && resp.Bytes == 0 && resp.Body == nil && !resp.Truncated
 }
 
 // pattern returns n bytes that are not all alike, so that a short or
@@ -585,7 +600,7 @@ func wantErr(kind error) func(*testing.T, Client, *testServer) {
 		start := time.Now()
 		resp, err := c.Do(context.Background(), &Request{URL: s.URL})
 		checkErr(t, err, kind, time.Since(start))
-		if resp != (Response{}) {
+		if !isZero(resp) {
 			t.Errorf("response %+v with a failed exchange, want none", resp)
 		}
 	}

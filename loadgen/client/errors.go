@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"os"
+	"strings"
 	"syscall"
 
 	"github.com/valyala/fasthttp"
@@ -23,6 +24,13 @@ var (
 	// ErrConnClosed: the server closed the connection before the response
 	// was complete (before its first byte, or part way through the body).
 	ErrConnClosed = errors.New("connection closed by server")
+	// ErrMalformed: the response is not HTTP/1.1 as specified: a garbled
+	// status line, header or chunked framing, or an unparseable length.
+	// The text never quotes what the target sent.
+	ErrMalformed = errors.New("malformed response")
+	// ErrHeaderTooLarge: the status line and headers exceed
+	// Options.MaxHeaderBytes.
+	ErrHeaderTooLarge = errors.New("response header too large")
 )
 
 // Error is a transport failure of a known kind. Its text is the kind's
@@ -30,7 +38,8 @@ var (
 // groups under one key for both clients; Err keeps the client library's own
 // error for logs and errors.As.
 type Error struct {
-	// Kind is one of ErrTimeout, ErrConnRefused, ErrConnReset, ErrConnClosed.
+	// Kind is one of ErrTimeout, ErrConnRefused, ErrConnReset,
+	// ErrConnClosed, ErrMalformed, ErrHeaderTooLarge.
 	Kind error
 	// Err is the error the HTTP library returned.
 	Err error
@@ -54,11 +63,12 @@ const textServerClosedIdle = "http: server closed idle connection"
 
 // normalise turns a library error into the form Do returns: ctx's own
 // error when ctx ended (the library error is then a consequence of that),
-// an *Error for a known kind, or err unchanged. readErr is how a read on the
-// connection last failed, if it did: when the connection was closed or
-// reset under it, that is the failure, whatever the library made of the
-// truncated input.
-func normalise(ctx context.Context, err, readErr error) error {
+// an *Error for a known kind, or err unchanged. fallback is the kind the
+// caller knows err to be when it is none of the transport kinds (nil for
+// none). readErr is how a read on the connection last failed, if it did:
+// when the connection was closed or reset under it, that is the failure,
+// whatever the library made of the truncated input.
+func normalise(ctx context.Context, err, readErr, fallback error) error {
 	if err == nil {
 		return nil
 	}
@@ -69,7 +79,10 @@ func normalise(ctx context.Context, err, readErr error) error {
 		return cerr
 	}
 	kind := kindOf(err)
-	if readErr != nil && (kind == nil || kind == ErrConnClosed) {
+	if kind == nil {
+		kind = fallback
+	}
+	if readErr != nil && (kind == nil || kind == ErrConnClosed || kind == ErrMalformed) {
 		if rk := kindOf(readErr); rk == ErrConnClosed || rk == ErrConnReset {
 			kind = rk
 		}
@@ -93,6 +106,27 @@ func kindOf(err error) error {
 		return ErrConnReset
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, syscall.EPIPE),
 		errors.Is(err, fasthttp.ErrConnectionClosed), err.Error() == textServerClosedIdle:
+		return ErrConnClosed
+	}
+	return nil
+}
+
+// netHTTPKind classifies net/http's texts for a response it could not
+// read, which it gives as strings alone (and which quote the response).
+func netHTTPKind(err error) error {
+	text := err.Error()
+	switch {
+	case strings.Contains(text, "server response headers exceeded"):
+		return ErrHeaderTooLarge
+	case strings.Contains(text, "malformed"),
+		strings.Contains(text, "Content-Length"),
+		strings.Contains(text, "transfer encoding"),
+		strings.Contains(text, "chunk length"),
+		strings.Contains(text, "chunked encoding"),
+		strings.Contains(text, "header line too long"),
+		strings.Contains(text, "invalid header"):
+		return ErrMalformed
+	case strings.Contains(text, "unexpected EOF reading trailer"):
 		return ErrConnClosed
 	}
 	return nil

@@ -24,13 +24,15 @@ func TestNormalise(t *testing.T) {
 	opErr := func(op string, errno error) error {
 		return &net.OpError{Op: op, Net: "tcp", Err: os.NewSyscallError(op, errno)}
 	}
-	other := errors.New("malformed HTTP status code")
+	other := errors.New("tls: handshake failure")
+	garbled := errors.New(`net/http: HTTP/1.x transport connection broken: malformed HTTP status code "\x00fine"`)
 
 	tests := []struct {
 		name    string
 		ctx     context.Context
 		err     error
 		readErr error
+		lib     error  // the kind the library's error is known to be
 		want    error  // the kind, or the exact error for unknown kinds
 		text    string // want's text when want is not a kind
 	}{
@@ -46,7 +48,10 @@ func TestNormalise(t *testing.T) {
 		{name: "fasthttp closed", ctx: live, err: fasthttp.ErrConnectionClosed, want: ErrConnClosed},
 		{name: "net/http closed idle", ctx: live, err: errors.New(textServerClosedIdle), want: ErrConnClosed},
 		{name: "reset hidden as a close", ctx: live, err: fasthttp.ErrConnectionClosed, readErr: opErr("read", syscall.ECONNRESET), want: ErrConnReset},
-		{name: "close hidden as a parse error", ctx: live, err: other, readErr: io.EOF, want: ErrConnClosed},
+		{name: "close hidden as a parse error", ctx: live, err: garbled, lib: netHTTPKind(garbled), readErr: io.EOF, want: ErrConnClosed},
+		{name: "net/http malformed", ctx: live, err: garbled, lib: netHTTPKind(garbled), want: ErrMalformed},
+		{name: "net/http header too large", ctx: live, err: errors.New("net/http: server response headers exceeded 1048576 bytes; aborted"), lib: ErrHeaderTooLarge, want: ErrHeaderTooLarge},
+		{name: "known kind wins over the library's", ctx: live, err: io.EOF, lib: ErrMalformed, want: ErrConnClosed},
 		{name: "read timeout does not relabel", ctx: live, err: other, readErr: os.ErrDeadlineExceeded, want: other, text: other.Error()},
 		{name: "timeout is not relabelled by a read error", ctx: live, err: fasthttp.ErrTimeout, readErr: io.EOF, want: ErrTimeout},
 		{name: "unknown passes through", ctx: live, err: other, want: other, text: other.Error()},
@@ -55,7 +60,7 @@ func TestNormalise(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := normalise(tt.ctx, tt.err, tt.readErr)
+			got := normalise(tt.ctx, tt.err, tt.readErr, tt.lib)
 			if tt.want == nil {
 				if got != nil {
 					t.Fatalf("got %v, want nil", got)

@@ -1,50 +1,93 @@
 package client
 
 import (
+	"bufio"
+	"bytes"
 	"context"
 	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"net"
 	"strings"
 	"time"
 
 	"github.com/valyala/fasthttp"
 )
 
-// fastHTTP owns one fasthttp request and response, reused for every call,
-// so that a request costs no allocation once their buffers have grown.
+// Buffer sizes of the fasthttp client's connection. The read buffer holds
+// a whole response header, so it starts at a size that fits nearly all and
+// grows, for the one connection that needs it, up to MaxHeaderBytes.
+const (
+	readBufSize  = 16 << 10
+	writeBufSize = 4 << 10
+)
+
+// idleTimeout is how long a kept-alive connection may sit unused before it
+// is closed rather than reused: servers close idle connections too, and
+// one they closed would fail the next request.
+const idleTimeout = 10 * time.Second
+
+// maxInterim bounds the 1xx responses read before the real one.
+const maxInterim = 8
+
+var (
+	strHTTP  = []byte("http")
+	strHTTPS = []byte("https")
+)
+
+// fastHTTP renders requests and parses response headers with fasthttp, on
+// a connection it dials, writes and reads itself. fasthttp's own Client
+// either buffers a whole body, trusting its declared length, or allocates
+// for every streamed one; here the body is read as it arrives, counted and
+// dropped, with nothing allocated per request once the buffers have grown.
 type fastHTTP struct {
-	hc        fasthttp.Client
-	req       fasthttp.Request
-	resp      fasthttp.Response
-	timeout   time.Duration
-	keepAlive bool
-	conns     *connTracker
-	watch     cancelWatch
+	cfg   *config
+	req   fasthttp.Request
+	hdr   *fasthttp.ResponseHeader
+	conns *connTracker
+	watch cancelWatch
+	conn  fastConn
+	keep  keeper
 }
 
-func newFastHTTP(opts Options) *fastHTTP {
+// fastConn is the client's one connection and its buffers. The buffers
+// outlive connections; c is nil when there is no connection.
+type fastConn struct {
+	c        *trackedConn
+	rw       net.Conn // c, or TLS over c
+	host     string   // the URL's host as written, for reuse
+	https    bool
+	lastUse  time.Time
+	deadline bool // a deadline is set on rw
+	grown    bool // the read buffer grew for a large header
+	src      replay
+	br       *bufio.Reader
+	bw       *bufio.Writer
+}
+
+// replay feeds a bufio.Reader what a smaller one had buffered before it
+// was replaced, then the connection.
+type replay struct {
+	pending []byte
+	r       io.Reader
+}
+
+func (p *replay) Read(b []byte) (int, error) {
+	if len(p.pending) > 0 {
+		n := copy(b, p.pending)
+		p.pending = p.pending[n:]
+		return n, nil
+	}
+	return p.r.Read(b)
+}
+
+func newFastHTTP(cfg *config) *fastHTTP {
 	conns := newConnTracker()
-	c := &fastHTTP{timeout: opts.Timeout, keepAlive: !opts.DisableKeepAlives, conns: conns}
+	c := &fastHTTP{cfg: cfg, conns: conns, hdr: new(fasthttp.ResponseHeader)}
 	c.watch.conns = conns
-	c.hc = fasthttp.Client{
-		Name: opts.UserAgent,
-		// One request at a time per user, so one connection per host.
-		MaxConnsPerHost: 1,
-		// fasthttp would otherwise resend a failed idempotent request,
-		// and the failure would never reach the statistics.
-		MaxIdemponentCallAttempts: 1,
-		// fasthttp's reader must hold a whole response header; the
-		// default 4 KB fails on headers that net/http reads fine.
-		ReadBufferSize: 16 << 10,
-		// Send the path as written, as net/http does.
-		DisablePathNormalizing: true,
-		// Tracked connections let a cancelled ctx end a request in
-		// flight, which fasthttp has no other way to do, and tell a reset
-		// from a close.
-		DialTimeout: conns.dialTimeout,
-	}
-	if opts.InsecureSkipVerify {
-		c.hc.TLSConfig = &tls.Config{InsecureSkipVerify: true} //nolint:gosec // asked for by the user, for test servers.
-	}
+	c.conn.br = bufio.NewReaderSize(&c.conn.src, min(readBufSize, cfg.MaxHeaderBytes))
+	c.conn.bw = bufio.NewWriterSize(nil, writeBufSize)
 	return c
 }
 
@@ -54,9 +97,50 @@ func (c *fastHTTP) Do(ctx context.Context, req *Request) (Response, error) {
 	}
 	c.watch.follow(ctx)
 	c.conns.startRequest()
+	r := c.render(req)
+	uri := r.URI()
+	https := bytes.Equal(uri.Scheme(), strHTTPS)
+	if !https && !bytes.Equal(uri.Scheme(), strHTTP) || len(uri.Host()) == 0 {
+		return Response{}, fmt.Errorf("request URL %q: want an absolute http:// or https:// URL", req.URL)
+	}
+	now := time.Now()
+	d, bounded := deadline(ctx, now, c.cfg.Timeout)
+	if err := c.connect(ctx, uri.Host(), https, now, d, bounded); err != nil {
+		c.closeConn()
+		return Response{}, normalise(ctx, err, c.conns.readErr(), nil)
+	}
+	fc := &c.conn
+	if bounded || fc.deadline {
+		if err := fc.rw.SetDeadline(d); err != nil { // zero d clears it
+			return Response{}, c.fail(ctx, err, nil)
+		}
+		fc.deadline = bounded
+	}
+	err := r.Write(fc.bw)
+	if err == nil {
+		err = fc.bw.Flush()
+	}
+	if err != nil {
+		return Response{}, c.fail(ctx, err, nil)
+	}
+	resp, err := c.read(ctx, req, r.Header.IsHead())
+	if err != nil {
+		return Response{}, err
+	}
+	if c.hdr.ConnectionClose() || r.ConnectionClose() || resp.Status == fasthttp.StatusSwitchingProtocols {
+		c.closeConn()
+	}
+	return resp, nil
+}
+
+// render fills the fasthttp request from req.
+func (c *fastHTTP) render(req *Request) *fasthttp.Request {
 	r := &c.req
 	r.Reset()
 	r.SetRequestURI(req.URL)
+	// Send the path as written, as net/http does.
+	r.URI().DisablePathNormalizing = true
+	r.Header.SetNoDefaultContentType(true)
 	if req.Method != "" {
 		r.Header.SetMethod(req.Method)
 	}
@@ -73,29 +157,167 @@ func (c *fastHTTP) Do(ctx context.Context, req *Request) (Response, error) {
 	if req.ContentType != "" {
 		r.Header.SetContentType(req.ContentType)
 	}
+	if len(r.Header.UserAgent()) == 0 {
+		r.Header.SetUserAgent(c.cfg.UserAgent)
+	}
 	if len(req.Body) > 0 {
 		r.SetBody(req.Body) // copied into r's own buffer
 	}
-	if !c.keepAlive {
+	if c.cfg.DisableKeepAlives {
 		r.SetConnectionClose()
 	}
+	return r
+}
+
+// connect keeps the connection when it goes to host and is fit for reuse,
+// and otherwise dials a new one.
+func (c *fastHTTP) connect(ctx context.Context, host []byte, https bool, now, d time.Time, bounded bool) error {
+	fc := &c.conn
+	if fc.c != nil {
+		if string(host) == fc.host && https == fc.https && !fc.c.closed.Load() && now.Sub(fc.lastUse) < idleTimeout {
+			fc.lastUse = now
+			return nil
+		}
+		c.closeConn()
+	}
+	dctx := ctx
+	if bounded {
+		var cancel context.CancelFunc
+		dctx, cancel = context.WithDeadline(ctx, d)
+		defer cancel()
+	}
+	addr, name := dialAddr(string(host), https)
+	nc, err := c.conns.dialContext(dctx, "tcp", addr)
+	if err != nil {
+		return err
+	}
+	tc := nc.(*trackedConn)
+	var rw net.Conn = tc
+	if https {
+		cfg := c.cfg.tls
+		if cfg == nil {
+			cfg = &tls.Config{}
+		}
+		cfg = cfg.Clone()
+		cfg.ServerName = name
+		cfg.NextProtos = nil // HTTP/1.1 only
+		tlc := tls.Client(tc, cfg)
+		if err := tlc.HandshakeContext(dctx); err != nil {
+			_ = tc.Close()
+			return err
+		}
+		rw = tlc
+	}
+	*fc = fastConn{c: tc, rw: rw, host: string(host), https: https, lastUse: now, br: fc.br, bw: fc.bw}
+	fc.src.r = rw
+	fc.br.Reset(&fc.src)
+	fc.bw.Reset(rw)
+	return nil
+}
+
+// dialAddr is host with the scheme's default port when it names none, and
+// the name to verify a certificate against.
+func dialAddr(host string, https bool) (addr, name string) {
+	port := "80"
+	if https {
+		port = "443"
+	}
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		return host, h
+	}
+	name = strings.TrimSuffix(strings.TrimPrefix(host, "["), "]")
+	return net.JoinHostPort(name, port), name
+}
+
+// read reads the response to the request just sent.
+func (c *fastHTTP) read(ctx context.Context, req *Request, head bool) (Response, error) {
+	fc, hdr := &c.conn, c.hdr
+	for interim := 0; ; {
+		if err := hdr.Read(fc.br); err != nil {
+			var small *fasthttp.ErrSmallBuffer
+			if errors.As(err, &small) {
+				if c.grow() {
+					continue
+				}
+				return Response{}, c.fail(ctx, err, ErrHeaderTooLarge)
+			}
+			return Response{}, c.fail(ctx, err, ErrMalformed)
+		}
+		if s := hdr.StatusCode(); s >= 200 || s == fasthttp.StatusSwitchingProtocols {
+			break
+		}
+		if interim++; interim > maxInterim {
+			return Response{}, c.fail(ctx, errors.New("too many interim responses"), ErrMalformed)
+		}
+	}
+	status := hdr.StatusCode()
+	c.keep.reset(req.KeepBody, c.cfg.MaxKeptBody)
+	var n int64
 	var err error
-	switch d, ok := ctx.Deadline(); {
-	case ok && (c.timeout <= 0 || time.Until(d) < c.timeout):
-		err = c.hc.DoDeadline(r, &c.resp, d)
-	case c.timeout > 0:
-		err = c.hc.DoTimeout(r, &c.resp, c.timeout)
-	default:
-		err = c.hc.Do(r, &c.resp)
+	if !head && status >= 200 && status != fasthttp.StatusNoContent && status != fasthttp.StatusNotModified {
+		switch cl := hdr.ContentLength(); {
+		case cl >= 0:
+			n, err = readFixed(fc.br, int64(cl), &c.keep)
+		case cl == -1:
+			n, err = readChunked(fc.br, &c.keep, c.cfg.MaxHeaderBytes)
+		default:
+			n, err = readToClose(fc.br, &c.keep)
+			c.closeConn()
+		}
 	}
 	if err != nil {
-		return Response{}, normalise(ctx, err, c.conns.readErr())
+		return Response{}, c.fail(ctx, err, ErrMalformed)
 	}
-	return Response{Status: c.resp.StatusCode(), Bytes: int64(len(c.resp.Body()))}, nil
+	resp := Response{Status: status, Bytes: n}
+	c.keep.fill(&resp)
+	return resp, nil
+}
+
+// grow replaces the read buffer with one twice its size, keeping what it
+// holds; false when it is at MaxHeaderBytes already.
+func (c *fastHTTP) grow() bool {
+	fc := &c.conn
+	size := fc.br.Size()
+	if size >= c.cfg.MaxHeaderBytes {
+		return false
+	}
+	held, _ := fc.br.Peek(fc.br.Buffered())
+	fc.src.pending = append(append([]byte(nil), held...), fc.src.pending...)
+	fc.br = bufio.NewReaderSize(&fc.src, min(2*size, c.cfg.MaxHeaderBytes))
+	fc.grown = true
+	return true
+}
+
+// fail closes the connection, which an exchange that failed part way
+// leaves in an unknown state, and normalises err. A failure of no known
+// kind, when fallback is set, is of that kind: the response broke the
+// protocol, and its bytes stay out of the error's text.
+func (c *fastHTTP) fail(ctx context.Context, err, fallback error) error {
+	c.closeConn()
+	return normalise(ctx, err, c.conns.readErr(), fallback)
+}
+
+// closeConn closes the connection, if any, and lets go of buffers that a
+// large header made grow.
+func (c *fastHTTP) closeConn() {
+	fc := &c.conn
+	if fc.c == nil {
+		return
+	}
+	// The TCP connection, not the TLS one: a close_notify could wait on a
+	// peer that does not read.
+	_ = fc.c.Close()
+	if fc.grown {
+		fc.br = bufio.NewReaderSize(&fc.src, min(readBufSize, c.cfg.MaxHeaderBytes))
+		c.hdr = new(fasthttp.ResponseHeader)
+	}
+	*fc = fastConn{br: fc.br, bw: fc.bw}
+	fc.br.Reset(&fc.src)
+	fc.bw.Reset(nil)
 }
 
 func (c *fastHTTP) Close() error {
 	c.watch.close()
-	c.hc.CloseIdleConnections()
+	c.closeConn()
 	return nil
 }

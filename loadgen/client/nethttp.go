@@ -3,7 +3,6 @@ package client
 import (
 	"bytes"
 	"context"
-	"crypto/tls"
 	"fmt"
 	"io"
 	"net/http"
@@ -12,22 +11,20 @@ import (
 	"time"
 )
 
-// readBufSize is the chunk in which response bodies are drained; bodies are
-// counted, never kept.
-const readBufSize = 16 << 10
-
 // netHTTP sends requests through a Transport of its own, so that each user
 // holds its own keep-alive connection as in Locust.
 type netHTTP struct {
-	tr      *http.Transport
-	conns   *connTracker
-	timeout time.Duration
-	ua      []string
+	tr    *http.Transport
+	conns *connTracker
+	cfg   *config
+	ua    []string
+	keep  keeper
 
 	// base is the request template; each Do sends a shallow copy carrying
 	// the call's context. Its URL is parsed only when the URL string changes.
 	base    http.Request
 	lastURL string
+	auth    []string // Authorization from the URL's user information
 	body    bodyReader
 	buf     []byte
 }
@@ -38,7 +35,7 @@ type bodyReader struct{ bytes.Reader }
 
 func (*bodyReader) Close() error { return nil }
 
-func newNetHTTP(opts Options) *netHTTP {
+func newNetHTTP(cfg *config) *netHTTP {
 	conns := newConnTracker()
 	tr := &http.Transport{
 		// Tracked connections tell a close mid-headers from a malformed
@@ -46,22 +43,23 @@ func newNetHTTP(opts Options) *netHTTP {
 		DialContext:         conns.dialContext,
 		MaxIdleConns:        1,
 		MaxIdleConnsPerHost: 1,
-		IdleConnTimeout:     90 * time.Second,
-		DisableKeepAlives:   opts.DisableKeepAlives,
+		IdleConnTimeout:     idleTimeout,
+		DisableKeepAlives:   cfg.DisableKeepAlives,
+		// The same bound as the fasthttp client's: a header block is
+		// metadata, and a target that sends megabytes of it is broken.
+		MaxResponseHeaderBytes: int64(cfg.MaxHeaderBytes),
+		TLSClientConfig:        cfg.tls,
 		// Transparent gzip would make Bytes the decoded size, unlike
 		// fasthttp's; without it both count what the server sent.
 		DisableCompression: true,
 		ForceAttemptHTTP2:  false,
 	}
-	if opts.InsecureSkipVerify {
-		tr.TLSClientConfig = &tls.Config{InsecureSkipVerify: true} //nolint:gosec // asked for by the user, for test servers.
-	}
 	c := &netHTTP{
-		tr:      tr,
-		conns:   conns,
-		timeout: opts.Timeout,
-		ua:      []string{opts.UserAgent},
-		buf:     make([]byte, readBufSize),
+		tr:    tr,
+		conns: conns,
+		cfg:   cfg,
+		ua:    []string{cfg.UserAgent},
+		buf:   make([]byte, readBufSize),
 	}
 	c.base = http.Request{
 		Proto:      "HTTP/1.1",
@@ -80,7 +78,7 @@ func (c *netHTTP) Do(ctx context.Context, req *Request) (Response, error) {
 		return Response{}, err
 	}
 	c.conns.startRequest()
-	if d, ok := deadline(ctx, c.timeout); ok {
+	if d, ok := deadline(ctx, time.Now(), c.cfg.Timeout); ok {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithDeadline(ctx, d)
 		defer cancel()
@@ -89,14 +87,17 @@ func (c *netHTTP) Do(ctx context.Context, req *Request) (Response, error) {
 	defer c.body.Reset(nil) // keep no reference to the caller's body
 	resp, err := c.tr.RoundTrip(hr)
 	if err != nil {
-		return Response{}, normalise(ctx, err, c.conns.readErr())
+		return Response{}, normalise(ctx, err, c.conns.readErr(), netHTTPKind(err))
 	}
+	c.keep.reset(req.KeepBody, c.cfg.MaxKeptBody)
 	n, err := c.drain(resp.Body)
 	_ = resp.Body.Close()
 	if err != nil {
-		return Response{}, normalise(ctx, err, c.conns.readErr())
+		return Response{}, normalise(ctx, err, c.conns.readErr(), netHTTPKind(err))
 	}
-	return Response{Status: resp.StatusCode, Bytes: n}, nil
+	out := Response{Status: resp.StatusCode, Bytes: n}
+	c.keep.fill(&out)
+	return out, nil
 }
 
 // prepare fills the request template from req.
@@ -109,6 +110,10 @@ func (c *netHTTP) prepare(req *Request) error {
 		}
 		if u.Scheme != "http" && u.Scheme != "https" || u.Host == "" {
 			return fmt.Errorf("request URL %q: want an absolute http:// or https:// URL", req.URL)
+		}
+		c.auth = nil
+		if a := basicAuth(u.User); a != "" {
+			c.auth = []string{a}
 		}
 		r.URL, c.lastURL = u, req.URL
 	}
@@ -137,6 +142,9 @@ func (c *netHTTP) prepare(req *Request) error {
 	if _, ok := h["User-Agent"]; !ok {
 		h["User-Agent"] = c.ua
 	}
+	if _, ok := h["Authorization"]; !ok && c.auth != nil {
+		h["Authorization"] = c.auth
+	}
 	if len(req.Body) > 0 {
 		c.body.Reset(req.Body)
 		r.Body, r.ContentLength = &c.body, int64(len(req.Body))
@@ -152,6 +160,7 @@ func (c *netHTTP) drain(body io.Reader) (int64, error) {
 	var n int64
 	for {
 		m, err := body.Read(c.buf)
+		c.keep.write(c.buf[:m])
 		n += int64(m)
 		if err == io.EOF {
 			return n, nil

@@ -70,6 +70,7 @@ func (t *connTracker) endAll() {
 	defer t.mu.Unlock()
 	t.ended = true
 	for c := range t.conns {
+		c.closed.Store(true)
 		_ = c.Conn.Close()
 	}
 }
@@ -99,7 +100,8 @@ func (t *connTracker) readErr() error {
 // trackedConn records read failures and leaves the tracker when closed.
 type trackedConn struct {
 	net.Conn
-	t *connTracker
+	t      *connTracker
+	closed atomic.Bool // by endAll or Close: not to be used again
 }
 
 func (c *trackedConn) Read(b []byte) (int, error) {
@@ -111,6 +113,7 @@ func (c *trackedConn) Read(b []byte) (int, error) {
 }
 
 func (c *trackedConn) Close() error {
+	c.closed.Store(true)
 	c.t.mu.Lock()
 	delete(c.t.conns, c)
 	c.t.mu.Unlock()
