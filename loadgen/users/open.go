@@ -387,7 +387,10 @@ func (r *OpenRunner) addSlot(first openRequest) error {
 		rec:  results.NewRecorder(r.keys),
 	}
 	if r.cfg.InitUser != nil {
-		r.cfg.InitUser(s.user)
+		if err := initUser(r.cfg.InitUser, s.user); err != nil {
+			// The slot goes on, as a user whose task panicked does.
+			s.rec.Failure(int(first.task), 0, 0, results.NormalizeError(err))
+		}
 	}
 	r.mu.Lock()
 	r.slots = append(r.slots, s)
@@ -416,7 +419,7 @@ func (r *OpenRunner) do(s *slot, req openRequest) {
 	s.user.Seq++
 	sent := time.Now()
 	r.delay.record(sent.Sub(r.start) - req.at)
-	n, err := r.cfg.Tasks[req.task].Run(r.hard, s.user)
+	n, err := runTask(r.hard, &r.cfg.Tasks[req.task], s.user)
 	done := time.Now()
 	r.busy.Add(-1)
 	if !r.anyDone.Load() {

@@ -388,18 +388,25 @@ func (r *Runner) reapIdle(now time.Duration) (next time.Duration, any bool) {
 // the sleep queue, or until it is retired. The request in flight runs on
 // under r.hard until a stop's grace period is over.
 func (r *Runner) run(u *running) {
-	if !u.started {
-		u.started = true
-		if r.cfg.InitUser != nil && !u.retired.Load() {
-			r.cfg.InitUser(u.user)
-		}
-	}
 	for !u.retired.Load() {
 		i := u.picker.next()
 		task := &r.cfg.Tasks[i]
+		if !u.started {
+			u.started = true
+			if r.cfg.InitUser != nil {
+				if err := initUser(r.cfg.InitUser, u.user); err != nil {
+					// Counted against the first task; the user goes on,
+					// and its tasks fail or not as they will.
+					u.rec.Failure(i, 0, 0, results.NormalizeError(err))
+				}
+			}
+			if u.retired.Load() {
+				break // while it was being prepared
+			}
+		}
 		u.user.Seq++
 		start := time.Now()
-		n, err := task.Run(r.hard, u.user)
+		n, err := runTask(r.hard, task, u.user)
 		took := time.Since(start)
 		if r.hard.Err() != nil {
 			// Cut off by the end of the run: neither a success nor a failure
@@ -418,7 +425,11 @@ func (r *Runner) run(u *running) {
 		default:
 			u.rec.Success(i, took, n)
 		}
-		if d := r.cfg.Wait.Next(u.user.Rand, took); d > 0 {
+		d, werr := nextWait(r.cfg.Wait, u.user, took)
+		if werr != nil {
+			u.rec.Failure(i, 0, 0, results.NormalizeError(werr))
+		}
+		if d > 0 {
 			if r.sleep(u, start.Add(took+d).Sub(r.epoch)) {
 				return
 			}
