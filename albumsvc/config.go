@@ -57,6 +57,26 @@ const MaxPreload = 1_000_000
 // before cutting connections.
 const DefaultShutdownTimeout = 10 * time.Second
 
+// Defaults of the limits that keep one client, or a few thousand, from
+// taking the service's memory, descriptors or time from the others.
+const (
+	// DefaultReadTimeout bounds reading a request, headers and body: a
+	// client sending a byte a second holds a connection no longer.
+	DefaultReadTimeout = 10 * time.Second
+	// DefaultWriteTimeout bounds writing a response to a client that does
+	// not read it.
+	DefaultWriteTimeout = time.Minute
+	// DefaultMaxHeaderBytes bounds a request's header block.
+	DefaultMaxHeaderBytes = 64 << 10
+	// DefaultMaxConns bounds the connections open at once; more wait to
+	// be accepted.
+	DefaultMaxConns = 10000
+	// DefaultMaxFieldBytes bounds an album's title and artist.
+	DefaultMaxFieldBytes = 1024
+	// DefaultMaxAlbums bounds the catalogue; a POST beyond it gets 507.
+	DefaultMaxAlbums = 1_000_000
+)
+
 // Config is everything New needs. The zero value is a valid in-memory
 // service with a mutex store, no preloaded albums and no logging.
 type Config struct {
@@ -80,6 +100,24 @@ type Config struct {
 	// ShutdownTimeout bounds how long Serve waits for in-flight requests
 	// once its context ends; zero means DefaultShutdownTimeout.
 	ShutdownTimeout time.Duration
+	// ReadTimeout bounds reading each request, body included; zero means
+	// DefaultReadTimeout.
+	ReadTimeout time.Duration
+	// WriteTimeout bounds writing each response; zero means
+	// DefaultWriteTimeout.
+	WriteTimeout time.Duration
+	// MaxHeaderBytes bounds a request's header block; a larger one gets
+	// 431. Zero means DefaultMaxHeaderBytes.
+	MaxHeaderBytes int
+	// MaxConns bounds the connections Serve keeps open at once; zero means
+	// DefaultMaxConns.
+	MaxConns int
+	// MaxFieldBytes bounds the title and the artist of an album, in bytes
+	// of UTF-8; zero means DefaultMaxFieldBytes.
+	MaxFieldBytes int
+	// MaxAlbums bounds the catalogue: a POST that would pass it is
+	// answered 507 and stores nothing. Zero means DefaultMaxAlbums.
+	MaxAlbums int
 
 	// wrapJournal, when set, wraps the journal file, so tests can inject
 	// write and fsync failures or observe fsyncs.
@@ -117,6 +155,38 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.ShutdownTimeout == 0 {
 		c.ShutdownTimeout = DefaultShutdownTimeout
+	}
+	for _, l := range []struct {
+		name  string
+		value *int
+		def   int
+	}{
+		{"MaxHeaderBytes", &c.MaxHeaderBytes, DefaultMaxHeaderBytes},
+		{"MaxConns", &c.MaxConns, DefaultMaxConns},
+		{"MaxFieldBytes", &c.MaxFieldBytes, DefaultMaxFieldBytes},
+		{"MaxAlbums", &c.MaxAlbums, DefaultMaxAlbums},
+	} {
+		if *l.value < 0 {
+			return c, fmt.Errorf("config %s: %d is negative", l.name, *l.value)
+		}
+		if *l.value == 0 {
+			*l.value = l.def
+		}
+	}
+	for _, t := range []struct {
+		name  string
+		value *time.Duration
+		def   time.Duration
+	}{
+		{"ReadTimeout", &c.ReadTimeout, DefaultReadTimeout},
+		{"WriteTimeout", &c.WriteTimeout, DefaultWriteTimeout},
+	} {
+		if *t.value < 0 {
+			return c, fmt.Errorf("config %s: %v is negative", t.name, *t.value)
+		}
+		if *t.value == 0 {
+			*t.value = t.def
+		}
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)

@@ -1,6 +1,7 @@
 package albumsvc
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -8,6 +9,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // maxBodyBytes caps a POST body. Albums are tiny; anything this large is a
@@ -33,7 +35,8 @@ func badRequest(format string, args ...any) *inputError {
 // encoding/json matches keys case-insensitively, keeps the last of
 // duplicate keys and reports type mismatches in Go terms; a client deserves
 // an exact answer naming the field. The returned album has no id.
-func decodeAlbum(r io.Reader) (Album, error) {
+// Title and artist are valid UTF-8 of at most maxField bytes.
+func decodeAlbum(r io.Reader, maxField int) (Album, error) {
 	dec := json.NewDecoder(r)
 	tok, err := dec.Token()
 	if err != nil {
@@ -63,10 +66,10 @@ func decodeAlbum(r io.Reader) (Album, error) {
 		case "price":
 			seen = &havePrice
 		default:
-			return Album{}, badRequest("unknown field %q: only title, artist and price are accepted", key)
+			return Album{}, badRequest("unknown field %s: only title, artist and price are accepted", echo(key))
 		}
 		if *seen {
-			return Album{}, badRequest("field %q appears more than once", key)
+			return Album{}, badRequest("field %s appears more than once", echo(key))
 		}
 		*seen = true
 
@@ -76,9 +79,9 @@ func decodeAlbum(r io.Reader) (Album, error) {
 		}
 		switch key {
 		case "title":
-			a.Title, err = decodeText(key, raw)
+			a.Title, err = decodeText(key, raw, maxField)
 		case "artist":
-			a.Artist, err = decodeText(key, raw)
+			a.Artist, err = decodeText(key, raw, maxField)
 		case "price":
 			a.Price, err = decodePrice(raw)
 		}
@@ -107,19 +110,39 @@ func decodeAlbum(r io.Reader) (Album, error) {
 	return a, nil
 }
 
-// decodeText decodes a required, non-blank JSON string field.
-func decodeText(field string, raw json.RawMessage) (string, error) {
+// decodeText decodes a required, non-blank JSON string field of valid
+// UTF-8 and at most maxBytes bytes. encoding/json would store invalid
+// UTF-8, and lone surrogate escapes, as U+FFFD: a silent change of what
+// the client sent, so both are refused.
+func decodeText(field string, raw json.RawMessage, maxBytes int) (string, error) {
 	if len(raw) == 0 || raw[0] != '"' {
 		return "", badRequest("%s must be a string, got %s", field, describeJSON(raw))
+	}
+	if !utf8.Valid(raw) {
+		return "", badRequest("%s is not valid UTF-8", field)
 	}
 	var s string
 	if err := json.Unmarshal(raw, &s); err != nil {
 		return "", badRequest("%s is not a valid JSON string: %v", field, err)
 	}
+	if strings.Count(s, "\uFFFD") > replacementsIn(raw) {
+		return "", badRequest("%s has an unpaired surrogate escape: it is not valid UTF-16, so not text", field)
+	}
 	if strings.TrimSpace(s) == "" {
 		return "", badRequest("%s must not be empty", field)
 	}
+	if len(s) > maxBytes {
+		return "", badRequest("%s is %d bytes long, more than the %d allowed", field, len(s), maxBytes)
+	}
 	return s, nil
+}
+
+// replacementsIn counts the U+FFFD characters a JSON string literally
+// holds, written as such or escaped.
+func replacementsIn(raw []byte) int {
+	n := strings.Count(string(raw), "\uFFFD")
+	lower := bytes.ToLower(raw)
+	return n + bytes.Count(lower, []byte(`\ufffd`))
 }
 
 // decodePrice decodes a non-negative, finite JSON number.
@@ -129,10 +152,10 @@ func decodePrice(raw json.RawMessage) (float64, error) {
 	}
 	p, err := strconv.ParseFloat(string(raw), 64)
 	if err != nil {
-		return 0, badRequest("price %s is out of range", raw)
+		return 0, badRequest("price %s is out of range", clip(string(raw)))
 	}
 	if p < 0 {
-		return 0, badRequest("price must not be negative, got %s", raw)
+		return 0, badRequest("price must not be negative, got %s", clip(string(raw)))
 	}
 	return p + 0, nil // + 0 turns -0 into 0, so "-0" is stored and echoed as 0
 }

@@ -31,7 +31,7 @@ func FuzzDecodeAlbum(f *testing.F) {
 		f.Add([]byte(seed))
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
-		a, err := decodeAlbum(strings.NewReader(string(body)))
+		a, err := decodeAlbum(strings.NewReader(string(body)), DefaultMaxFieldBytes)
 		if err != nil {
 			var in *inputError
 			if !errors.As(err, &in) {
@@ -59,7 +59,7 @@ func FuzzDecodeAlbum(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		again, err := decodeAlbum(strings.NewReader(string(enc)))
+		again, err := decodeAlbum(strings.NewReader(string(enc)), DefaultMaxFieldBytes)
 		if err != nil || again != a {
 			t.Fatalf("round trip of %+v via %s gave %+v, %v", a, enc, again, err)
 		}
@@ -79,7 +79,7 @@ func TestDecodeAlbumTooLarge(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			rec := httptest.NewRecorder()
-			_, err := decodeAlbum(http.MaxBytesReader(rec, io.NopCloser(strings.NewReader(tc.body)), 50))
+			_, err := decodeAlbum(http.MaxBytesReader(rec, io.NopCloser(strings.NewReader(tc.body)), 50), DefaultMaxFieldBytes)
 			var in *inputError
 			if !errors.As(err, &in) || in.status != http.StatusRequestEntityTooLarge {
 				t.Fatalf("err = %v, want a 413 inputError", err)

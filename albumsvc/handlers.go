@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"mime"
 	"net/http"
+	"path"
 	"strconv"
 	"strings"
 )
@@ -26,7 +27,31 @@ func (s *Service) routes() http.Handler {
 	mux.HandleFunc("GET "+metricsPath, s.metrics)
 	mux.HandleFunc(metricsPath, methodNotAllowed("GET, HEAD"))
 	mux.HandleFunc("/", notFound)
-	return mux
+	return canonical(mux)
+}
+
+// canonical answers a request for a path that is not in canonical form
+// ("//albums", "/albums/../albums") with a JSON redirect to the canonical
+// one, which the mux would otherwise send as HTML.
+func canonical(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p := r.URL.Path
+		clean := path.Clean(p)
+		if p == "" || p[0] != '/' {
+			clean = "/" + path.Clean(p)
+		}
+		if clean != "/" && strings.HasSuffix(p, "/") && clean+"/" == p {
+			clean = p // a trailing slash is the route's business
+		}
+		if r.Method == http.MethodConnect || clean == p {
+			next.ServeHTTP(w, r)
+			return
+		}
+		u := *r.URL
+		u.Path, u.RawPath = clean, ""
+		w.Header().Set("Location", u.RequestURI())
+		writeError(w, http.StatusMovedPermanently, "path %s is not canonical: use %s", echo(p), echo(clean))
+	})
 }
 
 // errorBody is the JSON shape of every error answer.
@@ -54,12 +79,12 @@ func writeError(w http.ResponseWriter, status int, format string, args ...any) {
 func methodNotAllowed(allow string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Allow", allow)
-		writeError(w, http.StatusMethodNotAllowed, "method %s is not allowed on %s; allowed: %s", r.Method, r.URL.Path, allow)
+		writeError(w, http.StatusMethodNotAllowed, "method %s is not allowed on %s; allowed: %s", clip(r.Method), clip(r.URL.Path), allow)
 	}
 }
 
 func notFound(w http.ResponseWriter, r *http.Request) {
-	writeError(w, http.StatusNotFound, "no such endpoint: %s %s", r.Method, r.URL.Path)
+	writeError(w, http.StatusNotFound, "no such endpoint: %s %s", clip(r.Method), clip(r.URL.Path))
 }
 
 func (s *Service) healthz(w http.ResponseWriter, _ *http.Request) {
@@ -78,13 +103,13 @@ func (s *Service) listAlbums(w http.ResponseWriter, r *http.Request) {
 	var ok bool
 	if v, present := q["limit"]; present {
 		if limit, ok = parseCount(v); !ok || limit < 1 {
-			writeError(w, http.StatusBadRequest, "limit must be a positive integer, got %q", strings.Join(v, ","))
+			writeError(w, http.StatusBadRequest, "limit must be a positive integer, got %s", echo(strings.Join(v, ",")))
 			return
 		}
 	}
 	if v, present := q["offset"]; present {
 		if offset, ok = parseCount(v); !ok {
-			writeError(w, http.StatusBadRequest, "offset must be a non-negative integer, got %q", strings.Join(v, ","))
+			writeError(w, http.StatusBadRequest, "offset must be a non-negative integer, got %s", echo(strings.Join(v, ",")))
 			return
 		}
 	}
@@ -122,7 +147,7 @@ func (s *Service) getAlbum(w http.ResponseWriter, r *http.Request) {
 	raw := r.PathValue("id")
 	id, ok := parseDigits(raw)
 	if !ok || id < 1 {
-		writeError(w, http.StatusBadRequest, "album id must be a positive integer, got %q", raw)
+		writeError(w, http.StatusBadRequest, "album id must be a positive integer, got %s", echo(raw))
 		return
 	}
 	a, found := s.store.Get(id)
@@ -142,7 +167,7 @@ func (s *Service) createAlbum(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusRequestEntityTooLarge, "request body is larger than %d bytes", maxBodyBytes)
 		return
 	}
-	a, err := decodeAlbum(http.MaxBytesReader(w, r.Body, maxBodyBytes))
+	a, err := decodeAlbum(http.MaxBytesReader(w, r.Body, maxBodyBytes), s.cfg.MaxFieldBytes)
 	if err != nil {
 		var in *inputError
 		if errors.As(err, &in) {
@@ -153,6 +178,10 @@ func (s *Service) createAlbum(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	a, err = s.create(a)
+	if errors.Is(err, errCatalogueFull) {
+		writeError(w, http.StatusInsufficientStorage, "the catalogue is full: it holds its limit of %d albums", s.cfg.MaxAlbums)
+		return
+	}
 	if err != nil {
 		s.log.Error("album not stored", "err", err)
 		writeError(w, http.StatusServiceUnavailable, "album not stored: %v", err)
@@ -170,13 +199,13 @@ func checkContentType(ct string) error {
 	}
 	mt, params, err := mime.ParseMediaType(ct)
 	if err != nil {
-		return fmt.Errorf("Content-Type %q is malformed: want application/json", ct)
+		return fmt.Errorf("Content-Type %s is malformed: want application/json", echo(ct))
 	}
 	if mt != "application/json" {
-		return fmt.Errorf("Content-Type %q is not supported: want application/json", ct)
+		return fmt.Errorf("Content-Type %s is not supported: want application/json", echo(ct))
 	}
 	if cs, ok := params["charset"]; ok && !strings.EqualFold(cs, "utf-8") && !strings.EqualFold(cs, "utf8") {
-		return fmt.Errorf("charset %q is not supported: JSON must be UTF-8", cs)
+		return fmt.Errorf("charset %s is not supported: JSON must be UTF-8", echo(cs))
 	}
 	return nil
 }

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 func newTestService(t testing.TB, cfg Config) *Service {
@@ -51,16 +52,17 @@ const jsonCT = "application/json"
 func TestHandlers(t *testing.T) {
 	big := `{"title":"` + strings.Repeat("x", maxBodyBytes) + `","artist":"a","price":1}`
 	tests := []struct {
-		name        string
-		method      string
-		path        string
-		contentType string
-		body        string
-		wantStatus  int
-		wantBody    string // exact JSON, when set
-		wantError   string // substring of the "error" field, when set
-		wantAllow   string
-		wantStored  int // albums in the store afterwards (3 are preloaded)
+		name         string
+		method       string
+		path         string
+		contentType  string
+		body         string
+		wantStatus   int
+		wantBody     string // exact JSON, when set
+		wantError    string // substring of the "error" field, when set
+		wantAllow    string
+		wantLocation string
+		wantStored   int // albums in the store afterwards (3 are preloaded)
 	}{
 		// Reads.
 		{name: "health", method: "GET", path: "/healthz", wantStatus: 200, wantBody: `{"status":"ok","albums":3}`},
@@ -146,6 +148,15 @@ func TestHandlers(t *testing.T) {
 		{name: "missing content type", method: "POST", path: "/albums", body: `{"title":"a","artist":"b","price":1}`, wantStatus: 415, wantError: "Content-Type is missing"},
 		{name: "malformed content type", method: "POST", path: "/albums", contentType: "application/json; charset", body: `{"title":"a","artist":"b","price":1}`, wantStatus: 415, wantError: "malformed"},
 		{name: "non-UTF-8 charset", method: "POST", path: "/albums", contentType: "application/json; charset=latin1", body: `{"title":"a","artist":"b","price":1}`, wantStatus: 415, wantError: `charset "latin1" is not supported`},
+		{name: "invalid UTF-8 title", method: "POST", path: "/albums", contentType: jsonCT, body: "{\"title\":\"a\xff\xfeb\",\"artist\":\"b\",\"price\":1}", wantStatus: 400, wantError: "title is not valid UTF-8"},
+		{name: "lone surrogate artist", method: "POST", path: "/albums", contentType: jsonCT, body: `{"title":"a","artist":"x\ud800y","price":1}`, wantStatus: 400, wantError: "artist has an unpaired surrogate escape"},
+		{name: "escaped replacement character is text", method: "POST", path: "/albums", contentType: jsonCT, body: `{"title":"a\ufffd","artist":"\ud83c\udfb7","price":1}`, wantStatus: 201, wantStored: 4},
+		{name: "title too long", method: "POST", path: "/albums", contentType: jsonCT, body: `{"title":"` + strings.Repeat("é", 513) + `","artist":"b","price":1}`, wantStatus: 400, wantError: "title is 1026 bytes long, more than the 1024 allowed"},
+		{name: "title at the limit", method: "POST", path: "/albums", contentType: jsonCT, body: `{"title":"` + strings.Repeat("x", 1024) + `","artist":"b","price":1}`, wantStatus: 201, wantStored: 4},
+		{name: "long unknown field is not echoed whole", method: "POST", path: "/albums", contentType: jsonCT, body: `{"` + strings.Repeat("k", 100000) + `":1}`, wantStatus: 400, wantError: `kkk"... (100000 bytes): only title`},
+		{name: "long bad id is not echoed whole", method: "GET", path: "/albums/" + strings.Repeat("9x", 50000), wantStatus: 400, wantError: `x"... (100000 bytes)`},
+		{name: "double slash redirects in JSON", method: "GET", path: "//albums?limit=1", wantStatus: 301, wantError: `path "//albums" is not canonical: use "/albums"`, wantLocation: "/albums?limit=1"},
+		{name: "dot segments redirect in JSON", method: "GET", path: "/albums/../healthz", wantStatus: 301, wantError: "is not canonical", wantLocation: "/healthz"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -160,7 +171,13 @@ func TestHandlers(t *testing.T) {
 			if tc.wantBody != "" && strings.TrimSpace(got.body) != tc.wantBody {
 				t.Errorf("body = %s\nwant   %s", got.body, tc.wantBody)
 			}
-			if got.status >= 400 {
+			if loc := got.header.Get("Location"); tc.wantLocation != "" && loc != tc.wantLocation {
+				t.Errorf("Location = %q, want %q", loc, tc.wantLocation)
+			}
+			if got.status >= 300 && got.status != http.StatusCreated {
+				if len(got.body) > 512 {
+					t.Errorf("error body is %d bytes: it echoes too much", len(got.body))
+				}
 				var eb errorBody
 				if err := json.Unmarshal([]byte(got.body), &eb); err != nil || eb.Error == "" {
 					t.Errorf("error body %q is not {\"error\": \"...\"} (%v)", got.body, err)
@@ -247,6 +264,9 @@ func TestNewRejectsBadConfig(t *testing.T) {
 		{Config{Preload: -1}, "config Preload: -1 is out of range"},
 		{Config{Preload: MaxPreload + 1}, "config Preload"},
 		{Config{ShutdownTimeout: -1}, "config ShutdownTimeout"},
+		{Config{ReadTimeout: -time.Second}, "config ReadTimeout: -1s is negative"},
+		{Config{MaxConns: -1}, "config MaxConns: -1 is negative"},
+		{Config{MaxAlbums: -5}, "config MaxAlbums: -5 is negative"},
 		{Config{DataFile: "/nonexistent-dir/x/journal"}, "opening journal"},
 	}
 	for _, tc := range tests {

@@ -19,6 +19,7 @@ type Service struct {
 	journal *journal     // nil without a data file
 	lastID  atomic.Int64 // the last id assigned, without a journal
 	counts  requestCounts
+	albums  atomic.Int64 // stored or being stored, against Config.MaxAlbums
 	handler http.Handler
 
 	closeOnce sync.Once
@@ -53,6 +54,7 @@ func New(cfg Config) (*Service, error) {
 			return nil, errors.Join(err, s.Close())
 		}
 	}
+	s.albums.Store(int64(st.Len()))
 	s.log.Info("album service ready", "store", cfg.Store, "shards", s.shardsForLog(),
 		"data", cfg.DataFile, "fsync", s.fsyncForLog(), "recovered", recovered, "albums", st.Len())
 	return s, nil
@@ -84,6 +86,22 @@ func (s *Service) preload(n int) error {
 // becomes visible only once the journal has accepted it (and, under
 // FsyncAlways, once it is on disk), so a failed write leaves no trace.
 func (s *Service) create(a Album) (Album, error) {
+	if s.albums.Add(1) > int64(s.cfg.MaxAlbums) {
+		s.albums.Add(-1)
+		return Album{}, errCatalogueFull
+	}
+	a, err := s.store1(a)
+	if err != nil {
+		s.albums.Add(-1)
+	}
+	return a, err
+}
+
+// errCatalogueFull refuses an album beyond Config.MaxAlbums.
+var errCatalogueFull = errors.New("the catalogue is full")
+
+// store1 assigns the next id to a and stores it.
+func (s *Service) store1(a Album) (Album, error) {
 	if s.journal == nil {
 		a.ID = s.lastID.Add(1)
 		s.store.Put(a)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net"
 	"strings"
+	"time"
 
 	"github.com/loadgen/loadgen/albumsvc"
 	"github.com/spf13/pflag"
@@ -31,6 +32,12 @@ func newFlagSet(o *options, store, fsync *string) *pflag.FlagSet {
 	fs.StringVar(&o.cfg.DataFile, "data", "", "journal file: rebuild the store from it at start and append every new album (default: memory only)")
 	fs.StringVar(fsync, "fsync", string(albumsvc.FsyncAlways), "with --data, when to fsync: always (before answering, with group commit), interval (every 100ms), never")
 	fs.IntVar(&o.cfg.Preload, "preload", 3, "sample albums to start with (with --data, only when the journal is empty)")
+	fs.DurationVar(&o.cfg.ReadTimeout, "read-timeout", albumsvc.DefaultReadTimeout, "longest time to read a request, body included")
+	fs.DurationVar(&o.cfg.WriteTimeout, "write-timeout", albumsvc.DefaultWriteTimeout, "longest time to write a response")
+	fs.IntVar(&o.cfg.MaxHeaderBytes, "max-header-bytes", albumsvc.DefaultMaxHeaderBytes, "largest request header block; larger gets 431")
+	fs.IntVar(&o.cfg.MaxConns, "max-conns", albumsvc.DefaultMaxConns, "connections open at once; more wait to be accepted")
+	fs.IntVar(&o.cfg.MaxFieldBytes, "max-field-bytes", albumsvc.DefaultMaxFieldBytes, "longest title or artist, in bytes of UTF-8")
+	fs.IntVar(&o.cfg.MaxAlbums, "max-albums", albumsvc.DefaultMaxAlbums, "largest catalogue; a POST beyond it gets 507")
 	fs.BoolVar(&o.version, "version", false, "print the version and exit")
 	return fs
 }
@@ -54,7 +61,7 @@ func parseFlags(args []string, getenv func(string) (string, bool)) (options, err
 		if envErr != nil || f.Changed || f.Name == "version" {
 			return
 		}
-		name := envPrefix + "_" + strings.ToUpper(f.Name)
+		name := envPrefix + "_" + strings.ReplaceAll(strings.ToUpper(f.Name), "-", "_")
 		v, ok := getenv(name)
 		if !ok {
 			return
@@ -85,6 +92,16 @@ func parseFlags(args []string, getenv func(string) (string, bool)) (options, err
 	if o.cfg.Preload < 0 || o.cfg.Preload > albumsvc.MaxPreload {
 		return o, fmt.Errorf("invalid --preload%s %d: want 0 to %d", source["preload"], o.cfg.Preload, albumsvc.MaxPreload)
 	}
+	for name, d := range map[string]time.Duration{"read-timeout": o.cfg.ReadTimeout, "write-timeout": o.cfg.WriteTimeout} {
+		if d <= 0 {
+			return o, fmt.Errorf("invalid --%s%s %v: want a positive duration", name, source[name], d)
+		}
+	}
+	for name, n := range map[string]int{"max-header-bytes": o.cfg.MaxHeaderBytes, "max-conns": o.cfg.MaxConns, "max-field-bytes": o.cfg.MaxFieldBytes, "max-albums": o.cfg.MaxAlbums} {
+		if n < 1 {
+			return o, fmt.Errorf("invalid --%s%s %d: want a positive number", name, source[name], n)
+		}
+	}
 	return o, nil
 }
 
@@ -98,7 +115,8 @@ Usage: albumsvc [flags]
 Flags:
 ` + newFlagSet(&o, &s, &f).FlagUsages() + `
 Every flag can also be set through an environment variable named
-ALBUMSVC_ and the flag name in capitals (ALBUMSVC_STORE=sharded); a flag
+ALBUMSVC_ and the flag name in capitals, dashes as underscores
+(ALBUMSVC_STORE=sharded, ALBUMSVC_MAX_CONNS=500); a flag
 given on the command line wins. SIGINT or SIGTERM shuts down gracefully.
 `
 }

@@ -10,6 +10,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/loadgen/loadgen/albumsvc"
 )
@@ -42,14 +43,14 @@ func TestParseFlags(t *testing.T) {
 		check func(t *testing.T, o options)
 	}{
 		{"defaults", nil, nil, func(t *testing.T, o options) {
-			want := albumsvc.Config{Store: albumsvc.StoreMutex, Shards: albumsvc.DefaultShards, Fsync: albumsvc.FsyncAlways, Preload: 3}
+			want := withLimits(albumsvc.Config{Store: albumsvc.StoreMutex, Shards: albumsvc.DefaultShards, Fsync: albumsvc.FsyncAlways, Preload: 3})
 			if o.addr != "127.0.0.1:8080" || !reflect.DeepEqual(o.cfg, want) || o.fsyncSet {
 				t.Errorf("got addr %q cfg %+v fsyncSet %v, want 127.0.0.1:8080 %+v false", o.addr, o.cfg, o.fsyncSet, want)
 			}
 		}},
 		{"flags", []string{"--addr", "127.0.0.1:0", "--store=sharded", "--shards", "8", "--data", "/x/j", "--fsync", "never", "--preload", "0"}, nil,
 			func(t *testing.T, o options) {
-				want := albumsvc.Config{Store: albumsvc.StoreSharded, Shards: 8, DataFile: "/x/j", Fsync: albumsvc.FsyncNever}
+				want := withLimits(albumsvc.Config{Store: albumsvc.StoreSharded, Shards: 8, DataFile: "/x/j", Fsync: albumsvc.FsyncNever})
 				if o.addr != "127.0.0.1:0" || !reflect.DeepEqual(o.cfg, want) || !o.fsyncSet {
 					t.Errorf("got addr %q cfg %+v, want 127.0.0.1:0 %+v", o.addr, o.cfg, want)
 				}
@@ -58,6 +59,14 @@ func TestParseFlags(t *testing.T) {
 			func(t *testing.T, o options) {
 				if o.cfg.Store != albumsvc.StoreSyncMap || o.cfg.Fsync != albumsvc.FsyncInterval || o.cfg.Preload != 7 || o.addr != "[::1]:9000" || o.cfg.DataFile != "d" || !o.fsyncSet {
 					t.Errorf("environment not applied: %+v %q", o.cfg, o.addr)
+				}
+			}},
+		{"limits", []string{"--max-conns", "5", "--max-albums", "10", "--max-field-bytes", "9", "--max-header-bytes", "8192", "--write-timeout", "3s"},
+			map[string]string{"ALBUMSVC_READ_TIMEOUT": "2s"},
+			func(t *testing.T, o options) {
+				c := o.cfg
+				if c.MaxConns != 5 || c.MaxAlbums != 10 || c.MaxFieldBytes != 9 || c.MaxHeaderBytes != 8192 || c.WriteTimeout != 3*time.Second || c.ReadTimeout != 2*time.Second {
+					t.Errorf("limits not applied: %+v", c)
 				}
 			}},
 		{"flag beats environment", []string{"--store", "rwmutex"}, map[string]string{"ALBUMSVC_STORE": "syncmap", "ALBUMSVC_SHARDS": "4"},
@@ -95,6 +104,9 @@ func TestBadFlagsExit2(t *testing.T) {
 		{nil, map[string]string{"ALBUMSVC_SHARDS": "many"}, "--shards (from ALBUMSVC_SHARDS)"},
 		{[]string{"--preload", "-1"}, nil, "invalid --preload -1"},
 		{[]string{"--addr", "8080"}, nil, `invalid --addr "8080"`},
+		{[]string{"--max-albums", "0"}, nil, "invalid --max-albums 0: want a positive number"},
+		{nil, map[string]string{"ALBUMSVC_MAX_CONNS": "-3"}, "invalid --max-conns (from ALBUMSVC_MAX_CONNS) -3"},
+		{[]string{"--read-timeout", "0s"}, nil, "invalid --read-timeout 0s: want a positive duration"},
 		{[]string{"--color"}, nil, "unknown flag: --color"},
 		{[]string{"serve"}, nil, `unexpected argument "serve"`},
 	}
@@ -110,6 +122,14 @@ func TestBadFlagsExit2(t *testing.T) {
 			}
 		})
 	}
+}
+
+// withLimits is c with the flags' default limits.
+func withLimits(c albumsvc.Config) albumsvc.Config {
+	c.ReadTimeout, c.WriteTimeout = albumsvc.DefaultReadTimeout, albumsvc.DefaultWriteTimeout
+	c.MaxHeaderBytes, c.MaxConns = albumsvc.DefaultMaxHeaderBytes, albumsvc.DefaultMaxConns
+	c.MaxFieldBytes, c.MaxAlbums = albumsvc.DefaultMaxFieldBytes, albumsvc.DefaultMaxAlbums
+	return c
 }
 
 func mapString(m map[string]string) string {
