@@ -71,11 +71,11 @@ type sessionCmd struct {
 // ends or on Stop, whichever comes first, with its final statistics
 // available from Wait.
 func StartSession(ctx context.Context, opts Options) (*Session, error) {
-	if opts.Users < 0 {
-		return nil, fmt.Errorf("loadgen: users %d: must be zero or more", opts.Users)
+	if err := CheckUsers(opts.Users); err != nil {
+		return nil, fmt.Errorf("loadgen: users %w", err)
 	}
-	if opts.SpawnRate < 0 {
-		return nil, fmt.Errorf("loadgen: spawn rate %g: must be zero (all at once) or more", opts.SpawnRate)
+	if err := CheckSpawnRate(opts.SpawnRate); err != nil {
+		return nil, fmt.Errorf("loadgen: spawn rate %w", err)
 	}
 	kind := opts.Client
 	if kind == "" {

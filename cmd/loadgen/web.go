@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"net/http"
 	"slices"
 	"strconv"
 	"strings"
@@ -111,14 +110,13 @@ func runWeb(ctx context.Context, e env, fs *pflag.FlagSet, p *testPlan, fl *flee
 	if err != nil {
 		return exitInternal, fmt.Errorf("--web-host/--web-port: %w", err)
 	}
-	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 	served := make(chan error, 1)
-	go func() { served <- hs.Serve(ln) }()
+	go func() { served <- srv.Serve(ln) }()
 	log.Info("web UI listening", "url", "http://"+ln.Addr().String())
 
 	if wf.autostart {
 		if err := srv.Start(defaults); err != nil {
-			hs.Close()
+			srv.Shutdown(context.Background())
 			return exitInternal, fmt.Errorf("--autostart: %w", err)
 		}
 	}
@@ -136,7 +134,7 @@ func runWeb(ctx context.Context, e env, fs *pflag.FlagSet, p *testPlan, fl *flee
 	}
 	shutCtx, cancelShut := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancelShut()
-	hs.Shutdown(shutCtx)
+	srv.Shutdown(shutCtx)
 
 	res, runErr := wr.lastResult()
 	if res == nil {

@@ -106,6 +106,8 @@ func TestStartRequests(t *testing.T) {
 			&StartRequest{Users: 10, SpawnRate: 2, Host: testDefaults.Host, RunTime: "30s", Profile: "albums", ProfileYAML: "tasks: []"}, ""},
 		{"negative users", `{"users":-3}`, nil, nil, 400, nil, "users -3"},
 		{"negative rate", `{"spawn_rate":-1}`, nil, nil, 400, nil, "spawn_rate"},
+		{"a billion users", `{"users":1000000000}`, nil, nil, 400, nil, "users 1000000000 is out of range: want 0 to 10000000"},
+		{"a billion users a second", `{"spawn_rate":1e9}`, nil, nil, 400, nil, "spawn_rate 1e+09 is out of range"},
 		{"bad run time", `{"run_time":"soon"}`, nil, nil, 400, nil, "run_time"},
 		{"bad run time type", `{"run_time":true}`, nil, nil, 400, nil, "run_time"},
 		{"bad host", `{"host":"ftp://example.com"}`, nil, nil, 400, nil, "host"},

@@ -5,18 +5,30 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"math"
+	"net"
 	"net/http"
 	"net/url"
 	"sync"
 	"time"
 
+	"github.com/loadgen/loadgen/internal/netlimit"
+	"github.com/loadgen/loadgen/loadgen"
 	"github.com/loadgen/loadgen/profiles"
 )
 
 // DefaultMaxBodyBytes caps request bodies: a start request may carry a
 // profile's YAML, which profiles keep well under this.
 const DefaultMaxBodyBytes = 1 << 20
+
+// Defaults for serving the UI with Serve. The UI shares its process, and
+// so its descriptors, with the test it runs: idle and slow connections are
+// closed, and those beyond the cap wait to be accepted.
+const (
+	// DefaultMaxConns bounds the UI's connections: a browser uses six.
+	DefaultMaxConns = 64
+	// DefaultIdleTimeout closes a connection that sends no request.
+	DefaultIdleTimeout = 30 * time.Second
+)
 
 // Config describes a web UI server.
 type Config struct {
@@ -40,6 +52,12 @@ type Config struct {
 	Logs *LogRing
 	// MaxBodyBytes caps request bodies; default DefaultMaxBodyBytes.
 	MaxBodyBytes int64
+	// MaxConns caps the connections Serve holds at once; default
+	// DefaultMaxConns.
+	MaxConns int
+	// IdleTimeout closes a connection Serve holds that has sent no request
+	// for this long; default DefaultIdleTimeout.
+	IdleTimeout time.Duration
 	// Version is shown on the page.
 	Version string
 }
@@ -57,6 +75,8 @@ type Server struct {
 	// ctx is given to every run, so that Close stops them.
 	ctx    context.Context
 	cancel context.CancelFunc
+
+	httpSrv *http.Server // set by Serve
 
 	mu      sync.Mutex
 	run     Run
@@ -77,6 +97,12 @@ func New(cfg Config) (*Server, error) {
 	if cfg.MaxBodyBytes <= 0 {
 		cfg.MaxBodyBytes = DefaultMaxBodyBytes
 	}
+	if cfg.MaxConns <= 0 {
+		cfg.MaxConns = DefaultMaxConns
+	}
+	if cfg.IdleTimeout <= 0 {
+		cfg.IdleTimeout = DefaultIdleTimeout
+	}
 	if len(cfg.Profiles) == 0 {
 		cfg.Profiles = profiles.BuiltinNames()
 	}
@@ -86,7 +112,35 @@ func New(cfg Config) (*Server, error) {
 	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.handler = guard(creds, s.routes())
+	s.httpSrv = &http.Server{
+		Handler:           s.handler,
+		ReadHeaderTimeout: min(10*time.Second, cfg.IdleTimeout),
+		ReadTimeout:       30 * time.Second, // bodies are at most MaxBodyBytes
+		WriteTimeout:      time.Minute,      // the largest answer is a download
+		IdleTimeout:       cfg.IdleTimeout,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
 	return s, nil
+}
+
+// Serve serves Handler on ln, with timeouts and at most Config.MaxConns
+// connections at once, until Shutdown.
+func (s *Server) Serve(ln net.Listener) error {
+	err := s.httpSrv.Serve(netlimit.Listen(ln, s.cfg.MaxConns))
+	if errors.Is(err, http.ErrServerClosed) {
+		return nil
+	}
+	return err
+}
+
+// Shutdown stops Serve: it stops accepting and waits, until ctx ends, for
+// the answers in progress.
+func (s *Server) Shutdown(ctx context.Context) error {
+	err := s.httpSrv.Shutdown(ctx)
+	if err != nil {
+		_ = s.httpSrv.Close()
+	}
+	return err
 }
 
 // Handler serves the page, the API and the downloads, behind the
@@ -151,11 +205,11 @@ func (s *Server) Start(req StartRequest) error {
 // checkStart checks what the server can check itself, so that every
 // starter gets numbers in range and a run time that parses.
 func checkStart(req StartRequest) error {
-	if req.Users < 0 {
-		return fmt.Errorf("users %d: must be zero or more", req.Users)
+	if err := loadgen.CheckUsers(req.Users); err != nil {
+		return fmt.Errorf("users %w", err)
 	}
-	if req.SpawnRate < 0 || math.IsNaN(req.SpawnRate) || math.IsInf(req.SpawnRate, 0) {
-		return fmt.Errorf("spawn_rate %g: must be zero (all at once) or a positive number", req.SpawnRate)
+	if err := loadgen.CheckSpawnRate(req.SpawnRate); err != nil {
+		return fmt.Errorf("spawn_rate %w", err)
 	}
 	if _, err := RunTime(req); err != nil {
 		return err
