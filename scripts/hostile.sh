@@ -20,6 +20,7 @@ CLIENTS=${CLIENTS:-"fasthttp nethttp"}
 printf '%-16s %-9s %4s %7s %9s  %s\n' mode client exit wall_s peak_MB summary
 for mode in $MODES; do
 	for client in $CLIENTS; do
+		rm -f "$tmp/url" # the redirection below happens in the background
 		"$tmp/hostile" --mode "$mode" --body-size $((500 << 20)) >"$tmp/url" &
 		pid=$!
 		for _ in $(seq 50); do [ -s "$tmp/url" ] && break; sleep 0.1; done
