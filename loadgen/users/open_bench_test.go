@@ -94,3 +94,37 @@ func processCPU() time.Duration {
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
+
+// BenchmarkRampUsers measures what starting a user costs the runner
+// itself: its client made (not yet connected), its state, its place in the
+// sleep queue, its first task (which does nothing here) and its first
+// wait, as b.N users ramp up at 100,000 a second. cpu-us/user is the
+// process's CPU per user; the users' dials and requests, which a real run
+// adds, are not in it.
+func BenchmarkRampUsers(b *testing.B) {
+	nop := Task{Method: "GET", Name: "x", Weight: 1, Run: func(context.Context, *User) (int64, error) { return 0, nil }}
+	r, err := New(Config{
+		Tasks: []Task{nop},
+		Wait:  constantWait(time.Hour),
+		NewClient: func() (client.Client, error) {
+			return client.New(client.KindFastHTTP, client.Options{Timeout: 10 * time.Second})
+		},
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer r.Stop(time.Second)
+	b.ReportAllocs()
+	cpu0 := processCPU()
+	b.ResetTimer()
+	if err := r.Ramp(context.Background(), b.N, 100_000); err != nil {
+		b.Fatal(err)
+	}
+	// The users have started once each has run its first task and is
+	// asleep.
+	for r.sleepingUsers() < b.N {
+		time.Sleep(time.Millisecond)
+	}
+	b.StopTimer()
+	b.ReportMetric(float64((processCPU()-cpu0).Microseconds())/float64(b.N), "cpu-us/user")
+}

@@ -503,6 +503,13 @@ func (r *Runner) waker() {
 	}
 }
 
+// sleepingUsers is the number of users in the sleep queue.
+func (r *Runner) sleepingUsers() int {
+	r.sched.Lock()
+	defer r.sched.Unlock()
+	return len(r.sleeping)
+}
+
 // sleepQueue orders sleeping users by wake time (container/heap).
 type sleepQueue []*running
 

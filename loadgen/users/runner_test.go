@@ -3,6 +3,7 @@ package users
 import (
 	"context"
 	"errors"
+	"math/rand/v2"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -27,6 +28,11 @@ func (c nopClient) Close() error {
 }
 
 func newNop() (client.Client, error) { return nopClient{}, nil }
+
+// constantWait waits the same after every task.
+type constantWait time.Duration
+
+func (w constantWait) Next(*rand.Rand, time.Duration) time.Duration { return time.Duration(w) }
 
 func drainAll(t *testing.T, r *Runner) *results.Snapshot {
 	t.Helper()
