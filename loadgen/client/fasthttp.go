@@ -10,6 +10,7 @@ import (
 	"io"
 	"net"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/valyala/fasthttp"
@@ -21,6 +22,17 @@ import (
 const (
 	readBufSize  = 16 << 10
 	writeBufSize = 4 << 10
+)
+
+// The buffers of an exchange come from process-wide pools and go back once
+// its response has been read: a user between requests holds none, so ten
+// thousand users that think between requests need the buffers of the few
+// exchanges in flight, not 20 KB each. Only a read buffer that still holds
+// unread bytes stays with its connection, and one grown for a large header
+// stays until the connection closes.
+var (
+	readerPool = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, readBufSize) }}
+	writerPool = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, writeBufSize) }}
 )
 
 // idleTimeout is how long a kept-alive connection may sit unused before it
@@ -51,8 +63,8 @@ type fastHTTP struct {
 	keep  keeper
 }
 
-// fastConn is the client's one connection and its buffers. The buffers
-// outlive connections; c is nil when there is no connection.
+// fastConn is the client's one connection, and the read buffer it holds
+// between exchanges, if any; c is nil when there is no connection.
 type fastConn struct {
 	c        *trackedConn
 	rw       net.Conn // c, or TLS over c
@@ -62,8 +74,7 @@ type fastConn struct {
 	deadline bool // a deadline is set on rw
 	grown    bool // the read buffer grew for a large header
 	src      replay
-	br       *bufio.Reader
-	bw       *bufio.Writer
+	br       *bufio.Reader // nil until an exchange takes one
 }
 
 // replay feeds a bufio.Reader what a smaller one had buffered before it
@@ -86,8 +97,6 @@ func newFastHTTP(cfg *config) *fastHTTP {
 	conns := newConnTracker()
 	c := &fastHTTP{cfg: cfg, conns: conns, hdr: new(fasthttp.ResponseHeader)}
 	c.watch.conns = conns
-	c.conn.br = bufio.NewReaderSize(&c.conn.src, min(readBufSize, cfg.MaxHeaderBytes))
-	c.conn.bw = bufio.NewWriterSize(nil, writeBufSize)
 	return c
 }
 
@@ -116,17 +125,26 @@ func (c *fastHTTP) Do(ctx context.Context, req *Request) (Response, error) {
 		}
 		fc.deadline = bounded
 	}
-	err := r.Write(fc.bw)
+	bw := writerPool.Get().(*bufio.Writer)
+	bw.Reset(fc.rw)
+	err := r.Write(bw)
 	if err == nil {
-		err = fc.bw.Flush()
+		err = bw.Flush()
 	}
+	bw.Reset(nil)
+	writerPool.Put(bw)
 	if err != nil {
 		return Response{}, c.fail(ctx, err, nil)
+	}
+	if fc.br == nil {
+		fc.br = c.newReader()
+		fc.br.Reset(&fc.src)
 	}
 	resp, err := c.read(ctx, req, r.Header.IsHead())
 	if err != nil {
 		return Response{}, err
 	}
+	c.releaseReader()
 	if c.hdr.ConnectionClose() || r.ConnectionClose() || resp.Status == fasthttp.StatusSwitchingProtocols {
 		c.closeConn()
 	}
@@ -208,10 +226,8 @@ func (c *fastHTTP) connect(ctx context.Context, host []byte, https bool, now, d 
 		}
 		rw = tlc
 	}
-	*fc = fastConn{c: tc, rw: rw, host: string(host), https: https, lastUse: now, br: fc.br, bw: fc.bw}
+	*fc = fastConn{c: tc, rw: rw, host: string(host), https: https, lastUse: now}
 	fc.src.r = rw
-	fc.br.Reset(&fc.src)
-	fc.bw.Reset(rw)
 	return nil
 }
 
@@ -283,9 +299,37 @@ func (c *fastHTTP) grow() bool {
 	}
 	held, _ := fc.br.Peek(fc.br.Buffered())
 	fc.src.pending = append(append([]byte(nil), held...), fc.src.pending...)
+	c.putReader(fc.br)
 	fc.br = bufio.NewReaderSize(&fc.src, min(2*size, c.cfg.MaxHeaderBytes))
 	fc.grown = true
 	return true
+}
+
+// newReader returns a read buffer of the configured size, from the pool
+// when that is the usual size.
+func (c *fastHTTP) newReader() *bufio.Reader {
+	if size := min(readBufSize, c.cfg.MaxHeaderBytes); size != readBufSize {
+		return bufio.NewReaderSize(nil, size)
+	}
+	return readerPool.Get().(*bufio.Reader)
+}
+
+// putReader returns a read buffer of the usual size to the pool.
+func (c *fastHTTP) putReader(br *bufio.Reader) {
+	if br.Size() == readBufSize {
+		br.Reset(nil)
+		readerPool.Put(br)
+	}
+}
+
+// releaseReader gives back the read buffer after a complete response,
+// unless it holds bytes of what follows or grew for a large header.
+func (c *fastHTTP) releaseReader() {
+	fc := &c.conn
+	if fc.br != nil && !fc.grown && fc.br.Buffered() == 0 && len(fc.src.pending) == 0 {
+		c.putReader(fc.br)
+		fc.br = nil
+	}
 }
 
 // fail closes the connection, which an exchange that failed part way
@@ -297,8 +341,8 @@ func (c *fastHTTP) fail(ctx context.Context, err, fallback error) error {
 	return normalise(ctx, err, c.conns.readErr(), fallback)
 }
 
-// closeConn closes the connection, if any, and lets go of buffers that a
-// large header made grow.
+// closeConn closes the connection, if any, and lets go of its read buffer
+// and of a header that a large response made grow.
 func (c *fastHTTP) closeConn() {
 	fc := &c.conn
 	if fc.c == nil {
@@ -307,13 +351,13 @@ func (c *fastHTTP) closeConn() {
 	// The TCP connection, not the TLS one: a close_notify could wait on a
 	// peer that does not read.
 	_ = fc.c.Close()
+	if fc.br != nil {
+		c.putReader(fc.br)
+	}
 	if fc.grown {
-		fc.br = bufio.NewReaderSize(&fc.src, min(readBufSize, c.cfg.MaxHeaderBytes))
 		c.hdr = new(fasthttp.ResponseHeader)
 	}
-	*fc = fastConn{br: fc.br, bw: fc.bw}
-	fc.br.Reset(&fc.src)
-	fc.bw.Reset(nil)
+	*fc = fastConn{}
 }
 
 func (c *fastHTTP) Close() error {
