@@ -75,3 +75,31 @@ type errUnexpected Response
 func (r errUnexpected) Error() string {
 	return "unexpected response: status " + http.StatusText(r.Status)
 }
+
+// TestIdleFastHTTPClientHoldsNoBuffers checks that a fasthttp client gives
+// its buffers back once a response has been read, keeping only its
+// connection, so that users between requests hold no buffers.
+func TestIdleFastHTTPClientHoldsNoBuffers(t *testing.T) {
+	srv := rawhttp.New(t, []byte(`{"id":1}`))
+	c, err := New(KindFastHTTP, Options{Timeout: 10 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	fc := c.(*fastHTTP)
+	for i := range 3 {
+		resp, err := c.Do(context.Background(), &Request{URL: srv.URL + "/albums/1"})
+		if err != nil || resp.Status != 200 {
+			t.Fatalf("request %d: %v, %+v", i, err, resp)
+		}
+		if fc.conn.c == nil {
+			t.Fatalf("request %d: no connection kept", i)
+		}
+		if fc.conn.br != nil {
+			t.Fatalf("request %d: the client still holds a read buffer", i)
+		}
+	}
+	if srv.Accepted() != 1 {
+		t.Errorf("%d connections for 3 requests, want 1", srv.Accepted())
+	}
+}
