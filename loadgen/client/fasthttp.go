@@ -30,9 +30,13 @@ const (
 // exchanges in flight, not 20 KB each. Only a read buffer that still holds
 // unread bytes stays with its connection, and one grown for a large header
 // stays until the connection closes.
+// The fasthttp request and response header, rendered and parsed afresh
+// for every exchange, come from pools too.
 var (
-	readerPool = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, readBufSize) }}
-	writerPool = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, writeBufSize) }}
+	readerPool  = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, readBufSize) }}
+	writerPool  = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, writeBufSize) }}
+	requestPool = sync.Pool{New: func() any { return new(fasthttp.Request) }}
+	headerPool  = sync.Pool{New: func() any { return new(fasthttp.ResponseHeader) }}
 )
 
 // idleTimeout is how long a kept-alive connection may sit unused before it
@@ -54,13 +58,15 @@ var (
 // for every streamed one; here the body is read as it arrives, counted and
 // dropped, with nothing allocated per request once the buffers have grown.
 type fastHTTP struct {
-	cfg   *config
-	req   fasthttp.Request
-	hdr   *fasthttp.ResponseHeader
-	conns *connTracker
-	watch cancelWatch
-	conn  fastConn
-	keep  keeper
+	cfg *config
+	hdr *fasthttp.ResponseHeader // during an exchange only
+	// hdrGrown says that hdr read a header too large for the usual
+	// buffer, on a connection closed since.
+	hdrGrown bool
+	conns    *connTracker
+	watch    cancelWatch
+	conn     fastConn
+	keep     keeper
 }
 
 // fastConn is the client's one connection, and the read buffer it holds
@@ -95,7 +101,7 @@ func (p *replay) Read(b []byte) (int, error) {
 
 func newFastHTTP(cfg *config) *fastHTTP {
 	conns := newConnTracker()
-	c := &fastHTTP{cfg: cfg, conns: conns, hdr: new(fasthttp.ResponseHeader)}
+	c := &fastHTTP{cfg: cfg, conns: conns}
 	c.watch.conns = conns
 	return c
 }
@@ -104,9 +110,26 @@ func (c *fastHTTP) Do(ctx context.Context, req *Request) (Response, error) {
 	if err := ctx.Err(); err != nil {
 		return Response{}, err
 	}
+	r := requestPool.Get().(*fasthttp.Request)
+	c.hdr = headerPool.Get().(*fasthttp.ResponseHeader)
+	resp, err := c.do(ctx, req, r)
+	r.Reset()
+	requestPool.Put(r)
+	if c.hdr != nil && !c.hdrGrown && !c.conn.grown {
+		// A header that grew for a large response is left to the
+		// collector rather than kept in the pool.
+		c.hdr.Reset()
+		headerPool.Put(c.hdr)
+	}
+	c.hdr, c.hdrGrown = nil, false
+	return resp, err
+}
+
+// do is Do with a request and a response header to use.
+func (c *fastHTTP) do(ctx context.Context, req *Request, r *fasthttp.Request) (Response, error) {
 	c.watch.follow(ctx)
 	c.conns.startRequest()
-	r := c.render(req)
+	c.render(req, r)
 	uri := r.URI()
 	https := bytes.Equal(uri.Scheme(), strHTTPS)
 	if !https && !bytes.Equal(uri.Scheme(), strHTTP) || len(uri.Host()) == 0 {
@@ -151,9 +174,8 @@ func (c *fastHTTP) Do(ctx context.Context, req *Request) (Response, error) {
 	return resp, nil
 }
 
-// render fills the fasthttp request from req.
-func (c *fastHTTP) render(req *Request) *fasthttp.Request {
-	r := &c.req
+// render fills the fasthttp request r from req.
+func (c *fastHTTP) render(req *Request, r *fasthttp.Request) {
 	r.Reset()
 	r.SetRequestURI(req.URL)
 	// Send the path as written, as net/http does.
@@ -184,7 +206,6 @@ func (c *fastHTTP) render(req *Request) *fasthttp.Request {
 	if c.cfg.DisableKeepAlives {
 		r.SetConnectionClose()
 	}
-	return r
 }
 
 // connect keeps the connection when it goes to host and is fit for reuse,
@@ -355,7 +376,7 @@ func (c *fastHTTP) closeConn() {
 		c.putReader(fc.br)
 	}
 	if fc.grown {
-		c.hdr = new(fasthttp.ResponseHeader)
+		c.hdrGrown = true
 	}
 	*fc = fastConn{}
 }
