@@ -63,6 +63,7 @@ type fastHTTP struct {
 	// hdrGrown says that hdr read a header too large for the usual
 	// buffer, on a connection closed since.
 	hdrGrown bool
+	first    [512]byte // the first bytes of a response, read before a buffer is taken
 	conns    *connTracker
 	watch    cancelWatch
 	conn     fastConn
@@ -87,6 +88,7 @@ type fastConn struct {
 // was replaced, then the connection.
 type replay struct {
 	pending []byte
+	err     error // returned once pending is drained, instead of reading r
 	r       io.Reader
 }
 
@@ -95,6 +97,10 @@ func (p *replay) Read(b []byte) (int, error) {
 		n := copy(b, p.pending)
 		p.pending = p.pending[n:]
 		return n, nil
+	}
+	if err := p.err; err != nil {
+		p.err = nil
+		return 0, err
 	}
 	return p.r.Read(b)
 }
@@ -160,6 +166,13 @@ func (c *fastHTTP) do(ctx context.Context, req *Request, r *fasthttp.Request) (R
 		return Response{}, c.fail(ctx, err, nil)
 	}
 	if fc.br == nil {
+		// Wait for the response's first bytes in a small buffer of the
+		// client's own, and take a pooled one only once they are here:
+		// thousands of exchanges waiting on a slow target then hold
+		// 512 bytes each rather than 16 KB.
+		n, err := fc.rw.Read(c.first[:])
+		fc.src.pending = c.first[:n]
+		fc.src.err = err
 		fc.br = c.newReader()
 		fc.br.Reset(&fc.src)
 	}
@@ -168,7 +181,9 @@ func (c *fastHTTP) do(ctx context.Context, req *Request, r *fasthttp.Request) (R
 		return Response{}, err
 	}
 	c.releaseReader()
-	if c.hdr.ConnectionClose() || r.ConnectionClose() || resp.Status == fasthttp.StatusSwitchingProtocols {
+	// A read error met after the whole response (its last bytes came
+	// with the connection's end) leaves nothing to reuse.
+	if c.hdr.ConnectionClose() || r.ConnectionClose() || resp.Status == fasthttp.StatusSwitchingProtocols || fc.src.err != nil {
 		c.closeConn()
 	}
 	return resp, nil
