@@ -22,7 +22,7 @@ type OpenOptions struct {
 	// proportions of their weights.
 	Tasks []users.Task
 	// InitUser prepares each in-flight slot's User (see
-	// users.OpenConfig.InitUser).
+	// users.DispatcherConfig.InitUser).
 	InitUser func(u *users.User)
 	// NewRand makes each slot's random source (see users.Config.NewRand).
 	NewRand func(id int) *rand.Rand
@@ -111,7 +111,7 @@ func RunOpen(ctx context.Context, opts OpenOptions) (*results.Snapshot, users.Op
 	if err != nil {
 		return nil, users.OpenStats{}, err
 	}
-	r, err := users.NewOpen(users.OpenConfig{
+	r, err := users.NewDispatcher(users.DispatcherConfig{
 		Tasks:       opts.Tasks,
 		Arrivals:    arrivals,
 		NewClient:   func() (client.Client, error) { return client.New(kind, copts) },

@@ -48,28 +48,104 @@ func Builtin(name string) (*Profile, error) {
 	return Parse(builtinDir+name+".yaml", data)
 }
 
-// Load reads a profile given as --profile takes it: the name of a built-in
-// profile (see BuiltinNames), or else the path of a YAML file. A built-in
-// name wins over a file of the same name in the working directory; write
-// ./albums to mean the file.
-func Load(nameOrPath string) (*Profile, error) {
+// Source is a profile as a run carries it: the name of a built-in
+// profile, or a file's text with the name to use in its error messages.
+// It is what workers of a distributed run get, since they need not share
+// the coordinator's file system: each parses and checks it itself.
+type Source struct {
+	Builtin string `json:"builtin,omitempty"`
+	File    string `json:"source,omitempty"`
+	YAML    string `json:"yaml,omitempty"`
+}
+
+// ReadSource reads a profile as --profile names it: the name of a built-in
+// profile (see BuiltinNames), or else the path of a YAML file, whose text
+// it reads. A built-in name wins over a file of the same name in the
+// working directory; write ./albums to mean the file. A name that is
+// neither is an error that lists the built-in profiles.
+func ReadSource(nameOrPath string) (Source, error) {
 	if slices.Contains(BuiltinNames(), nameOrPath) {
-		return Builtin(nameOrPath)
+		return Source{Builtin: nameOrPath}, nil
 	}
-	p, err := LoadFile(nameOrPath)
+	data, err := readFile(nameOrPath)
 	if errors.Is(err, fs.ErrNotExist) && !strings.ContainsAny(nameOrPath, `/\.`) {
-		return nil, fmt.Errorf("profile %q is neither a built-in profile (%s) nor a file: %w",
+		return Source{}, fmt.Errorf("profile %q is neither a built-in profile (%s) nor a file (%w)",
 			nameOrPath, strings.Join(BuiltinNames(), ", "), err)
 	}
-	return p, err
+	if err != nil {
+		return Source{}, err
+	}
+	return Source{File: nameOrPath, YAML: string(data)}, nil
+}
+
+// Check reports a source that is neither a built-in name nor a file's
+// text, or both.
+func (s Source) Check() error {
+	switch {
+	case s.Builtin == "" && s.YAML == "":
+		return errors.New("profile: neither builtin nor yaml is set")
+	case s.Builtin != "" && s.YAML != "":
+		return errors.New("profile: both builtin and yaml are set")
+	}
+	return nil
+}
+
+// Load parses the profile, and reads the data files its classes name.
+func (s Source) Load() (*Profile, error) {
+	if err := s.Check(); err != nil {
+		return nil, err
+	}
+	if s.Builtin != "" {
+		return Builtin(s.Builtin)
+	}
+	return parseWithData(s.File, []byte(s.YAML))
+}
+
+// Name is how the source is named in messages: the built-in name or the
+// file.
+func (s Source) Name() string {
+	if s.Builtin != "" {
+		return s.Builtin
+	}
+	return s.File
+}
+
+// Load reads and parses a profile given as --profile takes it (see
+// ReadSource).
+func Load(nameOrPath string) (*Profile, error) {
+	src, err := ReadSource(nameOrPath)
+	if err != nil {
+		return nil, err
+	}
+	return src.Load()
 }
 
 // LoadFile reads and parses the profile file at path, and the data files
 // its classes name (see LoadData). Files over MaxFileSize are refused.
 func LoadFile(path string) (*Profile, error) {
+	data, err := readFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return parseWithData(path, data)
+}
+
+// parseWithData parses a profile file's text and reads its data files.
+func parseWithData(path string, data []byte) (*Profile, error) {
+	p, err := Parse(path, data)
+	if err != nil {
+		return nil, err
+	}
+	if err := LoadData(p); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+func readFile(path string) ([]byte, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("profile: %w", err)
+		return nil, err
 	}
 	defer f.Close()
 	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
@@ -79,14 +155,7 @@ func LoadFile(path string) (*Profile, error) {
 	if len(data) > MaxFileSize {
 		return nil, fmt.Errorf("profile %s: larger than %d bytes; is it a profile?", path, MaxFileSize)
 	}
-	p, err := Parse(path, data)
-	if err != nil {
-		return nil, err
-	}
-	if err := LoadData(p); err != nil {
-		return nil, err
-	}
-	return p, nil
+	return data, nil
 }
 
 // LoadData reads the data file of every class that has one and has no rows

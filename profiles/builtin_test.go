@@ -195,3 +195,49 @@ func TestLoadFile(t *testing.T) {
 		t.Errorf("LoadFile(big) = %v, want a size error", err)
 	}
 }
+
+func TestReadSource(t *testing.T) {
+	builtin := BuiltinNames()[0]
+	src, err := ReadSource(builtin)
+	if err != nil || src != (Source{Builtin: builtin}) {
+		t.Fatalf("built-in %q: %+v, %v", builtin, src, err)
+	}
+	dir := t.TempDir()
+	path := filepath.Join(dir, "p.yaml")
+	text := "name: source-test\ntasks:\n  - path: /u\n"
+	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	src, err = ReadSource(path)
+	if err != nil || src.YAML != text || src.File != path || src.Builtin != "" || src.Name() != path {
+		t.Fatalf("file: %+v, %v", src, err)
+	}
+	p, err := src.Load()
+	if err != nil || p.Name != "source-test" {
+		t.Fatalf("Load: %+v, %v", p, err)
+	}
+	if _, err := ReadSource(filepath.Join(dir, "missing.yaml")); err == nil {
+		t.Error("a missing file was read")
+	}
+	big := filepath.Join(dir, "big.yaml")
+	if err := os.WriteFile(big, make([]byte, MaxFileSize+1), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ReadSource(big); err == nil || !strings.Contains(err.Error(), "larger than") {
+		t.Errorf("an oversized file: %v", err)
+	}
+	for _, bad := range []Source{{}, {Builtin: "albums", YAML: "x"}} {
+		if _, err := bad.Load(); err == nil {
+			t.Errorf("%+v loaded", bad)
+		}
+	}
+}
+
+// TestReadSourceNamesBuiltins: a mistyped built-in name gets the list of
+// built-in profiles, not a bare "no such file".
+func TestReadSourceNamesBuiltins(t *testing.T) {
+	_, err := ReadSource("albumz")
+	if err == nil || !strings.Contains(err.Error(), `profile "albumz" is neither a built-in profile (albums, `) {
+		t.Errorf("ReadSource(albumz) = %v", err)
+	}
+}

@@ -2,10 +2,11 @@ package profiles
 
 import (
 	"fmt"
-	"net/url"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/loadgen/loadgen/internal/netaddr"
 )
 
 var profileFields = []string{"name", "host", "users", "spawn_rate", "run_time", "wait", "headers", "stages",
@@ -223,21 +224,8 @@ func checkName(s string) error {
 }
 
 func checkHost(s string) error {
-	if !strings.Contains(s, "://") {
-		return fmt.Errorf("%q must start with http:// or https://", s)
-	}
-	u, err := url.Parse(s)
-	if err != nil {
-		return fmt.Errorf("%q is not a URL: %w", s, err)
-	}
-	if u.Scheme != "http" && u.Scheme != "https" {
-		return fmt.Errorf("%q must start with http:// or https://", s)
-	}
-	if u.Host == "" {
-		return fmt.Errorf("%q has no host name", s)
-	}
-	if u.RawQuery != "" || u.Fragment != "" {
-		return fmt.Errorf("%q must not have a query or fragment; put those in task paths", s)
+	if err := netaddr.CheckBaseURL(s); err != nil {
+		return fmt.Errorf("%q: %w", s, err)
 	}
 	return nil
 }

@@ -76,8 +76,10 @@ func (d Distribution) Mean() time.Duration {
 
 // Percentile returns the value at fraction q of the values: the smallest
 // recorded value (within HDR precision) such that at least q of all values
-// are at or below it. q is a fraction between 0 and 1, not a percentage:
-// Percentile(0.99) is the 99th percentile, Percentile(0.5) the median,
+// are at or below it. q is a fraction between 0 and 1, not a percentage
+// (the convention of this whole module; hdrhistogram-go's
+// ValueAtQuantile takes 0 to 100, and the conversion is in this package
+// only): Percentile(0.99) is the 99th percentile, Percentile(0.5) the median,
 // Percentile(1) the maximum and Percentile(0) the minimum. The result never
 // lies outside [Min, Max]. It returns 0 when empty.
 func (d Distribution) Percentile(q float64) time.Duration {

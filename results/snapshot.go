@@ -130,7 +130,8 @@ func (e EntryStats) AvgMicros() float64 {
 // Median returns Percentile(0.5): the HDR median, not Locust's rounded one.
 func (e EntryStats) Median() time.Duration { return e.latency.Percentile(0.5) }
 
-// Percentile returns the response time at fraction q (0..1, not 0..100):
+// Percentile returns the response time at fraction q (0..1, not 0..100 as
+// hdrhistogram-go takes it):
 // Percentile(0.99) is p99, Percentile(0.5) the median, Percentile(1) the
 // exact maximum. See Distribution.Percentile.
 func (e EntryStats) Percentile(q float64) time.Duration { return e.latency.Percentile(q) }

@@ -14,6 +14,10 @@ while read -r pkg imports; do
 		bad=""
 		case $rel in
 		albumsvc*) bad="albumsvc imports nothing from the module" ;;
+		internal/embedded)
+			case $dep in albumsvc) ;; *) bad="internal/embedded imports only albumsvc" ;; esac ;;
+		internal/*)
+			case $dep in internal/*) ;; *) bad="the internal helpers import only one another from the module" ;; esac ;;
 		results | results/*)
 			case $dep in loadgen* | profiles* | cmd* | albumsvc*) bad="results may not import $dep" ;; esac ;;
 		profiles/response | profiles/dataset)
@@ -21,7 +25,7 @@ while read -r pkg imports; do
 		profiles/capture | profiles/check)
 			case $dep in profiles/response) ;; *) bad="$rel imports only profiles/response from the module" ;; esac ;;
 		profiles*)
-			case $dep in profiles* | internal/suggest) ;; *) bad="profiles imports only its own packages, internal/suggest, the standard library, YAML and GJSON" ;; esac ;;
+			case $dep in profiles* | internal/suggest | internal/netaddr) ;; *) bad="profiles imports only its own packages, internal/suggest and internal/netaddr, the standard library, YAML and GJSON" ;; esac ;;
 		loadgen/schedule*)
 			case $dep in profiles* | loadgen/schedule*) ;; *) bad="schedule may not import $dep" ;; esac ;;
 		loadgen/client*)
@@ -30,6 +34,8 @@ while read -r pkg imports; do
 			case $dep in profiles* | loadgen/schedule* | loadgen/client* | loadgen/users* | results | internal/*) ;; *) bad="users may not import $dep" ;; esac ;;
 		loadgen)
 			case $dep in loadgen/control* | loadgen/web*) bad="the run library may not import $dep, which sits above it" ;; esac ;;
+		loadgen/control/wire*)
+			case $dep in loadgen/control | loadgen/web* | internal/embedded) bad="the wire protocol may not import $dep" ;; esac ;;
 		loadgen/control*)
 			case $dep in loadgen/web*) bad="control may not import $dep" ;; esac ;;
 		esac

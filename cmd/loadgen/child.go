@@ -5,9 +5,9 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"syscall"
 	"time"
 
+	"github.com/loadgen/loadgen/internal/procstat"
 	"github.com/loadgen/loadgen/results/report"
 )
 
@@ -48,10 +48,9 @@ func runChild(ctx context.Context, e env, args []string, jsonPath string) (*chil
 	if r.exitCode == exitUsage || r.exitCode == exitInternal {
 		return nil, fmt.Errorf("exit code %d:\n%s", r.exitCode, out.String())
 	}
-	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		r.cpu = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-		r.maxRSSKB = ru.Maxrss // kilobytes on Linux
-	}
+	var maxRSS int64
+	r.cpu, maxRSS = procstat.Exited(cmd.ProcessState)
+	r.maxRSSKB = maxRSS / 1024
 	if r.data, err = os.ReadFile(jsonPath); err != nil {
 		return nil, fmt.Errorf("reading its result: %w\n%s", err, out.String())
 	}

@@ -14,7 +14,7 @@ import (
 
 	"github.com/spf13/pflag"
 
-	"github.com/loadgen/loadgen/albumsvc"
+	"github.com/loadgen/loadgen/internal/embedded"
 	"github.com/loadgen/loadgen/results/report"
 )
 
@@ -131,12 +131,12 @@ func isHelp(err error) bool { return errors.Is(err, pflag.ErrHelp) }
 func runClient(ctx context.Context, e env, p *testPlan, pass []string, kind string, seed uint64, jsonPath string) (*clientRun, error) {
 	host := p.host
 	if host == "" {
-		srv, err := albumsvc.Start(context.Background(), albumsvc.Config{Store: p.store, Preload: 3}, "127.0.0.1:0")
+		srv, err := embedded.Start(p.store, nil)
 		if err != nil {
-			return nil, fmt.Errorf("starting the album service: %w", err)
+			return nil, err
 		}
 		defer srv.Stop()
-		host = "http://" + srv.Addr()
+		host = srv.URL
 	}
 	args := append(append([]string{}, pass...), "--client="+kind, "--host="+host,
 		fmt.Sprintf("--seed=%d", seed), "--only-summary", "--json="+jsonPath)

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strings"
 	"time"
 
 	"github.com/spf13/pflag"
@@ -120,12 +119,4 @@ func parseFlags(name string, args []string, getenv func(string) (string, bool), 
 		return fs, usageError{err}
 	}
 	return fs, nil
-}
-
-func validLogLevel(s string) bool {
-	switch strings.ToUpper(s) {
-	case "DEBUG", "INFO", "WARNING", "WARN", "ERROR", "CRITICAL":
-		return true
-	}
-	return false
 }

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"os"
 	"os/exec"
 	"strings"
@@ -15,7 +14,10 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/loadgen/loadgen/internal/logging"
+	"github.com/loadgen/loadgen/internal/netaddr"
 	"github.com/loadgen/loadgen/loadgen/control"
+	"github.com/loadgen/loadgen/loadgen/control/wire"
 	"github.com/loadgen/loadgen/loadgen/users"
 	"github.com/loadgen/loadgen/results"
 )
@@ -72,22 +74,10 @@ func (ff fleetFlags) check(coordinator bool, p *testPlan) (*fleet, error) {
 		}
 		return nil, usagef("--listen %s: %w", ff.listen, err)
 	}
-	if p.host == "" && !loopbackAddr(ff.listen) {
+	if p.host == "" && !netaddr.LoopbackAddr(ff.listen) {
 		return nil, usagef("--listen %s takes workers from other machines, which cannot reach the album service embedded here on loopback: give --host", ff.listen)
 	}
 	return &fleet{ff: ff}, nil
-}
-
-func loopbackAddr(addr string) bool {
-	host, _, err := net.SplitHostPort(addr)
-	if err != nil {
-		return false
-	}
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 // run runs the test as the coordinator of the fleet.
@@ -98,7 +88,7 @@ func (fl *fleet) run(ctx context.Context, e env, p *testPlan, host string, seed 
 		// The fleet's own secret, handed to the workers in their
 		// environment where ps does not show it.
 		var err error
-		if token, err = control.NewToken(); err != nil {
+		if token, err = wire.NewToken(); err != nil {
 			return nil, err
 		}
 		addr, expect, expectWait = "127.0.0.1:0", fl.local, 30*time.Second
@@ -109,7 +99,7 @@ func (fl *fleet) run(ctx context.Context, e env, p *testPlan, host string, seed 
 	}
 	c, err := control.NewCoordinator(control.CoordinatorConfig{
 		Token: token,
-		Spec: control.RunSpec{
+		Spec: wire.RunSpec{
 			Profile: p.source, Ratio: p.flags.ratio, Wait: p.wait.String(), Client: p.flags.client,
 			Timeout: p.flags.timeout, StopTimeout: p.flags.stopTimeout, Seed: seed, Host: host,
 			UserAgent: "loadgen/" + version, Open: openSpec(p),
@@ -142,10 +132,7 @@ func (fl *fleet) run(ctx context.Context, e env, p *testPlan, host string, seed 
 		for range fl.local {
 			// Workers' routine messages would drown the tables; their
 			// warnings and errors still show.
-			level := "WARNING"
-			if strings.EqualFold(p.flags.loglevel, "DEBUG") {
-				level = "DEBUG"
-			}
+			level := logging.Name(logging.Quiet(p.level))
 			cmd, err := e.self("worker", "--coordinator", url, "--connect-timeout", "10s", "--loglevel", level)
 			if err != nil {
 				return nil, err
@@ -174,11 +161,11 @@ func (fl *fleet) run(ctx context.Context, e env, p *testPlan, host string, seed 
 // openSpec is the open-model part of a distributed run's spec: the
 // fleet's total rate, which the coordinator splits over the workers, and
 // each worker's in-flight cap. It is nil for a run with users.
-func openSpec(p *testPlan) *control.OpenSpec {
+func openSpec(p *testPlan) *wire.OpenSpec {
 	if !p.open {
 		return nil
 	}
-	return &control.OpenSpec{Rate: p.rate, Arrival: p.arrival, MaxInFlight: p.flags.maxInflight, MaxLag: p.flags.maxLag}
+	return &wire.OpenSpec{Rate: p.rate, Arrival: p.arrival, MaxInFlight: p.flags.maxInflight, MaxLag: p.flags.maxLag}
 }
 
 // writeWorkers prints the worker table.
@@ -203,7 +190,7 @@ func writeWorkers(w io.Writer, ws []control.WorkerStatus) error {
 		if !s.LastHeartbeat.IsZero() {
 			last = time.Since(s.LastHeartbeat).Round(100*time.Millisecond).String() + " ago"
 		}
-		state := s.State
+		state := string(s.State)
 		if s.Error != "" {
 			state += " (" + s.Error + ")"
 		}
@@ -247,18 +234,19 @@ func runWorker(ctx context.Context, e env, args []string) (int, error) {
 	if coord == "" {
 		return exitUsage, usagef("--coordinator is required, e.g. --coordinator http://127.0.0.1:5557")
 	}
-	if err := checkHost(coord); err != nil {
+	if err := netaddr.CheckBaseURL(coord); err != nil {
 		return exitUsage, usagef("--coordinator %q: %w", coord, err)
 	}
 	if connect <= 0 {
 		return exitUsage, usagef("--connect-timeout %v: must be positive", connect)
 	}
-	if !validLogLevel(level) {
-		return exitUsage, usagef("--loglevel %q: want DEBUG, INFO, WARNING or ERROR", level)
+	lv, err := logging.ParseLevel(level)
+	if err != nil {
+		return exitUsage, usagef("--loglevel %w", err)
 	}
 	w, err := control.NewWorker(control.WorkerConfig{
 		Coordinator: strings.TrimRight(coord, "/"), Token: token, ID: id, Version: version,
-		ConnectTimeout: connect, Logger: newLogger(e.stderr, level).With("component", "worker"),
+		ConnectTimeout: connect, Logger: logging.New(e.stderr, lv).With("component", "worker"),
 	})
 	if err != nil {
 		return exitUsage, usageError{err}

@@ -88,7 +88,7 @@ func workerRows(ws []control.WorkerStatus) []report.WorkerRow {
 	rows := make([]report.WorkerRow, 0, len(ws))
 	for _, w := range ws {
 		rows = append(rows, report.WorkerRow{
-			ID: w.ID, Host: w.Host, State: w.State, Users: w.Users, Target: w.Target,
+			ID: w.ID, Host: w.Host, State: string(w.State), Users: w.Users, Target: w.Target,
 			Requests: w.Requests, Failures: w.Failures, RPS: w.RPS,
 			CPUPercent: w.CPUPercent, RSSBytes: w.RSSBytes, LastHeartbeat: w.LastHeartbeat, Error: w.Error,
 		})

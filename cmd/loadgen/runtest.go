@@ -13,6 +13,10 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/loadgen/loadgen/albumsvc"
+	"github.com/loadgen/loadgen/internal/embedded"
+	"github.com/loadgen/loadgen/internal/logging"
+	"github.com/loadgen/loadgen/internal/netaddr"
+	"github.com/loadgen/loadgen/internal/procstat"
 	"github.com/loadgen/loadgen/loadgen"
 	"github.com/loadgen/loadgen/loadgen/client"
 	"github.com/loadgen/loadgen/loadgen/control"
@@ -38,13 +42,15 @@ type testPlan struct {
 	// thresholds are the profile's, then the command line's.
 	thresholds []*threshold.Threshold
 	// source is the profile as workers of a distributed run get it.
-	source control.ProfileSource
+	source profiles.Source
 	// open is set for an arrival-rate run (--rate, --rate-stages).
 	open    bool
 	rate    schedule.Rate
 	arrival schedule.Arrival
 	// htmlFile is where --html writes the HTML report.
 	htmlFile string
+	// level is --loglevel.
+	level slog.Level
 }
 
 // plan resolves the run settings. A flag given on the command line or in
@@ -52,15 +58,16 @@ type testPlan struct {
 // default.
 func plan(fs *pflag.FlagSet, f runFlags) (*testPlan, error) {
 	p := &testPlan{flags: f}
-	if !validLogLevel(f.loglevel) {
-		return nil, usagef("--loglevel %q: want DEBUG, INFO, WARNING or ERROR", f.loglevel)
+	var err error
+	if p.level, err = logging.ParseLevel(f.loglevel); err != nil {
+		return nil, usagef("--loglevel %w", err)
 	}
 	if !isKind(f.client) {
 		return nil, usagef("--client %q: want one of %s", f.client, strings.Join(client.Kinds(), ", "))
 	}
 	// Read as a distributed run sends it, so that a coordinator checks the
 	// very bytes its workers will run.
-	src, err := control.ReadProfileSource(f.profile)
+	src, err := profiles.ReadSource(f.profile)
 	if err != nil {
 		return nil, usagef("--profile: %w", err)
 	}
@@ -144,7 +151,7 @@ func plan(fs *pflag.FlagSet, f runFlags) (*testPlan, error) {
 		p.host = prof.Host
 	}
 	if p.host != "" {
-		if err := checkHost(p.host); err != nil {
+		if err := netaddr.CheckBaseURL(p.host); err != nil {
 			return nil, usagef("--host %q: %w", p.host, err)
 		}
 	} else if p.store, err = albumsvc.ParseStoreKind(f.store); err != nil {
@@ -275,16 +282,16 @@ func runLoad(ctx context.Context, e env, args []string, coordinator bool) (int, 
 	if wf.web {
 		return runWeb(ctx, e, fs, p, fl, wf)
 	}
-	log := newLogger(e.stderr, f.loglevel)
+	log := logging.New(e.stderr, p.level)
 
 	host := p.host
 	if host == "" {
-		srv, err := albumsvc.Start(context.Background(), albumsvc.Config{Store: p.store, Preload: 3, Logger: quietLogger(e.stderr, f.loglevel).With("component", "albumsvc")}, "127.0.0.1:0")
+		srv, err := embedded.Start(p.store, logging.New(e.stderr, logging.Quiet(p.level)).With("component", "albumsvc"))
 		if err != nil {
-			return exitInternal, fmt.Errorf("starting the embedded album service: %w", err)
+			return exitInternal, err
 		}
 		defer srv.Stop()
-		host = "http://" + srv.Addr()
+		host = srv.URL
 		log.Info("embedded album service started", "url", host, "store", string(p.store))
 	}
 
@@ -317,7 +324,7 @@ func runLoad(ctx context.Context, e env, args []string, coordinator bool) (int, 
 		warmupNote = fmt.Sprintf("warm-up of %s excluded: %d requests, %d failures", f.warmup, s.Total.Count(), s.Total.Failures())
 		log.Info(warmupNote)
 	}
-	cpu0 := processCPU() + childrenCPU()
+	cpu0 := procstat.CPU() + procstat.ChildrenCPU()
 	started := time.Now()
 	log.Info("starting", "host", host, "profile", p.profile.Name, "users", p.users, "spawn_rate", p.spawnRate, "run_time", p.runTime, "client", f.client, "seed", seed)
 	var snap *results.Snapshot
@@ -410,7 +417,7 @@ func runLoad(ctx context.Context, e env, args []string, coordinator bool) (int, 
 		host:     host,
 		seed:     seed,
 		started:  started,
-		cpu:      processCPU() + childrenCPU() - cpu0,
+		cpu:      procstat.CPU() + procstat.ChildrenCPU() - cpu0,
 		warnings: warnings,
 		dist:     dist,
 		open:     openStats,
@@ -433,29 +440,6 @@ func runLoad(ctx context.Context, e env, args []string, coordinator bool) (int, 
 		return f.exitOnError, nil
 	}
 	return exitOK, nil
-}
-
-func newLogger(w interface{ Write([]byte) (int, error) }, level string) *slog.Logger {
-	var l slog.Level
-	switch strings.ToUpper(level) {
-	case "DEBUG":
-		l = slog.LevelDebug
-	case "WARNING", "WARN":
-		l = slog.LevelWarn
-	case "ERROR", "CRITICAL":
-		l = slog.LevelError
-	}
-	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l}))
-}
-
-// quietLogger is for the embedded album service, whose start and stop
-// messages would only clutter the run's output: it logs warnings and errors
-// unless DEBUG was asked for.
-func quietLogger(w interface{ Write([]byte) (int, error) }, level string) *slog.Logger {
-	if strings.EqualFold(level, "DEBUG") {
-		return newLogger(w, level)
-	}
-	return newLogger(w, "WARNING")
 }
 
 // result is a finished run with what the reports need besides statistics.

@@ -18,6 +18,8 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/loadgen/loadgen/albumsvc"
+	"github.com/loadgen/loadgen/internal/embedded"
+	"github.com/loadgen/loadgen/internal/procstat"
 	"github.com/loadgen/loadgen/results/chart"
 	"github.com/loadgen/loadgen/results/report"
 	"github.com/loadgen/loadgen/results/scaling"
@@ -273,19 +275,18 @@ func runStep(ctx context.Context, e env, p *testPlan, pass []string, dim, value 
 		st.N, _ = strconv.ParseFloat(value, 64)
 	}
 	host := p.host
-	var srv *albumsvc.Server
+	var srv *embedded.Service
 	if host == "" {
 		store := p.store
 		if dim == "store" {
 			store, _ = albumsvc.ParseStoreKind(value)
 		}
 		var err error
-		srv, err = albumsvc.Start(context.Background(), albumsvc.Config{Store: store, Preload: 3}, "127.0.0.1:0")
-		if err != nil {
-			return nil, fmt.Errorf("starting the album service: %w", err)
+		if srv, err = embedded.Start(store, nil); err != nil {
+			return nil, err
 		}
 		defer srv.Stop()
-		host = "http://" + srv.Addr()
+		host = srv.URL
 	}
 	args := append(append([]string{}, pass...), "--host="+host, fmt.Sprintf("--seed=%d", seed), "--only-summary",
 		"--json="+jsonPath, "--warmup="+warmup.String(), "--run-time="+(warmup+step).String())
@@ -293,7 +294,7 @@ func runStep(ctx context.Context, e env, p *testPlan, pass []string, dim, value 
 		flag, _ := dimensionFlag(dim)
 		args = append(args, flag+"="+value)
 	}
-	cpu0 := processCPU()
+	cpu0 := procstat.CPU()
 	c, err := runChild(ctx, e, args, jsonPath)
 	if err != nil {
 		return nil, err
@@ -303,7 +304,7 @@ func runStep(ctx context.Context, e env, p *testPlan, pass []string, dim, value 
 	if wall > 0 {
 		st.GenCPU = c.cpu.Seconds() / wall
 		if srv != nil {
-			st.ServerCPU = (processCPU() - cpu0).Seconds() / wall
+			st.ServerCPU = (procstat.CPU() - cpu0).Seconds() / wall
 			st.ServerKnown = true
 		}
 	}

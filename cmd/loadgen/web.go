@@ -13,6 +13,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/loadgen/loadgen/internal/logging"
 	"github.com/loadgen/loadgen/loadgen/web"
 	"github.com/loadgen/loadgen/profiles"
 	"github.com/loadgen/loadgen/results/threshold"
@@ -78,9 +79,8 @@ func (wf *webFlags) addr() string { return net.JoinHostPort(wf.host, strconv.Ito
 // progress and reports the last run as a command-line run would: tables,
 // files and exit code.
 func runWeb(ctx context.Context, e env, fs *pflag.FlagSet, p *testPlan, fl *fleet, wf webFlags) (int, error) {
-	level := p.flags.loglevel
-	ring := web.NewLogRing(0, logLevel(level))
-	log := slog.New(slog.NewMultiHandler(newLogger(e.stderr, level).Handler(), ring.Handler()))
+	ring := web.NewLogRing(0, p.level)
+	log := slog.New(slog.NewMultiHandler(logging.New(e.stderr, p.level).Handler(), ring.Handler()))
 	wr := newWebRunner(e, p, fl, log, fs.Changed("wait"))
 	defer wr.close()
 
@@ -154,18 +154,6 @@ func runWeb(ctx context.Context, e env, fs *pflag.FlagSet, p *testPlan, fl *flee
 		return p.flags.exitOnError, nil
 	}
 	return exitOK, nil
-}
-
-func logLevel(level string) slog.Level {
-	switch strings.ToUpper(level) {
-	case "DEBUG":
-		return slog.LevelDebug
-	case "WARNING", "WARN":
-		return slog.LevelWarn
-	case "ERROR", "CRITICAL":
-		return slog.LevelError
-	}
-	return slog.LevelInfo
 }
 
 // evaluate fills a result's threshold outcome.

@@ -11,7 +11,10 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/loadgen/loadgen/albumsvc"
+	"github.com/loadgen/loadgen/internal/embedded"
+	"github.com/loadgen/loadgen/internal/logging"
+	"github.com/loadgen/loadgen/internal/netaddr"
+	"github.com/loadgen/loadgen/internal/procstat"
 	"github.com/loadgen/loadgen/loadgen"
 	"github.com/loadgen/loadgen/loadgen/client"
 	"github.com/loadgen/loadgen/loadgen/control"
@@ -34,7 +37,7 @@ type webRunner struct {
 	waitGiven bool
 
 	mu       sync.Mutex
-	embedded *albumsvc.Server
+	embedded *embedded.Service
 	last     *webRun
 }
 
@@ -69,14 +72,14 @@ func (w *webRunner) embeddedURL() (string, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.embedded == nil {
-		srv, err := albumsvc.Start(context.Background(), albumsvc.Config{Store: w.base.store, Preload: 3, Logger: quietLogger(w.e.stderr, w.base.flags.loglevel).With("component", "albumsvc")}, "127.0.0.1:0")
+		srv, err := embedded.Start(w.base.store, logging.New(w.e.stderr, logging.Quiet(w.base.level)).With("component", "albumsvc"))
 		if err != nil {
-			return "", fmt.Errorf("starting the embedded album service: %w", err)
+			return "", err
 		}
 		w.embedded = srv
-		w.log.Info("embedded album service started", "url", "http://"+srv.Addr(), "store", string(w.base.store))
+		w.log.Info("embedded album service started", "url", srv.URL, "store", string(w.base.store))
 	}
-	return "http://" + w.embedded.Addr(), nil
+	return w.embedded.URL, nil
 }
 
 func (w *webRunner) close() {
@@ -101,19 +104,19 @@ func (w *webRunner) planFor(req web.StartRequest) (*testPlan, error) {
 		return nil, web.BadRequest(fmt.Errorf("run_time %s: must be longer than the warm-up (--warmup %s)", p.runTime, wu))
 	}
 	if p.host != "" {
-		if err := checkHost(p.host); err != nil {
+		if err := netaddr.CheckBaseURL(p.host); err != nil {
 			return nil, web.BadRequest(fmt.Errorf("host %q: %w", p.host, err))
 		}
 	}
 	if req.ProfileYAML == "" && req.Profile == w.base.flags.profile {
 		return &p, nil
 	}
-	var src control.ProfileSource
+	var src profiles.Source
 	switch {
 	case req.ProfileYAML != "":
-		src = control.ProfileSource{Source: "profile_yaml", YAML: req.ProfileYAML}
+		src = profiles.Source{File: "profile_yaml", YAML: req.ProfileYAML}
 	case slices.Contains(profiles.BuiltinNames(), req.Profile):
-		src = control.ProfileSource{Builtin: req.Profile}
+		src = profiles.Source{Builtin: req.Profile}
 	default:
 		// Never a path: the UI must not read this machine's files.
 		return nil, web.BadRequest(fmt.Errorf("profile %q: neither a built-in profile (%s) nor the one loadgen was started with (%s); send its YAML as profile_yaml",
@@ -153,11 +156,8 @@ func (w *webRunner) start(ctx context.Context, req web.StartRequest) (web.Run, w
 			return nil, web.RunInfo{}, err
 		}
 	}
-	seed := p.flags.seed
-	if seed == 0 {
-		seed = uint64(time.Now().UnixNano())
-	}
-	wr := &webRun{plan: p, host: host, seed: seed, started: time.Now(), cpu0: processCPU() + childrenCPU()}
+	seed := p.flags.runSeed()
+	wr := &webRun{plan: p, host: host, seed: seed, started: time.Now(), cpu0: procstat.CPU() + procstat.ChildrenCPU()}
 	onWarmupEnd := func(s *results.Snapshot) {
 		note := fmt.Sprintf("warm-up of %s excluded: %d requests, %d failures", p.flags.warmup, s.Total.Count(), s.Total.Failures())
 		w.log.Info(note)
@@ -227,7 +227,7 @@ func (w *webRunner) lastResult() (*result, error) {
 	warnings = append(warnings, wr.run.Warnings()...)
 	res := &result{
 		snap: snap, plan: wr.plan, host: wr.host, seed: wr.seed, started: wr.started,
-		cpu:         processCPU() + childrenCPU() - wr.cpu0,
+		cpu:         procstat.CPU() + procstat.ChildrenCPU() - wr.cpu0,
 		warnings:    warnings,
 		cpuRequests: snap.Total.Count(),
 	}

@@ -1,15 +1,11 @@
 package control
 
 import (
-	"crypto/rand"
-	"crypto/sha256"
-	"crypto/subtle"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"net"
-	"net/http"
-	"strings"
+
+	"github.com/loadgen/loadgen/internal/netaddr"
 )
 
 // ErrNoToken is returned by ListenCheck for a non-loopback address without
@@ -27,7 +23,7 @@ func ListenCheck(addr, token string) error {
 	if err != nil {
 		return fmt.Errorf("listen address %q: %w", addr, err)
 	}
-	if token != "" || isLoopbackHost(host) {
+	if token != "" || netaddr.LoopbackHost(host) {
 		return nil
 	}
 	what := "every interface"
@@ -37,14 +33,6 @@ func ListenCheck(addr, token string) error {
 	return fmt.Errorf("refusing to listen on %s (%s) without a token: "+
 		"a worker generates whatever load its coordinator asks for, so an open control port is an open relay for attacks; "+
 		"set a shared token or listen on 127.0.0.1: %w", addr, what, ErrNoToken)
-}
-
-func isLoopbackHost(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 // Listen checks addr with ListenCheck, then listens on it.
@@ -57,48 +45,4 @@ func Listen(addr, token string) (net.Listener, error) {
 		return nil, fmt.Errorf("control listener: %w", err)
 	}
 	return ln, nil
-}
-
-// NewToken returns a random 256-bit token in hex, for a coordinator that
-// starts its own workers and hands them the token.
-func NewToken() (string, error) {
-	var b [32]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		return "", fmt.Errorf("making a token: %w", err)
-	}
-	return hex.EncodeToString(b[:]), nil
-}
-
-// tokenCheck compares bearer tokens in constant time. Both sides are
-// hashed first, so that neither the comparison's time nor its early exit
-// on a length mismatch tells an attacker anything about the token.
-type tokenCheck struct {
-	enabled bool
-	sum     [sha256.Size]byte
-}
-
-func newTokenCheck(token string) tokenCheck {
-	if token == "" {
-		return tokenCheck{}
-	}
-	return tokenCheck{enabled: true, sum: sha256.Sum256([]byte(token))}
-}
-
-func (t tokenCheck) ok(r *http.Request) bool {
-	if !t.enabled {
-		return true
-	}
-	got, found := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-	if !found {
-		return false
-	}
-	sum := sha256.Sum256([]byte(got))
-	return subtle.ConstantTimeCompare(sum[:], t.sum[:]) == 1
-}
-
-// setToken adds the bearer token to a request to the coordinator.
-func setToken(r *http.Request, token string) {
-	if token != "" {
-		r.Header.Set("Authorization", "Bearer "+token)
-	}
 }

@@ -10,10 +10,11 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strconv"
-	"syscall"
 	"testing"
 	"time"
 
+	"github.com/loadgen/loadgen/internal/procstat"
+	"github.com/loadgen/loadgen/loadgen/control/wire"
 	"github.com/loadgen/loadgen/results"
 )
 
@@ -54,8 +55,8 @@ func benchCoordinator(b *testing.B, n int) (*Coordinator, http.Handler, []string
 	ids := make([]string, n)
 	for i := range ids {
 		ids[i] = "worker-" + strconv.Itoa(i)
-		body, _ := json.Marshal(RegisterRequest{V: 1, ID: ids[i], Host: "h", Cores: 4, PID: i + 1})
-		req := httptest.NewRequest(http.MethodPost, PathRegister, bytes.NewReader(body))
+		body, _ := json.Marshal(wire.RegisterRequest{V: 1, ID: ids[i], Host: "h", Cores: 4, PID: i + 1})
+		req := httptest.NewRequest(http.MethodPost, wire.PathRegister, bytes.NewReader(body))
 		req.Header.Set("Authorization", "Bearer t")
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, req)
@@ -64,7 +65,7 @@ func benchCoordinator(b *testing.B, n int) (*Coordinator, http.Handler, []string
 		}
 	}
 	c.mu.Lock()
-	c.phase = phaseRunning
+	c.state = runRunning
 	c.start = time.Now()
 	c.agg = results.NewAggregator(c.start, results.AggregatorOptions{})
 	c.mu.Unlock()
@@ -101,11 +102,11 @@ func benchSecond(b *testing.B, workers, entries, perEntry int) {
 	seq := uint64(0)
 	b.ReportAllocs()
 	b.ResetTimer()
-	cpu0 := processCPU()
+	cpu0 := procstat.CPU()
 	for b.Loop() {
 		seq++
 		for i := range deltas {
-			req := httptest.NewRequest(http.MethodPost, ReportRequest{ID: ids[i], Run: c.RunID(), Seq: seq}.Query(), bytes.NewReader(deltas[i]))
+			req := httptest.NewRequest(http.MethodPost, wire.ReportRequest{ID: ids[i], Run: c.RunID(), Seq: seq}.Query(), bytes.NewReader(deltas[i]))
 			req.Header.Set("Authorization", "Bearer t")
 			rec := httptest.NewRecorder()
 			h.ServeHTTP(rec, req)
@@ -136,11 +137,11 @@ func BenchmarkCoordinatorLoopback(b *testing.B) {
 	seq := uint64(0)
 	now := time.Now()
 	b.ResetTimer()
-	cpu0 := processCPU()
+	cpu0 := procstat.CPU()
 	for b.Loop() {
 		seq++
 		for i := range ids {
-			req, _ := http.NewRequest(http.MethodPost, srv.URL+ReportRequest{ID: ids[i], Run: c.RunID(), Seq: seq}.Query(), bytes.NewReader(delta))
+			req, _ := http.NewRequest(http.MethodPost, srv.URL+wire.ReportRequest{ID: ids[i], Run: c.RunID(), Seq: seq}.Query(), bytes.NewReader(delta))
 			req.Header.Set("Authorization", "Bearer t")
 			resp, err := hc.Do(req)
 			if err != nil {
@@ -158,21 +159,11 @@ func BenchmarkCoordinatorLoopback(b *testing.B) {
 	reportCPU(b, cpu0)
 }
 
-// processCPU is the CPU time this process has used, garbage collection
-// included.
-func processCPU() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
 // reportCPU reports CPU time per op, and as a share of one core when an op
 // is one second of run time: on a shared machine it is steadier than
 // ns/op, which counts time spent waiting for a core.
 func reportCPU(b *testing.B, cpu0 time.Duration) {
-	per := float64(processCPU()-cpu0) / float64(b.N)
+	per := float64(procstat.CPU()-cpu0) / float64(b.N)
 	b.ReportMetric(per/1e6, "cpu-ms/op")
 	b.ReportMetric(per/1e9*100, "%core")
 }

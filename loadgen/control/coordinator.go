@@ -14,6 +14,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/loadgen/loadgen/internal/jsonhttp"
+	"github.com/loadgen/loadgen/loadgen/control/wire"
 	"github.com/loadgen/loadgen/loadgen/users"
 	"github.com/loadgen/loadgen/results"
 )
@@ -27,7 +29,7 @@ type CoordinatorConfig struct {
 	// Spec is what every worker's users run. With Spec.Open set the run
 	// is an open-model one: the workers share its arrival rate instead of
 	// running users (see OpenSpec and OpenLead).
-	Spec RunSpec
+	Spec wire.RunSpec
 	// Users is the fleet's user target, split evenly over the workers. An
 	// open-model run has no users and ignores it.
 	Users int
@@ -104,13 +106,13 @@ type Result struct {
 // ErrNoWorkers is returned by Run when no worker registered in time.
 var ErrNoWorkers = errors.New("no worker registered")
 
-type phase int
+type runState int
 
 const (
-	phaseWaiting phase = iota
-	phaseRunning
-	phaseStopping
-	phaseDone
+	runWaiting runState = iota
+	runRunning
+	runStopping
+	runDone
 )
 
 // Coordinator runs a load test on workers that register with it over the
@@ -118,7 +120,7 @@ const (
 type Coordinator struct {
 	cfg   CoordinatorConfig
 	log   *slog.Logger
-	auth  tokenCheck
+	auth  wire.TokenCheck
 	runID string
 	mux   *http.ServeMux
 
@@ -132,7 +134,7 @@ type Coordinator struct {
 	codecs sync.Pool // *ingest: decoders for concurrent reports
 
 	mu      sync.Mutex
-	phase   phase
+	state   runState
 	start   time.Time
 	workers map[string]*workerRec
 	order   []*workerRec // registration order: slot i is order[i]
@@ -157,8 +159,8 @@ func NewCoordinator(cfg CoordinatorConfig) (*Coordinator, error) {
 	if _, err := UsersConfig(cfg.Spec, 0); err != nil {
 		return nil, fmt.Errorf("run spec: %w", err)
 	}
-	if cfg.Heartbeat > maxHeartbeat || cfg.MissedHeartbeats > maxMissedHeartbeats {
-		return nil, fmt.Errorf("heartbeat %v and missed heartbeats %d: at most %v and %d", cfg.Heartbeat, cfg.MissedHeartbeats, maxHeartbeat, maxMissedHeartbeats)
+	if cfg.Heartbeat > wire.MaxHeartbeat || cfg.MissedHeartbeats > wire.MaxMissedHeartbeats {
+		return nil, fmt.Errorf("heartbeat %v and missed heartbeats %d: at most %v and %d", cfg.Heartbeat, cfg.MissedHeartbeats, wire.MaxHeartbeat, wire.MaxMissedHeartbeats)
 	}
 	if cfg.ExpectWorkers <= 0 {
 		cfg.ExpectWorkers = 1
@@ -182,7 +184,7 @@ func NewCoordinator(cfg CoordinatorConfig) (*Coordinator, error) {
 	if cfg.FinalWait <= 0 {
 		cfg.FinalWait = cfg.Spec.StopTimeout + 5*time.Second
 		if open != nil {
-			cfg.FinalWait = cfg.Spec.stopGrace() + max(open.spec.MaxLag, 0) + 5*time.Second
+			cfg.FinalWait = stopGrace(&cfg.Spec) + max(open.spec.MaxLag, 0) + 5*time.Second
 		}
 	}
 	if cfg.PollHold <= 0 {
@@ -195,7 +197,7 @@ func NewCoordinator(cfg CoordinatorConfig) (*Coordinator, error) {
 	c := &Coordinator{
 		cfg:     cfg,
 		log:     log,
-		auth:    newTokenCheck(cfg.Token),
+		auth:    wire.NewTokenCheck(cfg.Token),
 		runID:   newRunID(),
 		closed:  make(chan struct{}),
 		notify:  make(chan struct{}, 1),
@@ -204,10 +206,10 @@ func NewCoordinator(cfg CoordinatorConfig) (*Coordinator, error) {
 	}
 	c.codecs.New = func() any { return &ingest{delta: results.NewDelta()} }
 	c.mux = http.NewServeMux()
-	c.mux.HandleFunc(PathRegister, c.handleRegister)
-	c.mux.HandleFunc(PathHeartbeat, c.handleHeartbeat)
-	c.mux.HandleFunc(PathReport, c.handleReport)
-	c.mux.HandleFunc(PathCommands, c.handleCommands)
+	c.mux.HandleFunc(wire.PathRegister, c.handleRegister)
+	c.mux.HandleFunc(wire.PathHeartbeat, c.handleHeartbeat)
+	c.mux.HandleFunc(wire.PathReport, c.handleReport)
+	c.mux.HandleFunc(wire.PathCommands, c.handleCommands)
 	return c, nil
 }
 
@@ -224,9 +226,9 @@ func (c *Coordinator) RunID() string { return c.runID }
 // get 401 and change nothing.
 func (c *Coordinator) Handler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !c.auth.ok(r) {
+		if !c.auth.OK(r) {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="loadgen"`)
-			writeError(w, &httpError{http.StatusUnauthorized, "missing or wrong token"})
+			writeError(w, jsonhttp.Errorf(http.StatusUnauthorized, "missing or wrong token"))
 			return
 		}
 		c.mux.ServeHTTP(w, r)

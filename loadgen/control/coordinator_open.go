@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/loadgen/loadgen/loadgen/control/wire"
 	"github.com/loadgen/loadgen/loadgen/schedule"
 	"github.com/loadgen/loadgen/loadgen/users"
 )
@@ -18,7 +19,7 @@ const OpenLead = 250 * time.Millisecond
 
 // openPlan is the coordinator's side of an open-model run.
 type openPlan struct {
-	spec   *OpenSpec // the rate cut at the run time
+	spec   *wire.OpenSpec // the rate cut at the run time
 	pacer  *schedule.Pacer
 	origin time.Time     // the schedule's start; zero before the run
 	gen    uint64        // splits made so far
@@ -32,8 +33,8 @@ type openPlan struct {
 
 // newOpenPlan checks an open-model spec and cuts its rate at runTime, so
 // that workers end their schedules by themselves.
-func newOpenPlan(spec *RunSpec, runTime time.Duration) (*openPlan, error) {
-	if err := spec.Open.validate(); err != nil {
+func newOpenPlan(spec *wire.RunSpec, runTime time.Duration) (*openPlan, error) {
+	if err := spec.Open.Validate(); err != nil {
 		return nil, err
 	}
 	o := *spec.Open
@@ -69,13 +70,13 @@ func (c *Coordinator) openRebalanceLocked(now time.Time) time.Duration {
 	for i, w := range alive {
 		w.shared, w.shareN, w.shareAt = true, len(alive), at
 		w.status.Target = 0
-		c.sendLocked(w, Command{
-			Kind:    CommandSpawn,
+		c.sendLocked(w, wire.Command{
+			Kind:    wire.CommandSpawn,
 			FirstID: w.slot * UserIDBlock,
 			Spec:    &c.cfg.Spec,
-			Open: &OpenShare{
+			Open: &wire.OpenShare{
 				Start: c.open.origin, At: at, Index: i, Workers: len(alive),
-				Seed: shareSeed(c.cfg.Spec.Seed, i, gen),
+				Seed: schedule.ShareSeed(c.cfg.Spec.Seed, i, gen),
 			},
 		})
 	}
@@ -112,10 +113,10 @@ func (c *Coordinator) openLossLocked(w *workerRec, at time.Duration, handed bool
 
 // stopCommandLocked is the stop command of the run: in an open-model run
 // it names the point where the schedule ends.
-func (c *Coordinator) stopCommandLocked() Command {
-	cmd := Command{Kind: CommandStop}
+func (c *Coordinator) stopCommandLocked() wire.Command {
+	cmd := wire.Command{Kind: wire.CommandStop}
 	if c.open != nil && c.open.endAt >= 0 {
-		cmd.Open = &OpenShare{At: c.open.endAt}
+		cmd.Open = &wire.OpenShare{At: c.open.endAt}
 	}
 	return cmd
 }
@@ -183,7 +184,7 @@ func (w *workerRec) openTotal() users.OpenStats {
 }
 
 // setOpenLocked records the counts of a worker's heartbeat.
-func (w *workerRec) setOpenLocked(m *OpenCounts) {
+func (w *workerRec) setOpenLocked(m *wire.OpenCounts) {
 	st := m.Stats()
 	if w.openSeen && st.Scheduled < w.open.Scheduled {
 		// Counts only grow within a process: this is a new process under

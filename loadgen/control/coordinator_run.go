@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/loadgen/loadgen/loadgen/control/wire"
 	"github.com/loadgen/loadgen/loadgen/schedule"
 	"github.com/loadgen/loadgen/loadgen/users"
 	"github.com/loadgen/loadgen/results"
@@ -45,7 +46,7 @@ func (c *Coordinator) Run(ctx context.Context) (*Result, error) {
 		runTime = c.open.spec.Rate.Duration()
 	}
 	c.mu.Lock()
-	c.phase = phaseRunning
+	c.state = runRunning
 	c.start = start
 	c.agg = results.NewAggregator(start, results.AggregatorOptions{EntryHistory: c.cfg.EntryHistory})
 	c.rebalanceLocked()
@@ -112,7 +113,7 @@ running:
 	// Stop every worker and wait for the final reports, even when ctx has
 	// ended: they hold the last second of measurements.
 	c.mu.Lock()
-	c.phase = phaseStopping
+	c.state = runStopping
 	if c.open != nil {
 		c.endScheduleLocked(time.Now())
 	}
@@ -218,9 +219,9 @@ func (c *Coordinator) allFinal() bool {
 // still polling has collected its quit command.
 func (c *Coordinator) quitAll() {
 	c.mu.Lock()
-	c.phase = phaseDone
+	c.state = runDone
 	for _, w := range c.aliveLocked() {
-		c.sendLocked(w, Command{Kind: CommandQuit})
+		c.sendLocked(w, wire.Command{Kind: wire.CommandQuit})
 	}
 	c.mu.Unlock()
 	deadline := time.NewTimer(quitWait)

@@ -27,6 +27,8 @@
 // request carries a shared token, compared in constant time; ListenCheck
 // keeps a coordinator without one on loopback.
 //
-// The package parses no flags and prints nothing: callers pass
-// configurations, a logger, and get results back.
+// The protocol itself (messages, their validation, the token, the
+// version) is package wire; this package is its two sides. It parses no
+// flags and prints nothing: callers pass configurations, a logger, and get
+// results back.
 package control

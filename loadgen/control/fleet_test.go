@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/loadgen/loadgen/loadgen/control/wire"
 	"github.com/loadgen/loadgen/results"
 )
 
@@ -109,16 +110,16 @@ func TestWorkerLossHandsUsersOver(t *testing.T) {
 	if cmd == nil || cmd.Users != 3 {
 		t.Fatalf("fake worker's command %+v, want spawn of 3", cmd)
 	}
-	fake.heartbeat("fake", StateRunning, 3)
+	fake.heartbeat("fake", wire.StateRunning, 3)
 	if st, ack := fake.report("fake", c.RunID(), 1, false, recordedDelta(50, 7)); st != 200 || !ack.Applied {
 		t.Fatalf("fake report: HTTP %d %+v", st, ack)
 	}
 	// The fake now falls silent, as a killed process would.
 	waitFor(t, 10*time.Second, "the real worker to take over all 6 users", func() bool {
 		ws := c.Workers()
-		return len(ws) == 2 && ws[0].State == StateMissing && ws[1].Target == 6 && ws[1].Users == 6
+		return len(ws) == 2 && ws[0].State == wire.StateMissing && ws[1].Target == 6 && ws[1].Users == 6
 	})
-	if st := fake.heartbeat("fake", StateRunning, 3); st != 410 {
+	if st := fake.heartbeat("fake", wire.StateRunning, 3); st != 410 {
 		t.Errorf("heartbeat of a missing worker: HTTP %d, want 410 (register again)", st)
 	}
 	cancel()
@@ -129,7 +130,7 @@ func TestWorkerLossHandsUsersOver(t *testing.T) {
 	if got, want := out.res.Snapshot.Total.Count(), tg.requests.Load()+50; got != want {
 		t.Errorf("total %d requests, want %d: the target's plus the lost worker's 50", got, want)
 	}
-	if out.res.Workers[0].State != StateMissing || out.res.Workers[0].Requests != 50 {
+	if out.res.Workers[0].State != wire.StateMissing || out.res.Workers[0].Requests != 50 {
 		t.Errorf("lost worker's row %+v, want missing with its 50 requests", out.res.Workers[0])
 	}
 	if len(out.res.Warnings) != 1 || !strings.Contains(out.res.Warnings[0], "fake") ||
@@ -195,7 +196,7 @@ func TestInterruptedWorkerLeaves(t *testing.T) {
 	}
 	waitFor(t, 5*time.Second, "the staying worker to take 4 users", func() bool {
 		ws := c.Workers()
-		return byID(ws, "stays").Target == 4 && byID(ws, "leaves").State == StateLeft
+		return byID(ws, "stays").Target == 4 && byID(ws, "leaves").State == wire.StateLeft
 	})
 	cancel()
 	out := <-runDone
@@ -240,7 +241,7 @@ func TestFewerWorkersThanExpected(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	runDone := runCoordinator(ctx, c)
 	cmd, _ := wc.poll("only", 0)
-	if cmd == nil || cmd.Kind != CommandSpawn || cmd.Users != cfg.Users {
+	if cmd == nil || cmd.Kind != wire.CommandSpawn || cmd.Users != cfg.Users {
 		t.Fatalf("command %+v, want all %d users on the only worker", cmd, cfg.Users)
 	}
 	cancel()

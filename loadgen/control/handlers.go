@@ -7,19 +7,21 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/loadgen/loadgen/internal/jsonhttp"
+	"github.com/loadgen/loadgen/loadgen/control/wire"
 	"github.com/loadgen/loadgen/results"
 )
 
 // errUnknownWorker tells a worker to register (again): the coordinator
 // restarted, or gave the worker's users to others while it was away.
-var errUnknownWorker = &httpError{http.StatusGone, "unknown or missing worker: register again"}
+var errUnknownWorker = jsonhttp.Errorf(http.StatusGone, "unknown or missing worker: register again")
 
 func requireMethod(w http.ResponseWriter, r *http.Request, method string) bool {
 	if r.Method == method {
 		return true
 	}
 	w.Header().Set("Allow", method)
-	writeError(w, &httpError{http.StatusMethodNotAllowed, fmt.Sprintf("%s needs %s", r.URL.Path, method)})
+	writeError(w, jsonhttp.Errorf(http.StatusMethodNotAllowed, "%s needs %s", r.URL.Path, method))
 	return false
 }
 
@@ -27,7 +29,7 @@ func (c *Coordinator) handleRegister(w http.ResponseWriter, r *http.Request) {
 	if !requireMethod(w, r, http.MethodPost) {
 		return
 	}
-	var m RegisterRequest
+	var m wire.RegisterRequest
 	if he := decodeRequest(w, r, &m); he != nil {
 		writeError(w, he)
 		return
@@ -48,26 +50,26 @@ func (c *Coordinator) handleRegister(w http.ResponseWriter, r *http.Request) {
 	}
 	rec.status.ID, rec.status.Host, rec.status.Version = m.ID, m.Host, m.Version
 	rec.status.PID, rec.status.Cores = m.PID, m.Cores
-	rec.status.State = StateReady
+	rec.status.State = wire.StateReady
 	rec.status.Users = 0
 	rec.status.Error = ""
 	rec.status.LastHeartbeat = now
 	rec.gone = false
 	// The worker starts counting commands afresh.
-	rec.cmd = Command{}
-	switch c.phase {
-	case phaseRunning:
+	rec.cmd = wire.Command{}
+	switch c.state {
+	case runRunning:
 		c.rebalanceLocked()
-	case phaseStopping:
+	case runStopping:
 		c.sendLocked(rec, c.stopCommandLocked())
-	case phaseDone:
-		c.sendLocked(rec, Command{Kind: CommandQuit})
+	case runDone:
+		c.sendLocked(rec, wire.Command{Kind: wire.CommandQuit})
 	}
 	c.log.Info("worker registered", "worker", m.ID, "host", m.Host, "pid", m.PID, "version", m.Version, "cores", m.Cores, "workers", len(c.aliveLocked()))
 	c.mu.Unlock()
 	c.wake()
-	writeJSON(w, http.StatusOK, RegisterResponse{
-		V: ProtocolVersion, ID: m.ID, Version: c.cfg.Version,
+	writeJSON(w, http.StatusOK, wire.RegisterResponse{
+		V: wire.ProtocolVersion, ID: m.ID, Version: c.cfg.Version,
 		HeartbeatMS:      c.cfg.Heartbeat.Milliseconds(),
 		ReportMS:         c.cfg.Heartbeat.Milliseconds(),
 		MissedHeartbeats: c.cfg.MissedHeartbeats,
@@ -78,7 +80,7 @@ func (c *Coordinator) handleHeartbeat(w http.ResponseWriter, r *http.Request) {
 	if !requireMethod(w, r, http.MethodPost) {
 		return
 	}
-	var m HeartbeatRequest
+	var m wire.HeartbeatRequest
 	if he := decodeRequest(w, r, &m); he != nil {
 		writeError(w, he)
 		return
@@ -98,13 +100,13 @@ func (c *Coordinator) handleHeartbeat(w http.ResponseWriter, r *http.Request) {
 		rec.setOpenLocked(m.Open)
 	}
 	switch {
-	case m.State == StateQuit && c.phase == phaseDone:
-		rec.gone, st.State, st.Users = true, StateLeft, 0
-	case m.State == StateQuit:
-		c.loseLocked(rec, StateLeft, "left before the end of the run", now)
-	case m.State == StateFailed:
+	case m.State == wire.StateQuit && c.state == runDone:
+		rec.gone, st.State, st.Users = true, wire.StateLeft, 0
+	case m.State == wire.StateQuit:
+		c.loseLocked(rec, wire.StateLeft, "left before the end of the run", now)
+	case m.State == wire.StateFailed:
 		st.Error = m.Error
-		c.loseLocked(rec, StateFailed, "failed: "+m.Error, now)
+		c.loseLocked(rec, wire.StateFailed, "failed: "+m.Error, now)
 	}
 	w.WriteHeader(http.StatusNoContent)
 }
@@ -121,7 +123,7 @@ func (c *Coordinator) handleReport(w http.ResponseWriter, r *http.Request) {
 	if !requireMethod(w, r, http.MethodPost) {
 		return
 	}
-	m, err := parseReportQuery(r.URL.Query())
+	m, err := wire.ParseReportQuery(r.URL.Query())
 	if err != nil {
 		writeError(w, badRequest("%v", err))
 		return
@@ -129,7 +131,7 @@ func (c *Coordinator) handleReport(w http.ResponseWriter, r *http.Request) {
 	in := c.codecs.Get().(*ingest)
 	defer c.codecs.Put(in)
 	in.body.Reset()
-	if he := readBody(w, r, MaxReportBytes, &in.body); he != nil {
+	if he := jsonhttp.ReadBody(w, r, wire.MaxReportBytes, &in.body); he != nil {
 		writeError(w, he)
 		return
 	}
@@ -149,20 +151,20 @@ func (c *Coordinator) handleReport(w http.ResponseWriter, r *http.Request) {
 // duplicate or belongs to another run. The check and the addition share
 // one critical section, so two copies of a retried report arriving
 // together count once.
-func (c *Coordinator) apply(m *ReportRequest, d *results.Delta) (ReportResponse, *httpError) {
-	ack := ReportResponse{V: ProtocolVersion, Seq: m.Seq}
+func (c *Coordinator) apply(m *wire.ReportRequest, d *results.Delta) (wire.ReportResponse, *jsonhttp.Error) {
+	ack := wire.ReportResponse{V: wire.ProtocolVersion, Seq: m.Seq}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	rec := c.workers[m.ID]
 	if rec == nil {
 		return ack, errUnknownWorker
 	}
-	if m.Run != c.runID || c.agg == nil || c.phase == phaseDone || m.Seq <= rec.lastSeq {
+	if m.Run != c.runID || c.agg == nil || c.state == runDone || m.Seq <= rec.lastSeq {
 		return ack, nil
 	}
 	d.SetNode(m.ID) // exceptions name the worker they happened on, as Locust's do
 	if err := c.agg.Add(d); err != nil {
-		return ack, &httpError{http.StatusUnprocessableEntity, fmt.Sprintf("report %d: %v", m.Seq, err)}
+		return ack, jsonhttp.Errorf(http.StatusUnprocessableEntity, "report %d: %v", m.Seq, err)
 	}
 	rec.lastSeq = m.Seq
 	req, fail := d.Totals()
@@ -173,7 +175,7 @@ func (c *Coordinator) apply(m *ReportRequest, d *results.Delta) (ReportResponse,
 		if !rec.gone {
 			// Its users are gone; the table should not say "running"
 			// until the next heartbeat, which may never come.
-			rec.status.State = StateStopped
+			rec.status.State = wire.StateStopped
 		}
 		c.wake()
 	}
@@ -187,7 +189,7 @@ func (c *Coordinator) handleCommands(w http.ResponseWriter, r *http.Request) {
 	}
 	q := r.URL.Query()
 	id := q.Get("worker")
-	if err := checkID(id); err != nil {
+	if err := wire.CheckID(id); err != nil {
 		writeError(w, badRequest("worker: %v", err))
 		return
 	}
@@ -195,7 +197,7 @@ func (c *Coordinator) handleCommands(w http.ResponseWriter, r *http.Request) {
 	if s := q.Get("after"); s != "" {
 		var err error
 		if after, err = strconv.ParseUint(s, 10, 64); err != nil {
-			writeError(w, badRequest("after %q is not a sequence number", truncate(s, 32)))
+			writeError(w, badRequest("after %q is not a sequence number", wire.Truncate(s, 32)))
 			return
 		}
 	}

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/loadgen/loadgen/loadgen/control/wire"
 )
 
 // TestProtocolRoundTrip plays one worker by hand through a whole run:
@@ -29,13 +31,13 @@ func TestProtocolRoundTrip(t *testing.T) {
 	if cmd == nil {
 		t.Fatalf("poll: HTTP %d, want a spawn command", st)
 	}
-	if cmd.Kind != CommandSpawn || cmd.Users != 7 || cmd.Rate != 3 || cmd.FirstID != 0 || cmd.Run != c.RunID() {
+	if cmd.Kind != wire.CommandSpawn || cmd.Users != 7 || cmd.Rate != 3 || cmd.FirstID != 0 || cmd.Run != c.RunID() {
 		t.Fatalf("first command = %+v, want spawn of 7 users at 3/s, first ID 0, run %s", cmd, c.RunID())
 	}
 	if cmd.Spec == nil || cmd.Spec.Profile.YAML != testProfile || cmd.Spec.Seed != 42 || cmd.Spec.Timeout != 5*time.Second {
 		t.Fatalf("spawn spec = %+v, want the coordinator's spec", cmd.Spec)
 	}
-	if st := wc.heartbeat("w1", StateRunning, 7); st != http.StatusNoContent {
+	if st := wc.heartbeat("w1", wire.StateRunning, 7); st != http.StatusNoContent {
 		t.Fatalf("heartbeat: HTTP %d", st)
 	}
 
@@ -53,12 +55,12 @@ func TestProtocolRoundTrip(t *testing.T) {
 	}
 	waitFor(t, 5*time.Second, "the worker table to show the heartbeat and the report", func() bool {
 		ws := c.Workers()
-		return len(ws) == 1 && ws[0].Users == 7 && ws[0].State == StateRunning && ws[0].Requests == 100 && ws[0].Failures == 10
+		return len(ws) == 1 && ws[0].Users == 7 && ws[0].State == wire.StateRunning && ws[0].Requests == 100 && ws[0].Failures == 10
 	})
 
 	cancel() // end the run: the worker must be told to stop
 	cmd, _ = wc.poll("w1", cmd.Seq)
-	if cmd == nil || cmd.Kind != CommandStop {
+	if cmd == nil || cmd.Kind != wire.CommandStop {
 		t.Fatalf("after the run ended: %+v, want stop", cmd)
 	}
 	d2 := recordedDelta(40, 2)
@@ -66,7 +68,7 @@ func TestProtocolRoundTrip(t *testing.T) {
 		t.Fatalf("final report: HTTP %d, %+v", st, ack)
 	}
 	cmd, _ = wc.poll("w1", cmd.Seq)
-	if cmd == nil || cmd.Kind != CommandQuit {
+	if cmd == nil || cmd.Kind != wire.CommandQuit {
 		t.Fatalf("after the final report: %+v, want quit", cmd)
 	}
 	out := <-runDone
@@ -100,10 +102,10 @@ func TestUnauthenticatedRequestsChangeNothing(t *testing.T) {
 			method, path string
 			body         any
 		}{
-			{http.MethodPost, PathRegister, RegisterRequest{V: 1, ID: "intruder", Host: "x", Cores: 1}},
-			{http.MethodPost, PathHeartbeat, HeartbeatRequest{V: 1, ID: "w1", State: StateQuit}},
-			{http.MethodPost, ReportRequest{ID: "w1", Run: c.RunID(), Seq: 1}.Query(), recordedDelta(5, 1)},
-			{http.MethodGet, PathCommands + "?worker=w1&after=0", nil},
+			{http.MethodPost, wire.PathRegister, wire.RegisterRequest{V: 1, ID: "intruder", Host: "x", Cores: 1}},
+			{http.MethodPost, wire.PathHeartbeat, wire.HeartbeatRequest{V: 1, ID: "w1", State: wire.StateQuit}},
+			{http.MethodPost, wire.ReportRequest{ID: "w1", Run: c.RunID(), Seq: 1}.Query(), recordedDelta(5, 1)},
+			{http.MethodGet, wire.PathCommands + "?worker=w1&after=0", nil},
 		}
 		for _, r := range requests {
 			st, body := bad.do(r.method, r.path, r.body)
@@ -133,34 +135,34 @@ func TestMalformedAndOversizedRequests(t *testing.T) {
 		wc.finish("w1", c.RunID(), 2)
 		<-runDone
 	}()
-	if cmd, _ := wc.poll("w1", 0); cmd == nil || cmd.Kind != CommandSpawn {
+	if cmd, _ := wc.poll("w1", 0); cmd == nil || cmd.Kind != wire.CommandSpawn {
 		t.Fatalf("want the run to start, got %+v", cmd)
 	}
 	before := c.Workers()
 
 	goodDelta, _ := json.Marshal(recordedDelta(10, 1))
-	huge := `{"v":1,"id":"w2","host":"` + strings.Repeat("x", MaxMessageBytes) + `"}`
-	report := func(query string) string { return PathReport + "?" + query }
+	huge := `{"v":1,"id":"w2","host":"` + strings.Repeat("x", wire.MaxMessageBytes) + `"}`
+	report := func(query string) string { return wire.PathReport + "?" + query }
 	okQuery := "v=1&worker=w1&run=" + c.RunID() + "&seq=1&final=0"
-	hugeReport := `{"version":1,"entries":[],"errors":[],"pad":"` + strings.Repeat("x", MaxReportBytes) + `"}`
+	hugeReport := `{"version":1,"entries":[],"errors":[],"pad":"` + strings.Repeat("x", wire.MaxReportBytes) + `"}`
 	tests := []struct {
 		name         string
 		method, path string
 		body         string
 		want         int
 	}{
-		{"register: not JSON", "POST", PathRegister, `{"v":1,`, 400},
-		{"register: unknown field", "POST", PathRegister, `{"v":1,"id":"w2","shell":"rm"}`, 400},
-		{"register: other version", "POST", PathRegister, `{"v":2,"id":"w2"}`, 400},
-		{"register: bad id", "POST", PathRegister, `{"v":1,"id":"a b/c"}`, 400},
-		{"register: empty id", "POST", PathRegister, `{"v":1,"id":""}`, 400},
-		{"register: trailing data", "POST", PathRegister, `{"v":1,"id":"w2"} {"v":1}`, 400},
-		{"register: oversized", "POST", PathRegister, huge, 413},
-		{"register: GET", "GET", PathRegister, "", 405},
-		{"heartbeat: unknown state", "POST", PathHeartbeat, `{"v":1,"id":"w1","state":"exploding"}`, 400},
-		{"heartbeat: negative users", "POST", PathHeartbeat, `{"v":1,"id":"w1","state":"running","users":-1}`, 400},
-		{"heartbeat: string users", "POST", PathHeartbeat, `{"v":1,"id":"w1","state":"running","users":"7"}`, 400},
-		{"heartbeat: unknown worker", "POST", PathHeartbeat, `{"v":1,"id":"w9","state":"running"}`, 410},
+		{"register: not JSON", "POST", wire.PathRegister, `{"v":1,`, 400},
+		{"register: unknown field", "POST", wire.PathRegister, `{"v":1,"id":"w2","shell":"rm"}`, 400},
+		{"register: other version", "POST", wire.PathRegister, `{"v":2,"id":"w2"}`, 400},
+		{"register: bad id", "POST", wire.PathRegister, `{"v":1,"id":"a b/c"}`, 400},
+		{"register: empty id", "POST", wire.PathRegister, `{"v":1,"id":""}`, 400},
+		{"register: trailing data", "POST", wire.PathRegister, `{"v":1,"id":"w2"} {"v":1}`, 400},
+		{"register: oversized", "POST", wire.PathRegister, huge, 413},
+		{"register: GET", "GET", wire.PathRegister, "", 405},
+		{"heartbeat: unknown state", "POST", wire.PathHeartbeat, `{"v":1,"id":"w1","state":"exploding"}`, 400},
+		{"heartbeat: negative users", "POST", wire.PathHeartbeat, `{"v":1,"id":"w1","state":"running","users":-1}`, 400},
+		{"heartbeat: string users", "POST", wire.PathHeartbeat, `{"v":1,"id":"w1","state":"running","users":"7"}`, 400},
+		{"heartbeat: unknown worker", "POST", wire.PathHeartbeat, `{"v":1,"id":"w9","state":"running"}`, 410},
 		{"report: no delta", "POST", report(okQuery), "", 400},
 		{"report: delta not JSON", "POST", report(okQuery), `{"version":1,`, 400},
 		{"report: seq 0", "POST", report("v=1&worker=w1&run=" + c.RunID() + "&seq=0&final=0"), string(goodDelta), 400},
@@ -174,10 +176,10 @@ func TestMalformedAndOversizedRequests(t *testing.T) {
 		{"report: unknown worker", "POST", report("v=1&worker=w9&run=" + c.RunID() + "&seq=1&final=0"), string(goodDelta), 410},
 		{"report: oversized", "POST", report(okQuery), hugeReport, 413},
 		{"report: GET", "GET", report(okQuery), "", 405},
-		{"commands: POST", "POST", PathCommands + "?worker=w1", "", 405},
-		{"commands: bad worker", "GET", PathCommands + "?worker=%20", "", 400},
-		{"commands: bad after", "GET", PathCommands + "?worker=w1&after=-1", "", 400},
-		{"commands: unknown worker", "GET", PathCommands + "?worker=w9", "", 410},
+		{"commands: POST", "POST", wire.PathCommands + "?worker=w1", "", 405},
+		{"commands: bad worker", "GET", wire.PathCommands + "?worker=%20", "", 400},
+		{"commands: bad after", "GET", wire.PathCommands + "?worker=w1&after=-1", "", 400},
+		{"commands: unknown worker", "GET", wire.PathCommands + "?worker=w9", "", 410},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -189,8 +191,8 @@ func TestMalformedAndOversizedRequests(t *testing.T) {
 			if st != tt.want {
 				t.Fatalf("HTTP %d %s, want %d", st, resp, tt.want)
 			}
-			var e ErrorResponse
-			if err := json.Unmarshal(resp, &e); err != nil || e.Error == "" || e.V != ProtocolVersion {
+			var e wire.ErrorResponse
+			if err := json.Unmarshal(resp, &e); err != nil || e.Error == "" || e.V != wire.ProtocolVersion {
 				t.Fatalf("error body %q: want {\"v\":1,\"error\":...}", resp)
 			}
 		})
@@ -230,7 +232,7 @@ func TestLongPollHoldsThenAnswers(t *testing.T) {
 	if cmd, st := wc.poll("w1", 0); cmd != nil || st != http.StatusNoContent {
 		t.Fatalf("poll before the run: %+v HTTP %d, want 204", cmd, st)
 	}
-	got := make(chan *Command, 1)
+	got := make(chan *wire.Command, 1)
 	go func() {
 		cmd, _ := wc.poll("w1", 0)
 		got <- cmd
@@ -239,7 +241,7 @@ func TestLongPollHoldsThenAnswers(t *testing.T) {
 	select {
 	case cmd := <-got:
 		// Each of the two ramps at half the fleet's rate.
-		if cmd == nil || cmd.Kind != CommandSpawn || cmd.Users != 2 || cmd.Rate != 5 {
+		if cmd == nil || cmd.Kind != wire.CommandSpawn || cmd.Users != 2 || cmd.Rate != 5 {
 			t.Fatalf("woken poll: %+v, want spawn of 2 users at 5/s", cmd)
 		}
 	case <-time.After(5 * time.Second):

@@ -15,6 +15,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/loadgen/loadgen/internal/jsonhttp"
+	"github.com/loadgen/loadgen/loadgen/control/wire"
+	"github.com/loadgen/loadgen/profiles"
 	"github.com/loadgen/loadgen/results"
 )
 
@@ -81,9 +84,9 @@ func (tg *target) userIDs(t *testing.T) (ids map[int]bool, dup bool) {
 	return ids, dup
 }
 
-func testSpec(host string) RunSpec {
-	return RunSpec{
-		Profile: ProfileSource{Source: "control-test.yaml", YAML: testProfile},
+func testSpec(host string) wire.RunSpec {
+	return wire.RunSpec{
+		Profile: profiles.Source{File: "control-test.yaml", YAML: testProfile},
 		Wait:    "constant:20ms",
 		Client:  "nethttp",
 		Timeout: 5 * time.Second,
@@ -126,7 +129,7 @@ func (w *testWriter) close() {
 // take a second, not ten. Workers are marked missing only after 100 s, so
 // that tests that play a worker by hand need not heartbeat; tests of
 // losses set MissedHeartbeats.
-func fastConfig(t *testing.T, spec RunSpec) CoordinatorConfig {
+func fastConfig(t *testing.T, spec wire.RunSpec) CoordinatorConfig {
 	return CoordinatorConfig{
 		Spec:             spec,
 		Users:            4,
@@ -257,7 +260,7 @@ func (c wireClient) do(method, path string, body any) (int, []byte) {
 	if err != nil {
 		c.t.Fatal(err)
 	}
-	setToken(req, c.token)
+	wire.SetToken(req, c.token)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		c.t.Fatal(err)
@@ -272,40 +275,40 @@ func (c wireClient) do(method, path string, body any) (int, []byte) {
 
 func (c wireClient) register(id string) {
 	c.t.Helper()
-	st, body := c.do(http.MethodPost, PathRegister, RegisterRequest{V: 1, ID: id, Host: "fake", Version: "test", Cores: 1, PID: 1})
+	st, body := c.do(http.MethodPost, wire.PathRegister, wire.RegisterRequest{V: 1, ID: id, Host: "fake", Version: "test", Cores: 1, PID: 1})
 	if st != http.StatusOK {
 		c.t.Fatalf("register %s: HTTP %d: %s", id, st, body)
 	}
 }
 
-func (c wireClient) heartbeat(id, state string, users int) int {
+func (c wireClient) heartbeat(id string, state wire.WorkerState, users int) int {
 	c.t.Helper()
-	st, _ := c.do(http.MethodPost, PathHeartbeat, HeartbeatRequest{V: 1, ID: id, State: state, Users: users})
+	st, _ := c.do(http.MethodPost, wire.PathHeartbeat, wire.HeartbeatRequest{V: 1, ID: id, State: state, Users: users})
 	return st
 }
 
 // poll returns the next command after seq, or nil on 204.
-func (c wireClient) poll(id string, after uint64) (*Command, int) {
+func (c wireClient) poll(id string, after uint64) (*wire.Command, int) {
 	c.t.Helper()
-	st, body := c.do(http.MethodGet, PathCommands+"?worker="+id+"&after="+strconv.FormatUint(after, 10), nil)
+	st, body := c.do(http.MethodGet, wire.PathCommands+"?worker="+id+"&after="+strconv.FormatUint(after, 10), nil)
 	if st != http.StatusOK {
 		return nil, st
 	}
-	var cmd Command
-	if err := decodeStrict(body, &cmd); err != nil {
+	var cmd wire.Command
+	if err := jsonhttp.DecodeStrict(body, &cmd); err != nil {
 		c.t.Fatalf("command: %v: %s", err, body)
 	}
 	return &cmd, st
 }
 
-func (c wireClient) report(id, run string, seq uint64, final bool, d *results.Delta) (int, ReportResponse) {
+func (c wireClient) report(id, run string, seq uint64, final bool, d *results.Delta) (int, wire.ReportResponse) {
 	c.t.Helper()
 	raw, err := json.Marshal(d)
 	if err != nil {
 		c.t.Fatal(err)
 	}
-	st, body := c.do(http.MethodPost, ReportRequest{ID: id, Run: run, Seq: seq, Final: final}.Query(), raw)
-	var ack ReportResponse
+	st, body := c.do(http.MethodPost, wire.ReportRequest{ID: id, Run: run, Seq: seq, Final: final}.Query(), raw)
+	var ack wire.ReportResponse
 	if st == http.StatusOK {
 		if err := json.Unmarshal(body, &ack); err != nil {
 			c.t.Fatal(err)
@@ -357,7 +360,7 @@ func (c wireClient) awaitQuit(id string) {
 		if cmd == nil {
 			continue
 		}
-		if cmd.Kind == CommandQuit {
+		if cmd.Kind == wire.CommandQuit {
 			return
 		}
 		after = cmd.Seq

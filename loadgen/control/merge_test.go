@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/loadgen/loadgen/loadgen/control/wire"
 	"github.com/loadgen/loadgen/results"
 )
 
@@ -27,7 +28,7 @@ func TestMergeIsExact(t *testing.T) {
 	defer cancel()
 	runDone := runCoordinator(ctx, c)
 	for _, id := range ids {
-		if cmd, _ := wc.poll(id, 0); cmd == nil || cmd.Kind != CommandSpawn {
+		if cmd, _ := wc.poll(id, 0); cmd == nil || cmd.Kind != wire.CommandSpawn {
 			t.Fatalf("%s: want a spawn command, got %+v", id, cmd)
 		}
 	}

@@ -1,244 +1,30 @@
 package control
 
 import (
-	"errors"
-	"fmt"
 	"math"
 	"time"
 
 	"github.com/loadgen/loadgen/loadgen"
+	"github.com/loadgen/loadgen/loadgen/control/wire"
 	"github.com/loadgen/loadgen/loadgen/schedule"
 	"github.com/loadgen/loadgen/loadgen/users"
 )
-
-// OpenSpec makes a run an open-model one: instead of users, the fleet
-// sends requests at the times a schedule gives, whatever the target's
-// speed, and each request's latency counts from its intended time (see
-// loadgen.RunOpen). The coordinator splits the rate over its workers and
-// phase-shifts their schedules, so that together they send exactly what
-// one generator would.
-type OpenSpec struct {
-	// Rate is the fleet's total arrival rate.
-	Rate schedule.Rate
-	// Arrival spreads the requests evenly or as a Poisson process.
-	Arrival schedule.Arrival
-	// MaxInFlight caps each worker's requests in flight; zero means
-	// users.DefaultMaxInFlight. The cap is a worker's, not the fleet's: it
-	// guards each generator against exhausting itself, and a worker that
-	// takes over a lost worker's share needs room for it.
-	MaxInFlight int
-	// MaxLag is how late a request may be sent before it is dropped; zero
-	// means users.DefaultMaxLag and a negative value never drops.
-	MaxLag time.Duration
-	// LateAfter is how late a request may be sent without counting as
-	// late; zero means users.DefaultLateAfter.
-	LateAfter time.Duration
-}
-
-// wireOpen is OpenSpec on the wire: the stages in --rate-stages syntax,
-// which reads back exactly, and durations in nanoseconds.
-type wireOpen struct {
-	Rate        float64 `json:"rate"`
-	Stages      string  `json:"stages,omitempty"`
-	Arrival     string  `json:"arrival"`
-	MaxInFlight int     `json:"max_inflight,omitempty"`
-	MaxLagNS    int64   `json:"max_lag_ns,omitempty"`
-	LateAfterNS int64   `json:"late_after_ns,omitempty"`
-}
-
-func (o *OpenSpec) wire() *wireOpen {
-	if o == nil {
-		return nil
-	}
-	return &wireOpen{
-		Rate: o.Rate.Start, Stages: schedule.FormatStages(o.Rate.Stages), Arrival: o.Arrival.String(),
-		MaxInFlight: o.MaxInFlight, MaxLagNS: int64(o.MaxLag), LateAfterNS: int64(o.LateAfter),
-	}
-}
-
-func (w *wireOpen) spec() (*OpenSpec, error) {
-	if w == nil {
-		return nil, nil
-	}
-	o := &OpenSpec{
-		Rate:        schedule.Rate{Start: w.Rate},
-		MaxInFlight: w.MaxInFlight,
-		MaxLag:      time.Duration(w.MaxLagNS),
-		LateAfter:   time.Duration(w.LateAfterNS),
-	}
-	if w.Stages != "" {
-		stages, err := schedule.ParseStages(w.Stages)
-		if err != nil {
-			return nil, fmt.Errorf("open.stages: %w", err)
-		}
-		o.Rate.Stages = stages
-	}
-	a, err := schedule.ParseArrival(w.Arrival)
-	if err != nil {
-		return nil, fmt.Errorf("open.arrival: %w", err)
-	}
-	o.Arrival = a
-	return o, nil
-}
-
-// maxOpenInFlight bounds a worker's in-flight cap in a spec, so that a
-// hostile coordinator cannot make a worker plan for more slots than any
-// machine has.
-const maxOpenInFlight = 10_000_000
-
-// validate reports what makes the spec unusable.
-func (o *OpenSpec) validate() error {
-	if err := o.Rate.Validate(); err != nil {
-		return fmt.Errorf("spec.open: %w", err)
-	}
-	if !o.Rate.Bounded() && o.Rate.Start <= 0 {
-		return errors.New("spec.open: a rate without stages must be positive")
-	}
-	switch {
-	case o.Arrival != schedule.ArrivalConstant && o.Arrival != schedule.ArrivalPoisson:
-		return fmt.Errorf("spec.open: unknown arrival kind %d", int(o.Arrival))
-	case o.MaxInFlight < 0 || o.MaxInFlight > maxOpenInFlight:
-		return fmt.Errorf("spec.open: max_inflight %d is out of range", o.MaxInFlight)
-	case o.LateAfter < 0:
-		return fmt.Errorf("spec.open: late_after %v is negative", o.LateAfter)
-	}
-	return nil
-}
 
 // stopGrace is how long a worker waits, at the end of an open-model run,
 // for the requests in flight: the spec's stop timeout, or
 // loadgen.DefaultOpenStopTimeout when it has none, since the requests
 // still in flight at the end are the slowest of the run.
-func (s *RunSpec) stopGrace() time.Duration {
+func stopGrace(s *wire.RunSpec) time.Duration {
 	if s.StopTimeout > 0 {
 		return s.StopTimeout
 	}
 	return loadgen.DefaultOpenStopTimeout
 }
 
-// OpenShare is one worker's part of an open-model run's schedule. In a
-// spawn command it says: from At on, send share Index of Workers of the
-// spec's rate, timed from Start. In a stop command only At counts: the
-// schedule ends there.
-type OpenShare struct {
-	// Start is the schedule's origin, the same instant for every worker,
-	// so that their shares interleave. Each worker reads it on its own
-	// clock: on one machine that is exact, across machines it is off by
-	// their clocks' difference.
-	Start time.Time `json:"start,omitzero"`
-	// At is the point of the schedule, as elapsed time from Start, from
-	// which this share applies (spawn) or at which the schedule ends
-	// (stop). Arrivals before it belong to earlier shares.
-	At time.Duration `json:"at_ns,omitzero"`
-	// Index and Workers place the share: the rate divided by Workers, and
-	// constant arrivals shifted by Index/Workers of an interval, so that
-	// the shares together send the requests of one generator's schedule.
-	Index   int `json:"index,omitzero"`
-	Workers int `json:"workers,omitzero"`
-	// Seed draws the share's Poisson arrivals.
-	Seed uint64 `json:"seed,omitzero,string"`
-}
-
-// UnmarshalJSON reads a share strictly, its start in UTC: a start sent
-// with another offset is the same instant, and reads back the same.
-func (s *OpenShare) UnmarshalJSON(data []byte) error {
-	type plain OpenShare
-	var p plain
-	if err := decodeStrict(data, &p); err != nil {
-		return err
-	}
-	*s = OpenShare(p)
-	if !s.Start.IsZero() {
-		s.Start = s.Start.UTC()
-	}
-	return nil
-}
-
-// maxWorkers bounds a share's worker count.
-const maxWorkers = 1 << 20
-
-func (s *OpenShare) validateSpawn() error {
-	switch {
-	case s.Start.IsZero():
-		return errors.New("open share without a start")
-	case s.At < 0:
-		return fmt.Errorf("open share at %v is negative", s.At)
-	case s.Workers < 1 || s.Workers > maxWorkers:
-		return fmt.Errorf("open share of %d workers is out of range", s.Workers)
-	case s.Index < 0 || s.Index >= s.Workers:
-		return fmt.Errorf("open share index %d is not below its %d workers", s.Index, s.Workers)
-	}
-	return nil
-}
-
-// arrivals returns the share's arrivals from from on.
-func (s *OpenShare) arrivals(o *OpenSpec, from time.Duration) (schedule.Arrivals, error) {
+// shareArrivals returns a share's arrivals from from on.
+func shareArrivals(s wire.OpenShare, o *wire.OpenSpec, from time.Duration) (schedule.Arrivals, error) {
 	rate, phase := o.Rate.Split(s.Index, s.Workers)
 	return schedule.NewArrivalsFrom(o.Arrival, rate, phase, s.Seed, from)
-}
-
-// shareSeed is the Poisson seed of share k in the split numbered gen: the
-// run's seed plus k for the first split, as documented, and a mix of all
-// three for later ones, so that no two shares of a run draw the same
-// arrivals.
-func shareSeed(seed uint64, k int, gen uint64) uint64 {
-	if gen == 0 {
-		return seed + uint64(k)
-	}
-	return splitmix(seed ^ splitmix(gen<<32^uint64(k)))
-}
-
-func splitmix(x uint64) uint64 {
-	x += 0x9e3779b97f4a7c15
-	x = (x ^ x>>30) * 0xbf58476d1ce4e5b9
-	x = (x ^ x>>27) * 0x94d049bb133111eb
-	return x ^ x>>31
-}
-
-// OpenCounts is a worker's open-model dispatcher counts on the wire, in
-// its heartbeats: users.OpenStats with durations in nanoseconds. The counts
-// are cumulative over the worker's part in the run, so a lost heartbeat
-// loses nothing and the newest one is always the whole story.
-type OpenCounts struct {
-	Scheduled   uint64 `json:"scheduled"`
-	Sent        uint64 `json:"sent"`
-	Late        uint64 `json:"late"`
-	Dropped     uint64 `json:"dropped"`
-	Saturated   uint64 `json:"saturated"`
-	Abandoned   uint64 `json:"abandoned"`
-	MaxLateNS   int64  `json:"max_late_ns"`
-	Slots       int    `json:"slots"`
-	MaxInFlight int    `json:"max_inflight"`
-	MaxLagNS    int64  `json:"max_lag_ns"`
-	LateAfterNS int64  `json:"late_after_ns"`
-}
-
-// countsOf puts a worker's dispatcher counts on the wire.
-func countsOf(s users.OpenStats) *OpenCounts {
-	return &OpenCounts{
-		Scheduled: s.Scheduled, Sent: s.Sent, Late: s.Late, Dropped: s.Dropped,
-		Saturated: s.Saturated, Abandoned: s.Abandoned, MaxLateNS: int64(s.MaxLate),
-		Slots: s.Slots, MaxInFlight: s.MaxInFlight, MaxLagNS: int64(s.MaxLag), LateAfterNS: int64(s.LateAfter),
-	}
-}
-
-// Stats returns the counts as users.OpenStats.
-func (c *OpenCounts) Stats() users.OpenStats {
-	return users.OpenStats{
-		Scheduled: c.Scheduled, Sent: c.Sent, Late: c.Late, Dropped: c.Dropped,
-		Saturated: c.Saturated, Abandoned: c.Abandoned, MaxLate: time.Duration(c.MaxLateNS),
-		Slots: c.Slots, MaxInFlight: c.MaxInFlight, MaxLag: time.Duration(c.MaxLagNS), LateAfter: time.Duration(c.LateAfterNS),
-	}
-}
-
-func (c *OpenCounts) validate() error {
-	switch {
-	case c.MaxLateNS < 0 || c.LateAfterNS < 0:
-		return errors.New("open: negative duration")
-	case c.Slots < 0 || c.MaxInFlight < 0 || c.MaxInFlight > maxOpenInFlight || c.Slots > maxOpenInFlight:
-		return errors.New("open: slots or max_inflight out of range")
-	}
-	return nil
 }
 
 // sinceWarmup leaves out of s the counts a warm-up had reached. A count

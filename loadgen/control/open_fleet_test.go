@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/loadgen/loadgen/loadgen/control/wire"
 	"github.com/loadgen/loadgen/loadgen/schedule"
 	"github.com/loadgen/loadgen/results"
 )
@@ -63,11 +64,11 @@ func (tg *arrivalTarget) bySlot() map[int][]time.Time {
 	return out
 }
 
-func openSpec(host string, rate float64) RunSpec {
+func openSpec(host string, rate float64) wire.RunSpec {
 	spec := testSpec(host)
 	spec.Wait = ""
 	spec.StopTimeout = 3 * time.Second
-	spec.Open = &OpenSpec{Rate: schedule.Constant(rate)}
+	spec.Open = &wire.OpenSpec{Rate: schedule.Constant(rate)}
 	return spec
 }
 
@@ -141,8 +142,8 @@ func TestOpenFleetPoissonIsReproducible(t *testing.T) {
 	want := 0
 	var seqs [2][]time.Duration
 	for k := range 2 {
-		share := OpenShare{Index: k, Workers: 2, Seed: shareSeed(spec.Seed, k, 0)}
-		a, err := share.arrivals(&cut, 0)
+		share := wire.OpenShare{Index: k, Workers: 2, Seed: schedule.ShareSeed(spec.Seed, k, 0)}
+		a, err := shareArrivals(share, &cut, 0)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -254,7 +255,7 @@ func TestOpenFleetWorkerLost(t *testing.T) {
 		t.Errorf("served %d plus estimated unsent %d is %d over the schedule", served, res.OpenUnsent, over)
 	}
 	near, far := byID(res.Workers, "near"), byID(res.Workers, "far")
-	if far.State != StateMissing || far.Open == nil || far.Open.Scheduled == 0 {
+	if far.State != wire.StateMissing || far.Open == nil || far.Open.Scheduled == 0 {
 		t.Errorf("far worker's row %+v: want missing, with the counts it reported", far)
 	}
 	if near.Open == nil || near.Open.Scheduled <= uint64(want/2)+50 {
@@ -331,7 +332,7 @@ func TestOpenFleetWorkerLeaves(t *testing.T) {
 	if got := out.res.Snapshot.Total.Count(); got != int64(served) {
 		t.Errorf("%d requests recorded, %d served", got, served)
 	}
-	if w := byID(out.res.Workers, "leaves"); w.State != StateLeft || w.Open == nil || w.Open.Sent != uint64(w.Requests) {
+	if w := byID(out.res.Workers, "leaves"); w.State != wire.StateLeft || w.Open == nil || w.Open.Sent != uint64(w.Requests) {
 		t.Errorf("leaving worker's row %+v: want left, with final counts matching its requests", w)
 	}
 }
@@ -385,11 +386,11 @@ func TestOpenFleetWorkerRejoins(t *testing.T) {
 	})
 	down.Store(true)
 	waitFor(t, 10*time.Second, "the far worker to be marked missing", func() bool {
-		return byID(c.Workers(), "far").State == StateMissing
+		return byID(c.Workers(), "far").State == wire.StateMissing
 	})
 	down.Store(false)
 	waitFor(t, 10*time.Second, "the far worker to rejoin", func() bool {
-		return byID(c.Workers(), "far").State == StateRunning
+		return byID(c.Workers(), "far").State == wire.StateRunning
 	})
 	out := <-runDone
 	if out.err != nil {
@@ -404,7 +405,7 @@ func TestOpenFleetWorkerRejoins(t *testing.T) {
 		t.Errorf("%d requests recorded, %d served", got, served)
 	}
 	far := byID(res.Workers, "far")
-	if far.State == StateMissing || far.Open == nil || far.Open.Sent != uint64(far.Requests) {
+	if far.State == wire.StateMissing || far.Open == nil || far.Open.Sent != uint64(far.Requests) {
 		t.Errorf("far worker's row %+v: want it back, its counts matching its requests", far)
 	}
 	if res.Open == nil || res.Open.Sent != uint64(served) {

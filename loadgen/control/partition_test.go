@@ -4,6 +4,8 @@ import (
 	"context"
 	"testing"
 	"time"
+
+	"github.com/loadgen/loadgen/loadgen/control/wire"
 )
 
 // TestPartitionedWorkerStopsAndRejoins cuts one worker off from the
@@ -38,7 +40,7 @@ func TestPartitionedWorkerStopsAndRejoins(t *testing.T) {
 	}
 	waitFor(t, 10*time.Second, "the cut-off worker to stop and its users to move", func() bool {
 		ws := c.Workers()
-		return farUsers() == 0 && byID(ws, "far").State == StateMissing && byID(ws, "near").Users == 4
+		return farUsers() == 0 && byID(ws, "far").State == wire.StateMissing && byID(ws, "near").Users == 4
 	})
 
 	down.Store(false)
@@ -51,7 +53,7 @@ func TestPartitionedWorkerStopsAndRejoins(t *testing.T) {
 	if out.err != nil {
 		t.Fatal(out.err)
 	}
-	if f := byID(out.res.Workers, "far"); f.State == StateMissing || f.Requests == 0 {
+	if f := byID(out.res.Workers, "far"); f.State == wire.StateMissing || f.Requests == 0 {
 		t.Errorf("rejoined worker's row %+v: want it back, with its requests", f)
 	}
 	if len(out.res.Warnings) != 1 {

@@ -2,48 +2,15 @@ package control
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/loadgen/loadgen/loadgen/control/wire"
 	"github.com/loadgen/loadgen/loadgen/users"
 	"github.com/loadgen/loadgen/profiles"
 )
-
-func TestReadProfileSource(t *testing.T) {
-	builtin := profiles.BuiltinNames()[0]
-	src, err := ReadProfileSource(builtin)
-	if err != nil || src != (ProfileSource{Builtin: builtin}) {
-		t.Fatalf("built-in %q: %+v, %v", builtin, src, err)
-	}
-	dir := t.TempDir()
-	path := filepath.Join(dir, "p.yaml")
-	if err := os.WriteFile(path, []byte(testProfile), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	src, err = ReadProfileSource(path)
-	if err != nil || src.YAML != testProfile || src.Source != path || src.Builtin != "" {
-		t.Fatalf("file: %+v, %v", src, err)
-	}
-	p, err := src.Load()
-	if err != nil || p.Name != "control-test" {
-		t.Fatalf("Load: %+v, %v", p, err)
-	}
-	if _, err := ReadProfileSource(filepath.Join(dir, "missing.yaml")); err == nil {
-		t.Error("a missing file was read")
-	}
-	big := filepath.Join(dir, "big.yaml")
-	if err := os.WriteFile(big, make([]byte, profiles.MaxFileSize+1), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := ReadProfileSource(big); err == nil || !strings.Contains(err.Error(), "larger than") {
-		t.Errorf("an oversized file: %v", err)
-	}
-}
 
 func TestUsersConfig(t *testing.T) {
 	good := testSpec("http://127.0.0.1:8080")
@@ -56,47 +23,27 @@ func TestUsersConfig(t *testing.T) {
 	}
 	tests := []struct {
 		name   string
-		change func(s *RunSpec)
+		change func(s *wire.RunSpec)
 		want   string
 	}{
-		{"bad YAML names its line", func(s *RunSpec) { s.Profile.YAML = "name: x\ntasks:\n  - method: GET\n    pathh: /\n" }, "p.yaml:4"},
-		{"unknown built-in", func(s *RunSpec) { s.Profile = ProfileSource{Builtin: "nope"} }, "nope"},
-		{"ratio of the wrong length", func(s *RunSpec) { s.Ratio = "1:2:3" }, "ratio"},
-		{"bad wait", func(s *RunSpec) { s.Wait = "sometimes" }, "wait"},
-		{"unknown client", func(s *RunSpec) { s.Client = "curl" }, "curl"},
-		{"host not a URL", func(s *RunSpec) { s.Host = "ftp://x" }, "ftp://x"},
-		{"no profile", func(s *RunSpec) { s.Profile = ProfileSource{} }, "profile"},
+		{"bad YAML names its line", func(s *wire.RunSpec) { s.Profile.YAML = "name: x\ntasks:\n  - method: GET\n    pathh: /\n" }, "p.yaml:4"},
+		{"unknown built-in", func(s *wire.RunSpec) { s.Profile = profiles.Source{Builtin: "nope"} }, "nope"},
+		{"ratio of the wrong length", func(s *wire.RunSpec) { s.Ratio = "1:2:3" }, "ratio"},
+		{"bad wait", func(s *wire.RunSpec) { s.Wait = "sometimes" }, "wait"},
+		{"unknown client", func(s *wire.RunSpec) { s.Client = "curl" }, "curl"},
+		{"host not a URL", func(s *wire.RunSpec) { s.Host = "ftp://x" }, "ftp://x"},
+		{"no profile", func(s *wire.RunSpec) { s.Profile = profiles.Source{} }, "profile"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s := good
-			s.Profile.Source = "p.yaml"
+			s.Profile.File = "p.yaml"
 			tt.change(&s)
 			_, err := UsersConfig(s, 0)
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("error %v, want one mentioning %q", err, tt.want)
 			}
 		})
-	}
-}
-
-func TestRunSpecJSON(t *testing.T) {
-	s := testSpec("http://127.0.0.1:8080")
-	s.Seed = 1<<64 - 1
-	s.StopTimeout = 1500 * time.Millisecond
-	b, err := json.Marshal(s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !strings.Contains(string(b), `"seed":"18446744073709551615"`) || !strings.Contains(string(b), `"stop_timeout_ms":1500`) {
-		t.Errorf("wire form %s: want the seed as a string and durations in ms", b)
-	}
-	var back RunSpec
-	if err := json.Unmarshal(b, &back); err != nil || back != s {
-		t.Fatalf("round trip: %+v, %v; want %+v", back, err, s)
-	}
-	if err := json.Unmarshal([]byte(`{"profile":{"builtin":"albums"},"client":"x","host":"h","extra":1}`), &back); err == nil {
-		t.Error("an unknown spec field was accepted")
 	}
 }
 
@@ -116,7 +63,7 @@ func TestNewCoordinatorChecksSpec(t *testing.T) {
 func TestWorkerCannotRunSpec(t *testing.T) {
 	cfg := fastConfig(t, testSpec("http://127.0.0.1:9"))
 	c, srv := startCoordinator(t, cfg)
-	w := startWorker(t, srv.URL, WorkerConfig{ID: "w", Build: func(RunSpec, int) (users.Config, error) {
+	w := startWorker(t, srv.URL, WorkerConfig{ID: "w", Build: func(wire.RunSpec, int) (users.Config, error) {
 		return users.Config{}, errors.New("profile field unknown to this version")
 	}})
 	ctx, cancel := context.WithCancel(context.Background())
@@ -132,7 +79,7 @@ func TestWorkerCannotRunSpec(t *testing.T) {
 	}
 	waitFor(t, 5*time.Second, "the worker to be marked failed", func() bool {
 		ws := c.Workers()
-		return len(ws) == 1 && ws[0].State == StateFailed && ws[0].Error != ""
+		return len(ws) == 1 && ws[0].State == wire.StateFailed && ws[0].Error != ""
 	})
 	cancel()
 	out := <-runDone

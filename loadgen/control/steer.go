@@ -27,7 +27,7 @@ func (c *Coordinator) Edit(users int, spawnRate float64) error {
 	if c.open != nil {
 		return errors.New("an open-model run has a request rate, not users")
 	}
-	if c.phase != phaseRunning {
+	if c.state != runRunning {
 		return ErrNotRunning
 	}
 	c.cfg.Users, c.cfg.SpawnRate = users, spawnRate
@@ -43,7 +43,7 @@ func (c *Coordinator) Edit(users int, spawnRate float64) error {
 func (c *Coordinator) Reset() error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.phase != phaseRunning || c.agg == nil {
+	if c.state != runRunning || c.agg == nil {
 		return ErrNotRunning
 	}
 	c.agg.Reset(time.Now())

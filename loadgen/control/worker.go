@@ -18,6 +18,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/loadgen/loadgen/internal/procstat"
+	"github.com/loadgen/loadgen/loadgen/control/wire"
 	"github.com/loadgen/loadgen/loadgen/users"
 	"github.com/loadgen/loadgen/results"
 )
@@ -44,7 +46,7 @@ type WorkerConfig struct {
 	HTTPClient *http.Client
 	// Build makes the users of a spawn command; nil uses UsersConfig.
 	// Programs that run their own task code (not a profile) set it.
-	Build func(spec RunSpec, firstID int) (users.Config, error)
+	Build func(spec wire.RunSpec, firstID int) (users.Config, error)
 }
 
 // ErrUnreachable is returned by Worker.Run when it could not register
@@ -72,7 +74,7 @@ type Worker struct {
 	base  string
 	hc    *http.Client
 	host  string
-	build func(spec RunSpec, firstID int) (users.Config, error)
+	build func(spec wire.RunSpec, firstID int) (users.Config, error)
 
 	// contact is the unix nanoseconds of the coordinator's last answer to a
 	// registration or heartbeat. Only those count: the coordinator judges a
@@ -86,9 +88,9 @@ type Worker struct {
 	hbMu sync.Mutex
 
 	mu       sync.Mutex
-	proc     procSampler
+	proc     procstat.Sampler
 	run      *workerRun // the current run; nil before the first command
-	state    string
+	state    wire.WorkerState
 	failure  string
 	seq      uint64         // last report sequence number used
 	inflight *outReport     // sent, not yet acknowledged
@@ -118,7 +120,7 @@ func NewWorker(cfg WorkerConfig) (*Worker, error) {
 	if cfg.ID == "" {
 		cfg.ID = defaultWorkerID(host)
 	}
-	if err := checkID(cfg.ID); err != nil {
+	if err := wire.CheckID(cfg.ID); err != nil {
 		return nil, err
 	}
 	if cfg.ConnectTimeout <= 0 {
@@ -147,7 +149,7 @@ func NewWorker(cfg WorkerConfig) (*Worker, error) {
 		host:    host,
 		build:   build,
 		flush:   make(chan struct{}, 1),
-		state:   StateReady,
+		state:   wire.StateReady,
 		pending: results.NewDelta(),
 	}, nil
 }
@@ -167,7 +169,7 @@ func defaultWorkerID(host string) string {
 	if h == "" {
 		h = "worker"
 	}
-	return fmt.Sprintf("%s-%d-%s", truncate(h, 64), os.Getpid(), hex.EncodeToString(b[:]))
+	return fmt.Sprintf("%s-%d-%s", wire.Truncate(h, 64), os.Getpid(), hex.EncodeToString(b[:]))
 }
 
 // ID returns the worker's ID.
@@ -193,7 +195,7 @@ func (w *Worker) Run(ctx context.Context) error {
 			}
 			return err
 		}
-		out, err := w.session(ctx, reg)
+		out, err := w.serve(ctx, reg)
 		switch out {
 		case outcomeQuit:
 			w.finish(ctx, false)
@@ -216,10 +218,10 @@ func (w *Worker) Run(ctx context.Context) error {
 
 // register tries to register until it succeeds or ConnectTimeout passes,
 // backing off from 250 ms to 2 s between attempts.
-func (w *Worker) register(ctx context.Context) (RegisterResponse, error) {
+func (w *Worker) register(ctx context.Context) (wire.RegisterResponse, error) {
 	deadline := time.Now().Add(w.cfg.ConnectTimeout)
-	msg := RegisterRequest{
-		V: ProtocolVersion, ID: w.cfg.ID, Host: w.host, Version: w.cfg.Version,
+	msg := wire.RegisterRequest{
+		V: wire.ProtocolVersion, ID: w.cfg.ID, Host: w.host, Version: w.cfg.Version,
 		Cores: runtime.NumCPU(), PID: os.Getpid(),
 	}
 	backoff := 250 * time.Millisecond
@@ -228,11 +230,11 @@ func (w *Worker) register(ctx context.Context) (RegisterResponse, error) {
 		// Each attempt gets at least a second, so that the last one, at the
 		// deadline, can fail for a reason worth reporting.
 		actx, cancel := context.WithTimeout(ctx, min(5*time.Second, max(time.Until(deadline), time.Second)))
-		var resp RegisterResponse
-		status, err := w.exchange(actx, http.MethodPost, PathRegister, msg, &resp, MaxMessageBytes)
+		var resp wire.RegisterResponse
+		status, err := w.exchange(actx, http.MethodPost, wire.PathRegister, msg, &resp, wire.MaxMessageBytes)
 		cancel()
 		if err == nil && status == http.StatusOK {
-			if err = resp.validate(); err == nil {
+			if err = resp.Validate(); err == nil {
 				w.touch()
 				if resp.Version != w.cfg.Version {
 					w.log.Warn("coordinator runs another version", "coordinator", resp.Version, "worker", w.cfg.Version)
@@ -244,14 +246,14 @@ func (w *Worker) register(ctx context.Context) (RegisterResponse, error) {
 		}
 		var pe *permanentError
 		if errors.As(err, &pe) {
-			return RegisterResponse{}, err
+			return wire.RegisterResponse{}, err
 		}
 		if err == nil {
 			err = fmt.Errorf("HTTP %d", status)
 		}
 		lastErr = err
 		if !time.Now().Before(deadline) {
-			return RegisterResponse{}, fmt.Errorf("%w: could not register with %s within %v (%d attempts; last error: %v)",
+			return wire.RegisterResponse{}, fmt.Errorf("%w: could not register with %s within %v (%d attempts; last error: %v)",
 				ErrUnreachable, w.base, w.cfg.ConnectTimeout, attempt, lastErr)
 		}
 		// Jittered, so a fleet that lost its coordinator does not come back
@@ -262,26 +264,11 @@ func (w *Worker) register(ctx context.Context) (RegisterResponse, error) {
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			return RegisterResponse{}, ctx.Err()
+			return wire.RegisterResponse{}, ctx.Err()
 		case <-t.C:
 		}
 		backoff = min(2*backoff, 2*time.Second)
 	}
-}
-
-func (m *RegisterResponse) validate() error {
-	if err := checkVersion(m.V); err != nil {
-		return err
-	}
-	switch {
-	case m.HeartbeatMS <= 0 || m.HeartbeatMS > maxHeartbeat.Milliseconds():
-		return fmt.Errorf("heartbeat_ms %d is out of range", m.HeartbeatMS)
-	case m.ReportMS <= 0 || m.ReportMS > maxHeartbeat.Milliseconds():
-		return fmt.Errorf("report_ms %d is out of range", m.ReportMS)
-	case m.MissedHeartbeats <= 0 || m.MissedHeartbeats > maxMissedHeartbeats:
-		return fmt.Errorf("missed_heartbeats %d is out of range", m.MissedHeartbeats)
-	}
-	return nil
 }
 
 func (w *Worker) touch() { w.contact.Store(time.Now().UnixNano()) }

@@ -7,6 +7,9 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+
+	"github.com/loadgen/loadgen/internal/jsonhttp"
+	"github.com/loadgen/loadgen/loadgen/control/wire"
 )
 
 // exchange sends msg as JSON (nothing when nil) and decodes a 200 answer
@@ -37,23 +40,20 @@ func (w *Worker) send(ctx context.Context, method, path string, body []byte, out
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	setToken(req, w.cfg.Token)
+	wire.SetToken(req, w.cfg.Token)
 	resp, err := w.hc.Do(req)
 	if err != nil {
 		return 0, err
 	}
 	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
+	data, err := jsonhttp.ReadLimited(resp.Body, limit)
 	if err != nil {
 		return resp.StatusCode, fmt.Errorf("reading the answer to %s: %w", path, err)
-	}
-	if int64(len(data)) > limit {
-		return resp.StatusCode, fmt.Errorf("the answer to %s is over %d bytes", path, limit)
 	}
 	switch resp.StatusCode {
 	case http.StatusOK:
 		if out != nil {
-			if err := decodeStrict(data, out); err != nil {
+			if err := jsonhttp.DecodeStrict(data, out); err != nil {
 				return resp.StatusCode, fmt.Errorf("malformed answer to %s: %w", path, err)
 			}
 		}
@@ -67,7 +67,7 @@ func (w *Worker) send(ctx context.Context, method, path string, body []byte, out
 	if resp.StatusCode == http.StatusUnauthorized {
 		return resp.StatusCode, &permanentError{fmt.Errorf("the coordinator refused this worker's token (it must be the coordinator's): %w", err)}
 	}
-	if resp.StatusCode == http.StatusBadRequest && path == PathRegister {
+	if resp.StatusCode == http.StatusBadRequest && path == wire.PathRegister {
 		return resp.StatusCode, &permanentError{err}
 	}
 	return resp.StatusCode, err
@@ -75,9 +75,9 @@ func (w *Worker) send(ctx context.Context, method, path string, body []byte, out
 
 // errorText is the message of an ErrorResponse body, or the body itself.
 func errorText(data []byte) string {
-	var e ErrorResponse
+	var e wire.ErrorResponse
 	if json.Unmarshal(data, &e) == nil && e.Error != "" {
 		return e.Error
 	}
-	return truncate(string(bytes.TrimSpace(data)), 200)
+	return wire.Truncate(string(bytes.TrimSpace(data)), 200)
 }

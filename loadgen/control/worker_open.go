@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/loadgen/loadgen/loadgen/control/wire"
 	"github.com/loadgen/loadgen/loadgen/schedule"
 	"github.com/loadgen/loadgen/loadgen/users"
 )
@@ -15,12 +16,12 @@ import (
 // when its share of the schedule changes, fed by a gate that switches
 // from share to share at the points the coordinator names.
 type openLoad struct {
-	spec   *OpenSpec
+	spec   *wire.OpenSpec
 	origin time.Time
 	grace  time.Duration
 	log    *slog.Logger
-	runner *users.OpenRunner
-	gate   *gate
+	runner *users.Dispatcher
+	gate   *schedule.Gate
 	done   chan struct{} // closed when the runner's Run has returned
 	err    error         // what Run returned, once done is closed
 }
@@ -28,14 +29,14 @@ type openLoad struct {
 // newOpenLoad builds the runner of an open-model spawn from the users a
 // spec describes (their tasks, clients and random sources) and starts it
 // on the shared origin. It sends nothing until a share is assigned.
-func newOpenLoad(spec RunSpec, cfg users.Config, origin time.Time, log *slog.Logger) (*openLoad, error) {
+func newOpenLoad(spec wire.RunSpec, cfg users.Config, origin time.Time, log *slog.Logger) (*openLoad, error) {
 	o := spec.Open
 	var end time.Duration
 	if o.Rate.Bounded() {
 		end = o.Rate.Duration()
 	}
-	g := newGate(origin, end)
-	r, err := users.NewOpen(users.OpenConfig{
+	g := schedule.NewGate(origin, end)
+	r, err := users.NewDispatcher(users.DispatcherConfig{
 		Tasks:       cfg.Tasks,
 		Arrivals:    g,
 		NewClient:   cfg.NewClient,
@@ -50,7 +51,7 @@ func newOpenLoad(spec RunSpec, cfg users.Config, origin time.Time, log *slog.Log
 	if err != nil {
 		return nil, err
 	}
-	l := &openLoad{spec: o, origin: origin, grace: spec.stopGrace(), log: log, runner: r, gate: g, done: make(chan struct{})}
+	l := &openLoad{spec: o, origin: origin, grace: stopGrace(&spec), log: log, runner: r, gate: g, done: make(chan struct{})}
 	go func() {
 		defer close(l.done)
 		l.err = r.Run(context.Background(), origin)
@@ -65,9 +66,9 @@ func newOpenLoad(spec RunSpec, cfg users.Config, origin time.Time, log *slog.Log
 func (l *openLoad) elapsed() time.Duration { return time.Since(l.origin) }
 
 // assign makes share the worker's part of the schedule from share.At on.
-func (l *openLoad) assign(share OpenShare) error {
-	from, ok, err := l.gate.change(share.At, func(from time.Duration) (schedule.Arrivals, error) {
-		return share.arrivals(l.spec, from)
+func (l *openLoad) assign(share wire.OpenShare) error {
+	from, ok, err := l.gate.Change(share.At, func(from time.Duration) (schedule.Arrivals, error) {
+		return shareArrivals(share, l.spec, from)
 	}, false)
 	if err != nil {
 		return fmt.Errorf("open-model share %d of %d: %w", share.Index, share.Workers, err)
@@ -90,7 +91,7 @@ func (l *openLoad) assign(share OpenShare) error {
 // pause stops sending from now on, until the next share: the worker lost
 // its coordinator, and no load runs unwatched.
 func (l *openLoad) pause() {
-	_, _, _ = l.gate.change(l.elapsed(), nil, false)
+	_, _, _ = l.gate.Change(l.elapsed(), nil, false)
 }
 
 // end ends the schedule at the point at (or now, when at is negative),
@@ -101,7 +102,7 @@ func (l *openLoad) end(at time.Duration) {
 	if at < 0 {
 		at = l.elapsed()
 	}
-	from, ok, _ := l.gate.change(at, nil, true)
+	from, ok, _ := l.gate.Change(at, nil, true)
 	if !ok {
 		from = l.elapsed()
 	}
@@ -116,12 +117,12 @@ func (l *openLoad) end(at time.Duration) {
 		l.log.Warn("open-model dispatcher still busy at the end; stopping it", "end", from)
 	}
 	t.Stop()
-	l.gate.close()
+	l.gate.Close()
 	l.runner.Stop(l.grace)
 }
 
 // halt stops everything at once, for a run that is over or replaced.
 func (l *openLoad) halt() {
-	l.gate.close()
+	l.gate.Close()
 	l.runner.Stop(0)
 }

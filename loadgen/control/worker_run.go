@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/loadgen/loadgen/loadgen/control/wire"
 	"github.com/loadgen/loadgen/loadgen/users"
 )
 
@@ -14,20 +15,20 @@ import (
 // is interrupted.
 const finishWait = 5 * time.Second
 
-// workerRun is one coordinator run on this worker. It outlives sessions:
+// workerRun is one coordinator run on this worker. It outlives registrations:
 // a worker that lost its coordinator and finds it again resumes the same
 // run, its unsent statistics and user numbering included.
 type workerRun struct {
 	id     string
-	spec   RunSpec
+	spec   wire.RunSpec
 	runner *users.Runner // users of a closed-model run; nil otherwise
 	open   *openLoad     // an open-model run's dispatcher; nil otherwise
 
-	// The ramp in progress; owned by the session goroutine.
+	// The ramp in progress; owned by the serve goroutine.
 	rampCancel context.CancelFunc
 	rampDone   chan struct{}
 
-	stopping  bool          // a stop arrived: the run is over here (session goroutine)
+	stopping  bool          // a stop arrived: the run is over here (serve goroutine)
 	stopDone  chan struct{} // closed when the users are gone
 	stopped   bool          // users gone: the next report is final (w.mu)
 	finalSent bool          // the final report was acknowledged (w.mu)
@@ -39,7 +40,7 @@ func (w *Worker) current() *workerRun {
 	return w.run
 }
 
-func (w *Worker) setState(r *workerRun, state string) {
+func (w *Worker) setState(r *workerRun, state wire.WorkerState) {
 	w.mu.Lock()
 	if w.run == r {
 		w.state = state
@@ -57,13 +58,13 @@ func (w *Worker) switchRun(r *workerRun) {
 	w.mu.Lock()
 	w.run = r
 	w.pending.Reset()
-	w.state = StateReady
+	w.state = wire.StateReady
 	w.mu.Unlock()
 }
 
 // spawn ramps the run's users to the command's target. A spec the worker
 // cannot run is returned as an error.
-func (w *Worker) spawn(cmd Command) error {
+func (w *Worker) spawn(cmd wire.Command) error {
 	if cmd.Spec.Open != nil {
 		return w.spawnOpen(cmd)
 	}
@@ -89,7 +90,7 @@ func (w *Worker) spawn(cmd Command) error {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	r.rampCancel, r.rampDone = cancel, done
-	w.setState(r, StateSpawning)
+	w.setState(r, wire.StateSpawning)
 	w.log.Info("spawning", "users", cmd.Users, "rate", cmd.Rate)
 	go func() {
 		defer close(done)
@@ -101,7 +102,7 @@ func (w *Worker) spawn(cmd Command) error {
 			w.log.Error("ramp failed", "err", err)
 			return
 		}
-		w.setState(r, StateRunning)
+		w.setState(r, wire.StateRunning)
 	}()
 	return nil
 }
@@ -118,7 +119,7 @@ func (w *Worker) endRamp(r *workerRun) {
 
 // spawnOpen starts the worker's part in an open-model run, or changes its
 // share of the schedule.
-func (w *Worker) spawnOpen(cmd Command) error {
+func (w *Worker) spawnOpen(cmd wire.Command) error {
 	r := w.current()
 	if r == nil || r.id != cmd.Run {
 		cfg, err := w.build(*cmd.Spec, cmd.FirstID)
@@ -140,7 +141,7 @@ func (w *Worker) spawnOpen(cmd Command) error {
 	if err := r.open.assign(*cmd.Open); err != nil {
 		return fmt.Errorf("cannot run the coordinator's spec: %w", err)
 	}
-	w.setState(r, StateRunning)
+	w.setState(r, wire.StateRunning)
 	return nil
 }
 
@@ -163,7 +164,7 @@ func (w *Worker) stopAt(runID string, at time.Duration) {
 	}
 	r.stopping = true
 	w.endRamp(r)
-	w.setState(r, StateStopping)
+	w.setState(r, wire.StateStopping)
 	w.log.Info("stopping", "run", r.id)
 	go func() {
 		if r.runner != nil {
@@ -175,7 +176,7 @@ func (w *Worker) stopAt(runID string, at time.Duration) {
 		w.mu.Lock()
 		r.stopped = true
 		if w.run == r {
-			w.state = StateStopped
+			w.state = wire.StateStopped
 		}
 		w.mu.Unlock()
 		close(r.stopDone)
@@ -201,7 +202,7 @@ func (w *Worker) disconnect() {
 	if r.open != nil {
 		r.open.pause()
 	}
-	w.setState(r, StateDisconnected)
+	w.setState(r, wire.StateDisconnected)
 }
 
 // halt stops a run's users for good, without waiting for them.
@@ -247,7 +248,7 @@ func (w *Worker) finish(ctx context.Context, leaving bool) {
 		w.stop(r.id)
 		grace := r.spec.StopTimeout
 		if r.open != nil {
-			grace = r.spec.stopGrace() + max(r.open.runner.Stats().MaxLag, 0)
+			grace = stopGrace(&r.spec) + max(r.open.runner.Stats().MaxLag, 0)
 		}
 		select {
 		case <-r.stopDone:
@@ -274,7 +275,7 @@ func (w *Worker) finish(ctx context.Context, leaving bool) {
 	}
 	if leaving {
 		w.mu.Lock()
-		w.state = StateQuit
+		w.state = wire.StateQuit
 		w.mu.Unlock()
 		hctx, cancel := context.WithTimeout(bg, 2*time.Second)
 		defer cancel()
@@ -300,8 +301,8 @@ func (w *Worker) sendReports(ctx context.Context) error {
 			}
 			out.counted = true
 		}
-		var ack ReportResponse
-		status, err := w.send(ctx, http.MethodPost, out.path, out.body, &ack, MaxMessageBytes)
+		var ack wire.ReportResponse
+		status, err := w.send(ctx, http.MethodPost, out.path, out.body, &ack, wire.MaxMessageBytes)
 		switch {
 		case err == nil:
 		case status >= 400 && status < 500 && status != http.StatusGone && status != http.StatusUnauthorized:
@@ -354,7 +355,7 @@ func (w *Worker) nextReport() (*outReport, error) {
 	w.seq++
 	w.pending.Reset()
 	w.inflight = &outReport{
-		path: ReportRequest{ID: w.cfg.ID, Run: r.id, Seq: w.seq, Final: final}.Query(),
+		path: wire.ReportRequest{ID: w.cfg.ID, Run: r.id, Seq: w.seq, Final: final}.Query(),
 		// The codec may reuse its buffers, and the report may be resent.
 		body: append([]byte(nil), delta...),
 		seq:  w.seq, final: final, run: r,

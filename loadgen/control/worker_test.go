@@ -11,6 +11,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/loadgen/loadgen/loadgen/control/wire"
 )
 
 // TestWorkerStopsWhenCoordinatorDisappears kills the coordinator's server
@@ -115,18 +117,18 @@ func TestWorkerWrongToken(t *testing.T) {
 // records its heartbeats, to test the worker alone.
 type scriptedCoordinator struct {
 	mu       sync.Mutex
-	commands []Command
+	commands []wire.Command
 	polls    int
 	users    []int // users in each heartbeat
 }
 
 func (s *scriptedCoordinator) handler() http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc(PathRegister, func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, 200, RegisterResponse{V: 1, ID: "x", HeartbeatMS: 50, ReportMS: 50, MissedHeartbeats: 100})
+	mux.HandleFunc(wire.PathRegister, func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, 200, wire.RegisterResponse{V: 1, ID: "x", HeartbeatMS: 50, ReportMS: 50, MissedHeartbeats: 100})
 	})
-	mux.HandleFunc(PathHeartbeat, func(w http.ResponseWriter, r *http.Request) {
-		var m HeartbeatRequest
+	mux.HandleFunc(wire.PathHeartbeat, func(w http.ResponseWriter, r *http.Request) {
+		var m wire.HeartbeatRequest
 		if err := json.NewDecoder(r.Body).Decode(&m); err == nil {
 			s.mu.Lock()
 			s.users = append(s.users, m.Users)
@@ -134,10 +136,10 @@ func (s *scriptedCoordinator) handler() http.Handler {
 		}
 		w.WriteHeader(http.StatusNoContent)
 	})
-	mux.HandleFunc(PathReport, func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, 200, ReportResponse{V: 1, Applied: true})
+	mux.HandleFunc(wire.PathReport, func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, 200, wire.ReportResponse{V: 1, Applied: true})
 	})
-	mux.HandleFunc(PathCommands, func(w http.ResponseWriter, r *http.Request) {
+	mux.HandleFunc(wire.PathCommands, func(w http.ResponseWriter, r *http.Request) {
 		s.mu.Lock()
 		if len(s.commands) == 0 {
 			s.mu.Unlock()
@@ -154,7 +156,7 @@ func (s *scriptedCoordinator) handler() http.Handler {
 	return mux
 }
 
-func (s *scriptedCoordinator) push(cmds ...Command) {
+func (s *scriptedCoordinator) push(cmds ...wire.Command) {
 	s.mu.Lock()
 	s.commands = append(s.commands, cmds...)
 	s.mu.Unlock()
@@ -185,8 +187,8 @@ func TestStaleCommandsIgnored(t *testing.T) {
 	sc := &scriptedCoordinator{}
 	srv := httptest.NewServer(sc.handler())
 	t.Cleanup(srv.Close)
-	spawn := func(seq uint64, users int) Command {
-		return Command{V: 1, Seq: seq, Kind: CommandSpawn, Run: "r1", Users: users, Spec: &spec}
+	spawn := func(seq uint64, users int) wire.Command {
+		return wire.Command{V: 1, Seq: seq, Kind: wire.CommandSpawn, Run: "r1", Users: users, Spec: &spec}
 	}
 	sc.push(spawn(5, 3), spawn(3, 0), spawn(5, 1), spawn(4, 7))
 	startWorker(t, srv.URL, WorkerConfig{ID: "w"})

@@ -176,3 +176,22 @@ func (r Rate) Split(k, n int) (Rate, float64) {
 	}
 	return r.Scale(1 / float64(n)), float64(k) / float64(n)
 }
+
+// ShareSeed is the Poisson seed of share k in the split numbered gen,
+// when the shares of a run's rate are split again as generators come and
+// go: the run's seed plus k for the first split, and a mix of all three
+// for later ones, so that a run is reproducible from its seed and no two
+// shares draw the same arrivals.
+func ShareSeed(seed uint64, k int, gen uint64) uint64 {
+	if gen == 0 {
+		return seed + uint64(k)
+	}
+	return splitmix(seed ^ splitmix(gen<<32^uint64(k)))
+}
+
+func splitmix(x uint64) uint64 {
+	x += 0x9e3779b97f4a7c15
+	x = (x ^ x>>30) * 0xbf58476d1ce4e5b9
+	x = (x ^ x>>27) * 0x94d049bb133111eb
+	return x ^ x>>31
+}

@@ -84,3 +84,19 @@ func TestRateScale(t *testing.T) {
 		t.Error("Scale changed its receiver")
 	}
 }
+
+func TestShareSeeds(t *testing.T) {
+	if ShareSeed(42, 0, 0) != 42 || ShareSeed(42, 3, 0) != 45 {
+		t.Errorf("first split's seeds %d, %d; want the run's seed plus the share's index", ShareSeed(42, 0, 0), ShareSeed(42, 3, 0))
+	}
+	seen := map[uint64]bool{}
+	for gen := range uint64(4) {
+		for k := range 4 {
+			s := ShareSeed(42, k, gen)
+			if seen[s] {
+				t.Fatalf("split %d share %d repeats a seed", gen, k)
+			}
+			seen[s] = true
+		}
+	}
+}

@@ -52,7 +52,7 @@ func benchOpenDispatch(b *testing.B, coarse bool) {
 		}
 		return resp.Bytes, err
 	}}
-	r, err := NewOpen(OpenConfig{
+	r, err := NewDispatcher(DispatcherConfig{
 		Tasks:    []Task{get},
 		Arrivals: arrivals,
 		NewClient: func() (client.Client, error) {

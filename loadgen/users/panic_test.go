@@ -66,7 +66,7 @@ func TestPanickingTaskIsAFailureAndTheRunGoesOn(t *testing.T) {
 
 func TestPanickingTaskInTheOpenModel(t *testing.T) {
 	var ok, bad atomic.Int64
-	r, err := NewOpen(OpenConfig{Tasks: panicky(&ok, &bad), Arrivals: constantArrivals(t, 1000, 100*time.Millisecond), NewClient: newNop})
+	r, err := NewDispatcher(DispatcherConfig{Tasks: panicky(&ok, &bad), Arrivals: constantArrivals(t, 1000, 100*time.Millisecond), NewClient: newNop})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,6 +8,8 @@ import (
 	"net"
 	"net/http"
 	"strings"
+
+	"github.com/loadgen/loadgen/internal/netaddr"
 )
 
 // ErrNoAuth is returned by CheckListen for an address other machines can
@@ -23,21 +25,10 @@ func CheckListen(addr string, protected bool) error {
 	if err != nil {
 		return fmt.Errorf("web UI address %q: %w", addr, err)
 	}
-	if protected || loopbackHost(host) {
+	if protected || netaddr.LoopbackHost(host) {
 		return nil
 	}
 	return ErrNoAuth
-}
-
-// loopbackHost reports whether host, without a port, names this machine
-// only.
-func loopbackHost(host string) bool {
-	host = strings.TrimSuffix(strings.TrimPrefix(host, "["), "]")
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 // credentials are the UI's optional authentication.
@@ -114,7 +105,7 @@ func guard(c credentials, next http.Handler) http.Handler {
 			if hh, _, err := net.SplitHostPort(host); err == nil {
 				host = hh
 			}
-			if !loopbackHost(host) {
+			if !netaddr.LoopbackHost(host) {
 				writeError(w, http.StatusMisdirectedRequest, fmt.Sprintf("host %q refused: this UI answers loopback names only (start it with --web-auth to serve other names)", r.Host))
 				return
 			}

@@ -7,10 +7,10 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/url"
 	"sync"
 	"time"
 
+	"github.com/loadgen/loadgen/internal/netaddr"
 	"github.com/loadgen/loadgen/internal/netlimit"
 	"github.com/loadgen/loadgen/loadgen"
 	"github.com/loadgen/loadgen/profiles"
@@ -215,9 +215,8 @@ func checkStart(req StartRequest) error {
 		return err
 	}
 	if req.Host != "" {
-		u, err := url.Parse(req.Host)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return fmt.Errorf("host %q: want a base URL such as http://127.0.0.1:8080", req.Host)
+		if err := netaddr.CheckBaseURL(req.Host); err != nil {
+			return fmt.Errorf("host %q: %w", req.Host, err)
 		}
 	}
 	if req.Profile == "" && req.ProfileYAML == "" {

@@ -7,9 +7,11 @@ import (
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/loadgen/loadgen/loadgen/control/wire"
 )
 
-// outcome is why a session with the coordinator ended.
+// outcome is why a registration with the coordinator ended.
 type outcome int
 
 const (
@@ -24,35 +26,35 @@ const (
 // its PollHold (25 s by default).
 const pollTimeout = 60 * time.Second
 
-// session is one registration's worth of work.
-type session struct {
+// registration is the state of one registration with the coordinator.
+type registration struct {
 	heartbeat time.Duration
 	report    time.Duration
 	lostAfter time.Duration
 
-	cmds      chan Command
+	cmds      chan wire.Command
 	gone      chan struct{}
 	goneOnce  sync.Once
 	fatal     chan error
 	fatalOnce sync.Once
-	applied   uint64 // highest command Seq acted on (session goroutine)
+	applied   uint64 // highest command Seq acted on (serve goroutine)
 }
 
-func (s *session) setGone() { s.goneOnce.Do(func() { close(s.gone) }) }
+func (s *registration) setGone() { s.goneOnce.Do(func() { close(s.gone) }) }
 
-func (s *session) setFatal(err error) {
+func (s *registration) setFatal(err error) {
 	s.fatalOnce.Do(func() { s.fatal <- err })
 }
 
-// session heartbeats, reports and polls for commands until the
+// serve heartbeats, reports and polls for commands until the
 // coordinator says quit, goes silent or forgets this worker, or ctx ends.
 // Whichever way it ends, no user of this worker runs afterwards unless a
-// later session's command starts them again.
-func (w *Worker) session(ctx context.Context, reg RegisterResponse) (outcome, error) {
-	s := &session{
+// later registration's command starts them again.
+func (w *Worker) serve(ctx context.Context, reg wire.RegisterResponse) (outcome, error) {
+	s := &registration{
 		heartbeat: time.Duration(reg.HeartbeatMS) * time.Millisecond,
 		report:    time.Duration(reg.ReportMS) * time.Millisecond,
-		cmds:      make(chan Command),
+		cmds:      make(chan wire.Command),
 		gone:      make(chan struct{}),
 		fatal:     make(chan error, 1),
 	}
@@ -93,19 +95,19 @@ func (w *Worker) session(ctx context.Context, reg RegisterResponse) (outcome, er
 			}
 			s.applied = cmd.Seq
 			switch cmd.Kind {
-			case CommandSpawn:
+			case wire.CommandSpawn:
 				if err := w.spawn(cmd); err != nil {
 					w.reportFailure(ctx, s, err)
 					w.disconnect()
 					return outcomeFatal, err
 				}
-			case CommandStop:
+			case wire.CommandStop:
 				at := time.Duration(-1)
 				if cmd.Open != nil {
 					at = cmd.Open.At
 				}
 				w.stopAt(cmd.Run, at)
-			case CommandQuit:
+			case wire.CommandQuit:
 				return outcomeQuit, nil
 			}
 		}
@@ -114,16 +116,16 @@ func (w *Worker) session(ctx context.Context, reg RegisterResponse) (outcome, er
 
 // reportFailure tells the coordinator at once that this worker cannot run
 // its spec, so that its users go to the other workers now.
-func (w *Worker) reportFailure(ctx context.Context, s *session, err error) {
+func (w *Worker) reportFailure(ctx context.Context, s *registration, err error) {
 	w.mu.Lock()
-	w.state, w.failure = StateFailed, truncate(err.Error(), maxTextLen-16)
+	w.state, w.failure = wire.StateFailed, wire.Truncate(err.Error(), wire.MaxTextLen-16)
 	w.mu.Unlock()
 	hctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
 	defer cancel()
 	w.sendHeartbeat(hctx)
 }
 
-func (w *Worker) heartbeatLoop(ctx context.Context, s *session) {
+func (w *Worker) heartbeatLoop(ctx context.Context, s *registration) {
 	t := time.NewTicker(s.heartbeat)
 	defer t.Stop()
 	for {
@@ -144,9 +146,9 @@ func (w *Worker) sendHeartbeat(ctx context.Context) error {
 	w.hbMu.Lock()
 	defer w.hbMu.Unlock()
 	w.mu.Lock()
-	cpu, rss := w.proc.sample(time.Now())
-	m := HeartbeatRequest{
-		V: ProtocolVersion, ID: w.cfg.ID, State: w.state,
+	cpu, rss := w.proc.Sample(time.Now())
+	m := wire.HeartbeatRequest{
+		V: wire.ProtocolVersion, ID: w.cfg.ID, State: w.state,
 		CPUPercent: cpu, RSSBytes: rss, Error: w.failure,
 	}
 	if w.run != nil && w.run.runner != nil {
@@ -155,23 +157,23 @@ func (w *Worker) sendHeartbeat(ctx context.Context) error {
 	if w.run != nil && w.run.open != nil {
 		// An open-model run's "users" are its requests in flight.
 		m.Users = w.run.open.runner.InFlight()
-		m.Open = countsOf(w.run.open.runner.Stats())
+		m.Open = wire.CountsOf(w.run.open.runner.Stats())
 	}
 	w.mu.Unlock()
-	if m.State == StateDisconnected {
-		m.State = StateReady
+	if m.State == wire.StateDisconnected {
+		m.State = wire.StateReady
 	}
-	_, err := w.exchange(ctx, http.MethodPost, PathHeartbeat, m, nil, MaxMessageBytes)
+	_, err := w.exchange(ctx, http.MethodPost, wire.PathHeartbeat, m, nil, wire.MaxMessageBytes)
 	if err == nil {
 		w.touch()
 	}
 	return err
 }
 
-// classify turns a failed exchange into the session's outcome: 410 means
+// classify turns a failed exchange into the registration's outcome: 410 means
 // register again, a permanent refusal ends the worker, anything else is
 // left to the watchdog.
-func (w *Worker) classify(ctx context.Context, s *session, what string, err error) {
+func (w *Worker) classify(ctx context.Context, s *registration, what string, err error) {
 	var pe *permanentError
 	switch {
 	case err == nil || ctx.Err() != nil:
@@ -184,15 +186,15 @@ func (w *Worker) classify(ctx context.Context, s *session, what string, err erro
 	}
 }
 
-func (w *Worker) pollLoop(ctx context.Context, s *session) {
+func (w *Worker) pollLoop(ctx context.Context, s *registration) {
 	var after uint64
 	for ctx.Err() == nil {
 		pctx, cancel := context.WithTimeout(ctx, pollTimeout)
-		var cmd Command
-		status, err := w.exchange(pctx, http.MethodGet, PathCommands+"?worker="+w.cfg.ID+"&after="+strconv.FormatUint(after, 10), nil, &cmd, MaxCommandBytes)
+		var cmd wire.Command
+		status, err := w.exchange(pctx, http.MethodGet, wire.PathCommands+"?worker="+w.cfg.ID+"&after="+strconv.FormatUint(after, 10), nil, &cmd, wire.MaxCommandBytes)
 		cancel()
 		if err == nil && status == http.StatusOK {
-			err = cmd.validate()
+			err = cmd.Validate()
 		}
 		if err != nil {
 			w.classify(ctx, s, "command poll", err)
@@ -218,7 +220,7 @@ func (w *Worker) pollLoop(ctx context.Context, s *session) {
 	}
 }
 
-func (w *Worker) reportLoop(ctx context.Context, s *session) {
+func (w *Worker) reportLoop(ctx context.Context, s *registration) {
 	t := time.NewTicker(s.report)
 	defer t.Stop()
 	for {

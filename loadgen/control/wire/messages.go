@@ -1,10 +1,17 @@
-package control
+// Package wire is the coordinator-worker control protocol, version 1:
+// its messages, their validation and strict JSON form, the shared token,
+// and the protocol's limits (docs/protocol.md). The coordinator and the
+// worker in package control both speak it, and nothing else does.
+package wire
 
 import (
 	"encoding/json"
 	"net/url"
 	"strconv"
 	"time"
+
+	"github.com/loadgen/loadgen/internal/jsonhttp"
+	"github.com/loadgen/loadgen/profiles"
 )
 
 // ProtocolVersion is the "v" of every control message. A coordinator and
@@ -34,42 +41,62 @@ const (
 // Limits on the values in messages, so that a hostile or broken peer
 // cannot make the other side allocate or loop without bound.
 const (
-	maxIDLen    = 128
-	maxTextLen  = 1024
-	maxUsers    = 10_000_000
-	maxSpawnHz  = 1e6
-	maxCores    = 1 << 16
-	maxStateLen = 32
+	// MaxIDLen bounds worker and run ids.
+	MaxIDLen = 128
+	// MaxTextLen bounds free texts: host names, versions, errors.
+	MaxTextLen = 1024
+	maxUsers   = 10_000_000
+	maxSpawnHz = 1e6
+	maxCores   = 1 << 16
+	maxNameLen = 32
 
-	maxHeartbeat        = time.Minute
-	maxMissedHeartbeats = 1000
+	// MaxHeartbeat bounds the heartbeat interval a coordinator may set.
+	MaxHeartbeat = time.Minute
+	// MaxMissedHeartbeats bounds the heartbeats a coordinator may wait for.
+	MaxMissedHeartbeats = 1000
 )
+
+// WorkerState is where a worker is: what its heartbeats say, or what the
+// coordinator concluded about it.
+type WorkerState string
 
 // Worker states, as a worker reports them in its heartbeat.
 const (
-	StateReady        = "ready"        // registered, no users
-	StateSpawning     = "spawning"     // ramping towards its target
-	StateRunning      = "running"      // at its target
-	StateStopping     = "stopping"     // users finishing their tasks
-	StateStopped      = "stopped"      // users gone, final report due or sent
-	StateFailed       = "failed"       // could not run the spec (see Heartbeat.Error)
-	StateQuit         = "quit"         // leaving: its users are to be handed over now
-	StateDisconnected = "disconnected" // lost its coordinator; never sent, only shown locally
+	StateReady        WorkerState = "ready"        // registered, no users
+	StateSpawning     WorkerState = "spawning"     // ramping towards its target
+	StateRunning      WorkerState = "running"      // at its target
+	StateStopping     WorkerState = "stopping"     // users finishing their tasks
+	StateStopped      WorkerState = "stopped"      // users gone, final report due or sent
+	StateFailed       WorkerState = "failed"       // could not run the spec (see Heartbeat.Error)
+	StateQuit         WorkerState = "quit"         // leaving: its users are to be handed over now
+	StateDisconnected WorkerState = "disconnected" // lost its coordinator; never sent, only shown locally
 )
 
 // States the coordinator gives a worker in its table, never sent by one.
 const (
 	// StateMissing is a worker that missed MissedHeartbeats heartbeats.
-	StateMissing = "missing"
+	StateMissing WorkerState = "missing"
 	// StateLeft is a worker that said it was quitting before the run ended.
-	StateLeft = "left"
+	StateLeft WorkerState = "left"
 )
+
+// Sendable reports whether a worker may report s in a heartbeat.
+func (s WorkerState) Sendable() bool {
+	switch s {
+	case StateReady, StateSpawning, StateRunning, StateStopping, StateStopped, StateFailed, StateQuit:
+		return true
+	}
+	return false
+}
+
+// CommandKind says what a command asks of a worker.
+type CommandKind string
 
 // Command kinds.
 const (
-	CommandSpawn = "spawn"
-	CommandStop  = "stop"
-	CommandQuit  = "quit"
+	CommandSpawn CommandKind = "spawn"
+	CommandStop  CommandKind = "stop"
+	CommandQuit  CommandKind = "quit"
 )
 
 // RegisterRequest is a worker's first message (POST /v1/register), sent
@@ -100,10 +127,10 @@ type RegisterResponse struct {
 
 // HeartbeatRequest is a worker's sign of life (POST /v1/heartbeat).
 type HeartbeatRequest struct {
-	V     int    `json:"v"`
-	ID    string `json:"id"`
-	State string `json:"state"`
-	Users int    `json:"users"`
+	V     int         `json:"v"`
+	ID    string      `json:"id"`
+	State WorkerState `json:"state"`
+	Users int         `json:"users"`
 	// CPUPercent is the worker process's CPU use since its previous
 	// heartbeat; 100 is one core.
 	CPUPercent float64 `json:"cpu_percent"`
@@ -165,10 +192,10 @@ type ReportResponse struct {
 // so only the newest matters and a worker ignores any Seq it has already
 // passed.
 type Command struct {
-	V    int    `json:"v"`
-	Seq  uint64 `json:"seq"`
-	Kind string `json:"kind"`
-	Run  string `json:"run"`
+	V    int         `json:"v"`
+	Seq  uint64      `json:"seq"`
+	Kind CommandKind `json:"kind"`
+	Run  string      `json:"run"`
 	// Users is the worker's absolute user target (spawn).
 	Users int `json:"users,omitempty"`
 	// Rate is this worker's share of the fleet's spawn rate, in users per
@@ -196,7 +223,7 @@ type ErrorResponse struct {
 // so each worker parses and checks it with its own profiles package.
 type RunSpec struct {
 	// Profile is the workload, before Ratio.
-	Profile ProfileSource
+	Profile profiles.Source
 	// Ratio overrides task weights (profiles.ApplyRatio); empty keeps them.
 	Ratio string
 	// Wait is the resolved wait in profiles.ParseWait's form (Wait.String);
@@ -220,28 +247,20 @@ type RunSpec struct {
 	Open *OpenSpec
 }
 
-// ProfileSource is a profile as the coordinator read it: a built-in name,
-// or a file's text and the name to use in error messages.
-type ProfileSource struct {
-	Builtin string `json:"builtin,omitempty"`
-	Source  string `json:"source,omitempty"`
-	YAML    string `json:"yaml,omitempty"`
-}
-
 // wireSpec is RunSpec on the wire: durations in milliseconds, and the
 // seed as a string, because JSON readers outside Go lose the low bits of
 // integers over 2^53.
 type wireSpec struct {
-	Profile       ProfileSource `json:"profile"`
-	Ratio         string        `json:"ratio,omitempty"`
-	Wait          string        `json:"wait,omitempty"`
-	Client        string        `json:"client"`
-	TimeoutMS     int64         `json:"timeout_ms"`
-	StopTimeoutMS int64         `json:"stop_timeout_ms"`
-	Seed          uint64        `json:"seed,string"`
-	Host          string        `json:"host"`
-	UserAgent     string        `json:"user_agent,omitempty"`
-	Open          *wireOpen     `json:"open,omitempty"`
+	Profile       profiles.Source `json:"profile"`
+	Ratio         string          `json:"ratio,omitempty"`
+	Wait          string          `json:"wait,omitempty"`
+	Client        string          `json:"client"`
+	TimeoutMS     int64           `json:"timeout_ms"`
+	StopTimeoutMS int64           `json:"stop_timeout_ms"`
+	Seed          uint64          `json:"seed,string"`
+	Host          string          `json:"host"`
+	UserAgent     string          `json:"user_agent,omitempty"`
+	Open          *wireOpen       `json:"open,omitempty"`
 }
 
 // MarshalJSON writes the spec in its wire form.
@@ -256,7 +275,7 @@ func (s RunSpec) MarshalJSON() ([]byte, error) {
 // UnmarshalJSON reads the wire form, refusing fields it does not know.
 func (s *RunSpec) UnmarshalJSON(data []byte) error {
 	var w wireSpec
-	if err := decodeStrict(data, &w); err != nil {
+	if err := jsonhttp.DecodeStrict(data, &w); err != nil {
 		return err
 	}
 	open, err := w.Open.spec()

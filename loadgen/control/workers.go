@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/loadgen/loadgen/loadgen/control/wire"
+	"github.com/loadgen/loadgen/loadgen/schedule"
 	"github.com/loadgen/loadgen/loadgen/users"
 )
 
@@ -16,7 +18,7 @@ type WorkerStatus struct {
 	Cores   int    `json:"cores"`
 	// State is what the worker last reported (StateReady, StateRunning,
 	// ...) or what the coordinator concluded (StateMissing, StateLeft).
-	State string `json:"state"`
+	State wire.WorkerState `json:"state"`
 	// Users is the worker's user count in its last heartbeat; Target is
 	// the count the coordinator last asked for.
 	Users  int `json:"users"`
@@ -55,7 +57,7 @@ type workerRec struct {
 	lastSeq  uint64 // highest report applied
 	finalRun bool   // the final report of this run arrived
 
-	cmd       Command       // newest command; Seq 0 means none yet
+	cmd       wire.Command  // newest command; Seq 0 means none yet
 	wakePoll  chan struct{} // closed and replaced when cmd changes
 	delivered uint64        // highest command Seq handed to a poll
 
@@ -98,9 +100,9 @@ func (c *Coordinator) fleetUsersLocked() int {
 }
 
 // sendLocked makes cmd the worker's newest command and wakes its poll.
-func (c *Coordinator) sendLocked(w *workerRec, cmd Command) {
+func (c *Coordinator) sendLocked(w *workerRec, cmd wire.Command) {
 	c.cmdSeq++
-	cmd.V = ProtocolVersion
+	cmd.V = wire.ProtocolVersion
 	cmd.Seq = c.cmdSeq
 	cmd.Run = c.runID
 	w.cmd = cmd
@@ -120,16 +122,16 @@ func (c *Coordinator) rebalanceLocked() {
 	if len(alive) == 0 {
 		return
 	}
-	targets := Split(c.cfg.Users, len(alive))
+	targets := schedule.SplitUsers(c.cfg.Users, len(alive))
 	current := make([]int, len(alive))
 	for i, w := range alive {
 		current[i] = w.status.Users
 	}
-	rates := Rates(c.cfg.SpawnRate, current, targets)
+	rates := schedule.RampRates(c.cfg.SpawnRate, current, targets)
 	for i, w := range alive {
 		w.status.Target = targets[i]
-		c.sendLocked(w, Command{
-			Kind:    CommandSpawn,
+		c.sendLocked(w, wire.Command{
+			Kind:    wire.CommandSpawn,
 			Users:   targets[i],
 			Rate:    rates[i],
 			FirstID: w.slot * UserIDBlock,
@@ -140,7 +142,7 @@ func (c *Coordinator) rebalanceLocked() {
 }
 
 // loseLocked takes a worker's share away and hands it to the others.
-func (c *Coordinator) loseLocked(w *workerRec, state, why string, now time.Time) {
+func (c *Coordinator) loseLocked(w *workerRec, state wire.WorkerState, why string, now time.Time) {
 	if w.gone {
 		return
 	}
@@ -153,18 +155,18 @@ func (c *Coordinator) loseLocked(w *workerRec, state, why string, now time.Time)
 	w.status.Users = 0
 	w.status.Target = 0
 	at := ""
-	if c.phase >= phaseRunning {
+	if c.state >= runRunning {
 		at = fmt.Sprintf(" at %s into the run", now.Sub(c.start).Round(100*time.Millisecond))
 	}
 	msg := fmt.Sprintf("worker %s (%s) %s%s; the statistics it reported are kept", w.status.ID, w.status.Host, why, at)
-	if c.phase == phaseRunning && c.open != nil {
+	if c.state == runRunning && c.open != nil {
 		left := len(c.aliveLocked()) > 0
 		split := c.openRebalanceLocked(now)
 		c.warnLocked(msg + c.openLossLocked(w, split, left))
 		c.wake()
 		return
 	}
-	if c.phase == phaseRunning {
+	if c.state == runRunning {
 		if len(c.aliveLocked()) > 0 {
 			msg += fmt.Sprintf(", and its %d users were handed to the other workers", users)
 		} else {
@@ -172,7 +174,7 @@ func (c *Coordinator) loseLocked(w *workerRec, state, why string, now time.Time)
 		}
 	}
 	c.warnLocked(msg)
-	if c.phase == phaseRunning {
+	if c.state == runRunning {
 		c.rebalanceLocked()
 	}
 	c.wake()
@@ -188,7 +190,7 @@ func (c *Coordinator) checkMissing(now time.Time) {
 	defer c.mu.Unlock()
 	for _, w := range c.order {
 		if !w.gone && now.Sub(w.status.LastHeartbeat) > limit {
-			c.loseLocked(w, StateMissing, fmt.Sprintf("missed %d heartbeats", c.cfg.MissedHeartbeats), now)
+			c.loseLocked(w, wire.StateMissing, fmt.Sprintf("missed %d heartbeats", c.cfg.MissedHeartbeats), now)
 		}
 	}
 }

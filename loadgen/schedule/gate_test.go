@@ -1,33 +1,41 @@
-package control
+package schedule
 
 import (
 	"slices"
 	"testing"
 	"time"
-
-	"github.com/loadgen/loadgen/loadgen/schedule"
 )
 
 // pastGate is a gate whose origin lies well in the past, so every arrival
 // is due at once and the test never waits.
-func pastGate(end time.Duration) *gate { return newGate(time.Now().Add(-time.Hour), end) }
+func pastGate(end time.Duration) *Gate { return NewGate(time.Now().Add(-time.Hour), end) }
 
-func shareBuild(t *testing.T, o *OpenSpec, k, n int) func(time.Duration) (schedule.Arrivals, error) {
-	t.Helper()
-	share := OpenShare{Index: k, Workers: n}
-	return func(from time.Duration) (schedule.Arrivals, error) { return share.arrivals(o, from) }
+// gateRate is the schedule the gate tests share out.
+type gateRate struct {
+	Rate    Rate
+	Arrival Arrival
 }
 
-func mustChange(t *testing.T, g *gate, at time.Duration, build func(time.Duration) (schedule.Arrivals, error), stop bool) time.Duration {
+func shareArrivals(o *gateRate, k, n int, from time.Duration) (Arrivals, error) {
+	rate, phase := o.Rate.Split(k, n)
+	return NewArrivalsFrom(o.Arrival, rate, phase, 0, from)
+}
+
+func shareBuild(t *testing.T, o *gateRate, k, n int) func(time.Duration) (Arrivals, error) {
 	t.Helper()
-	from, ok, err := g.change(at, build, stop)
+	return func(from time.Duration) (Arrivals, error) { return shareArrivals(o, k, n, from) }
+}
+
+func mustChange(t *testing.T, g *Gate, at time.Duration, build func(time.Duration) (Arrivals, error), stop bool) time.Duration {
+	t.Helper()
+	from, ok, err := g.Change(at, build, stop)
 	if err != nil || !ok {
 		t.Fatalf("change at %v: %v, %v", at, ok, err)
 	}
 	return from
 }
 
-func take(t *testing.T, g *gate, n int) []time.Duration {
+func take(t *testing.T, g *Gate, n int) []time.Duration {
 	t.Helper()
 	var out []time.Duration
 	for len(out) < n {
@@ -40,9 +48,9 @@ func take(t *testing.T, g *gate, n int) []time.Duration {
 	return out
 }
 
-func allArrivals(t *testing.T, o *OpenSpec, k, n int, from, until time.Duration) []time.Duration {
+func allArrivals(t *testing.T, o *gateRate, k, n int, from, until time.Duration) []time.Duration {
 	t.Helper()
-	a, err := (&OpenShare{Index: k, Workers: n}).arrivals(o, from)
+	a, err := shareArrivals(o, k, n, from)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -61,7 +69,7 @@ func allArrivals(t *testing.T, o *OpenSpec, k, n int, from, until time.Duration)
 // it: it yields each share's arrivals from where it took over until the
 // next one did, and nothing after the stop.
 func TestGateSwitchesShares(t *testing.T) {
-	o := &OpenSpec{Rate: schedule.Rate{Start: 100, Stages: []schedule.Stage{{Duration: 2 * time.Second, Target: 100}}}}
+	o := &gateRate{Rate: Rate{Start: 100, Stages: []Stage{{Duration: 2 * time.Second, Target: 100}}}}
 	g := pastGate(2 * time.Second)
 	mustChange(t, g, 0, shareBuild(t, o, 0, 1), false)
 	got := take(t, g, 10)
@@ -90,7 +98,7 @@ func TestGateSwitchesShares(t *testing.T) {
 	if !slices.Equal(got, want) {
 		t.Fatalf("arrivals\n%v\nwant\n%v", got, want)
 	}
-	if _, ok, _ := g.change(stop+time.Second, shareBuild(t, o, 0, 1), false); ok {
+	if _, ok, _ := g.Change(stop+time.Second, shareBuild(t, o, 0, 1), false); ok {
 		t.Error("a stopped gate took another share")
 	}
 }
@@ -98,7 +106,7 @@ func TestGateSwitchesShares(t *testing.T) {
 // TestGateWaitsWhileCutOff checks that a stage without arrivals holds the
 // runner until the next share, and that close releases it.
 func TestGateWaitsWhileCutOff(t *testing.T) {
-	o := &OpenSpec{Rate: schedule.Constant(50)}
+	o := &gateRate{Rate: Constant(50)}
 	g := pastGate(0)
 	mustChange(t, g, 0, shareBuild(t, o, 0, 1), false)
 	first := take(t, g, 3)
@@ -128,7 +136,7 @@ func TestGateWaitsWhileCutOff(t *testing.T) {
 		t.Fatal("the gate did not resume")
 	}
 	take(t, g, 2)
-	mustChange(t, g, g.lastOut()+1, nil, false)
+	mustChange(t, g, g.Last()+1, nil, false)
 	go func() {
 		at, ok := g.Next()
 		if ok {
@@ -138,7 +146,7 @@ func TestGateWaitsWhileCutOff(t *testing.T) {
 		next <- -1
 	}()
 	time.Sleep(10 * time.Millisecond)
-	g.close()
+	g.Close()
 	select {
 	case at := <-next:
 		if at != -1 {
@@ -152,7 +160,7 @@ func TestGateWaitsWhileCutOff(t *testing.T) {
 // TestGateEndsWithTheSchedule checks that a bounded schedule's end ends
 // the gate.
 func TestGateEndsWithTheSchedule(t *testing.T) {
-	o := &OpenSpec{Rate: schedule.Rate{Start: 10, Stages: []schedule.Stage{{Duration: time.Second, Target: 10}}}}
+	o := &gateRate{Rate: Rate{Start: 10, Stages: []Stage{{Duration: time.Second, Target: 10}}}}
 	g := pastGate(time.Second)
 	mustChange(t, g, 0, shareBuild(t, o, 1, 2), false)
 	if got := take(t, g, 100); len(got) != 5 {

@@ -1,18 +1,9 @@
-package control
+package schedule
 
-// UserIDBlock is the width of each worker's block of user IDs: the worker
-// in registration slot k numbers its users from k*UserIDBlock+1. Blocks
-// keep IDs distinct across the fleet (so templates such as
-// {{userID}}-{{seq}} stay unique and every user draws its own random
-// stream) while slot 0 numbers its users exactly as a single process does.
-// A worker that starts more than UserIDBlock users over one run, counting
-// restarts after retirements, would reach the next block.
-const UserIDBlock = 1_000_000
-
-// Split divides total users over n workers as evenly as possible, the
+// SplitUsers divides total users over n workers as evenly as possible, the
 // first workers taking one more when it does not divide: 50 over 4 is
 // 13, 13, 12, 12. It returns nil when n is not positive.
-func Split(total, n int) []int {
+func SplitUsers(total, n int) []int {
 	if n <= 0 {
 		return nil
 	}
@@ -30,14 +21,14 @@ func Split(total, n int) []int {
 	return out
 }
 
-// Rates gives each worker the ramp rate that makes the fleet move at rate
+// RampRates gives each worker the ramp rate that makes the fleet move at rate
 // users per second as a whole. Workers that gain users share rate in
 // proportion to what each gains, and workers that lose users share it in
 // proportion to what each loses, so that both groups finish together and
 // the fleet's count stays near its target while users move from some
 // workers to others. A rate of zero or less (all at once) stays zero.
 // current and target must have the same length.
-func Rates(rate float64, current, target []int) []float64 {
+func RampRates(rate float64, current, target []int) []float64 {
 	out := make([]float64, len(target))
 	if rate <= 0 {
 		return out

@@ -1,4 +1,4 @@
-package control
+package schedule
 
 import (
 	"math"
@@ -7,7 +7,7 @@ import (
 	"testing/quick"
 )
 
-func TestSplit(t *testing.T) {
+func TestSplitUsers(t *testing.T) {
 	tests := []struct {
 		total, n int
 		want     []int
@@ -21,8 +21,8 @@ func TestSplit(t *testing.T) {
 		{8, 0, nil},
 	}
 	for _, tt := range tests {
-		if got := Split(tt.total, tt.n); !slices.Equal(got, tt.want) {
-			t.Errorf("Split(%d, %d) = %v, want %v", tt.total, tt.n, got, tt.want)
+		if got := SplitUsers(tt.total, tt.n); !slices.Equal(got, tt.want) {
+			t.Errorf("SplitUsers(%d, %d) = %v, want %v", tt.total, tt.n, got, tt.want)
 		}
 	}
 }
@@ -32,9 +32,9 @@ func TestSplit(t *testing.T) {
 func TestSplitProperties(t *testing.T) {
 	f := func(total uint16, n uint8) bool {
 		if n == 0 {
-			return Split(int(total), 0) == nil
+			return SplitUsers(int(total), 0) == nil
 		}
-		s := Split(int(total), int(n))
+		s := SplitUsers(int(total), int(n))
 		sum := 0
 		for i, v := range s {
 			sum += v
@@ -49,7 +49,7 @@ func TestSplitProperties(t *testing.T) {
 	}
 }
 
-func TestRates(t *testing.T) {
+func TestRampRates(t *testing.T) {
 	tests := []struct {
 		name            string
 		rate            float64
@@ -66,7 +66,7 @@ func TestRates(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := Rates(tt.rate, tt.current, tt.target)
+			got := RampRates(tt.rate, tt.current, tt.target)
 			if len(got) != len(tt.want) {
 				t.Fatalf("got %v, want %v", got, tt.want)
 			}
@@ -92,8 +92,8 @@ func TestRatesSumToFleetRate(t *testing.T) {
 			current[i] = int(c)
 			total += int(c)
 		}
-		target := Split(total+len(cur)*3, len(cur))
-		r := Rates(float64(rate), current, target)
+		target := SplitUsers(total+len(cur)*3, len(cur))
+		r := RampRates(float64(rate), current, target)
 		up := 0.0
 		for i := range r {
 			if target[i] > current[i] {

@@ -1,23 +1,24 @@
-package control
+package schedule
 
 import (
 	"sync"
 	"time"
-
-	"github.com/loadgen/loadgen/loadgen/schedule"
 )
 
-// gate is the arrivals of a worker's open-model runner over a whole run,
-// while its share of the schedule changes: each share the coordinator
-// hands out applies from a point of the schedule on, and the gate hands
-// the runner the arrivals of each share in turn, every one at or after
-// the point its share took over and before the next share's.
+// Gate is the arrivals of an open-model generator over a whole run, while
+// what it is to send changes: a worker's share of a distributed run's
+// schedule, handed out again as workers come and go, or a rate edited
+// mid-run. Each change applies from a point of the schedule on, and the
+// gate hands the generator the arrivals of each in turn, every one at or
+// after the point its change took over and before the next one's.
 //
-// The gate holds each arrival until its time comes, rather than leaving
-// the wait to the runner, so that a change that arrives while the runner
-// waits still applies to the arrival it was waiting for: no request is
-// sent by two shares, and none falls between them.
-type gate struct {
+// Unlike the rest of this package, a Gate keeps time: it holds each
+// arrival until its time comes, rather than leaving the wait to the
+// generator, so that a change that arrives while the generator waits
+// still applies to the arrival it was waiting for: no request is sent
+// twice, and none falls between two changes. It is safe for concurrent
+// use.
+type Gate struct {
 	origin time.Time
 	// end is where a bounded schedule ends; zero for an unending one.
 	end time.Duration
@@ -33,7 +34,7 @@ type gate struct {
 // the next stage's.
 type gateStage struct {
 	from time.Duration
-	src  schedule.Arrivals // nil: no arrivals (the worker is cut off)
+	src  Arrivals // nil: no arrivals (the worker is cut off)
 	// stop ends the schedule: no arrival at or after from is sent.
 	stop bool
 	// next is src's next arrival, when have is set; ended once src has no
@@ -43,14 +44,16 @@ type gateStage struct {
 	ended bool
 }
 
-func newGate(origin time.Time, end time.Duration) *gate {
-	return &gate{origin: origin, end: end, last: -1, changed: make(chan struct{})}
+// NewGate returns a gate with nothing to send yet, timed from origin; end
+// is where a bounded schedule ends, zero for an unending one.
+func NewGate(origin time.Time, end time.Duration) *Gate {
+	return &Gate{origin: origin, end: end, last: -1, changed: make(chan struct{})}
 }
 
 // from is where a change asked for at may apply: not before an arrival
 // already handed out, nor before a stage already planned. A change that
 // comes late (its point already passed) applies from where the gate is.
-func (g *gate) fromLocked(at time.Duration) time.Duration {
+func (g *Gate) fromLocked(at time.Duration) time.Duration {
 	from := max(at, g.last+1)
 	if n := len(g.stages); n > 0 {
 		from = max(from, g.stages[n-1].from)
@@ -58,11 +61,11 @@ func (g *gate) fromLocked(at time.Duration) time.Duration {
 	return from
 }
 
-// change adds a stage from at on. build makes its arrivals from the point
+// Change adds a stage from at on. build makes its arrivals from the point
 // the stage actually starts (see fromLocked); a nil build adds a stage
 // without arrivals, and stop a stage that ends the schedule. It returns
 // that point, and false when the gate has closed or already stops.
-func (g *gate) change(at time.Duration, build func(from time.Duration) (schedule.Arrivals, error), stop bool) (time.Duration, bool, error) {
+func (g *Gate) Change(at time.Duration, build func(from time.Duration) (Arrivals, error), stop bool) (time.Duration, bool, error) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if g.closed || (len(g.stages) > 0 && g.stages[len(g.stages)-1].stop) {
@@ -81,8 +84,8 @@ func (g *gate) change(at time.Duration, build func(from time.Duration) (schedule
 	return st.from, true, nil
 }
 
-// close ends the arrivals at once: Next returns false from now on.
-func (g *gate) close() {
+// Close ends the arrivals at once: Next returns false from now on.
+func (g *Gate) Close() {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if !g.closed {
@@ -91,7 +94,7 @@ func (g *gate) close() {
 	}
 }
 
-func (g *gate) signalLocked() {
+func (g *Gate) signalLocked() {
 	close(g.changed)
 	g.changed = make(chan struct{})
 }
@@ -99,7 +102,7 @@ func (g *gate) signalLocked() {
 // Next returns the next arrival once its time has come, and false when
 // the schedule has ended, stopped or the gate closed. While the worker is
 // cut off (a stage without arrivals) it waits for the next change.
-func (g *gate) Next() (time.Duration, bool) {
+func (g *Gate) Next() (time.Duration, bool) {
 	var timer *time.Timer
 	defer func() {
 		if timer != nil {
@@ -182,8 +185,8 @@ func (g *gate) Next() (time.Duration, bool) {
 	}
 }
 
-// lastOut is the latest arrival handed out, or -1.
-func (g *gate) lastOut() time.Duration {
+// Last is the latest arrival handed out, or -1.
+func (g *Gate) Last() time.Duration {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	return g.last

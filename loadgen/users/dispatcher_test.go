@@ -28,12 +28,12 @@ func constantArrivals(t testing.TB, rate float64, d time.Duration) schedule.Arri
 
 // runOpen runs cfg to the end of its arrivals, stops with grace, and
 // returns the statistics and counts.
-func runOpen(t *testing.T, cfg OpenConfig, grace time.Duration) (*results.Snapshot, OpenStats) {
+func runOpen(t *testing.T, cfg DispatcherConfig, grace time.Duration) (*results.Snapshot, OpenStats) {
 	t.Helper()
 	if cfg.NewClient == nil {
 		cfg.NewClient = newNop
 	}
-	r, err := NewOpen(cfg)
+	r, err := NewDispatcher(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -44,7 +44,7 @@ func runOpen(t *testing.T, cfg OpenConfig, grace time.Duration) (*results.Snapsh
 	return drainOpen(t, r), r.Stats()
 }
 
-func drainOpen(t *testing.T, r *OpenRunner) *results.Snapshot {
+func drainOpen(t *testing.T, r *Dispatcher) *results.Snapshot {
 	t.Helper()
 	d := results.NewDelta()
 	r.Drain(d)
@@ -76,7 +76,7 @@ func TestOpenNeverSendsEarly(t *testing.T) {
 		mu.Unlock()
 		return 0, nil
 	}}
-	r, err := NewOpen(OpenConfig{Tasks: []Task{task}, Arrivals: constantArrivals(t, rate, dur), NewClient: newNop})
+	r, err := NewDispatcher(DispatcherConfig{Tasks: []Task{task}, Arrivals: constantArrivals(t, rate, dur), NewClient: newNop})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,7 +108,7 @@ func TestOpenNeverSendsEarly(t *testing.T) {
 // times stay at the task's 20 ms.
 func TestOpenLatencyIncludesTheWaitForASlot(t *testing.T) {
 	const task = 20 * time.Millisecond
-	s, st := runOpen(t, OpenConfig{
+	s, st := runOpen(t, DispatcherConfig{
 		Tasks:       []Task{sleepTask(task)},
 		Arrivals:    constantArrivals(t, 100, 100*time.Millisecond),
 		MaxInFlight: 1,
@@ -151,7 +151,7 @@ func TestOpenDropsBeyondMaxLag(t *testing.T) {
 		}
 		return 0, nil
 	}}
-	s, st := runOpen(t, OpenConfig{
+	s, st := runOpen(t, DispatcherConfig{
 		Tasks:       []Task{task},
 		Arrivals:    constantArrivals(t, 100, 500*time.Millisecond),
 		MaxInFlight: 1,
@@ -184,17 +184,17 @@ func TestOpenDropsBeyondMaxLag(t *testing.T) {
 func TestOpenMakesSlotsAsNeeded(t *testing.T) {
 	// Requests 20 ms apart to an instant target: a second slot is made
 	// only if a finished slot goes unscheduled for 20 ms.
-	_, fast := runOpen(t, OpenConfig{Tasks: []Task{sleepTask(0)}, Arrivals: constantArrivals(t, 50, 300*time.Millisecond)}, time.Second)
+	_, fast := runOpen(t, DispatcherConfig{Tasks: []Task{sleepTask(0)}, Arrivals: constantArrivals(t, 50, 300*time.Millisecond)}, time.Second)
 	if fast.Slots < 1 || fast.Slots > 3 || fast.Sent != 15 {
 		t.Errorf("a fast target used %d slots for %d requests, want one or two", fast.Slots, fast.Sent)
 	}
 	// 500/s × 50 ms: 25 in flight at once, more if the dispatcher lags
 	// and sends in bursts.
-	_, slow := runOpen(t, OpenConfig{Tasks: []Task{sleepTask(50 * time.Millisecond)}, Arrivals: constantArrivals(t, 500, 200*time.Millisecond)}, time.Second)
+	_, slow := runOpen(t, DispatcherConfig{Tasks: []Task{sleepTask(50 * time.Millisecond)}, Arrivals: constantArrivals(t, 500, 200*time.Millisecond)}, time.Second)
 	if slow.Slots < 20 || slow.Slots > 100 {
 		t.Errorf("a 50ms target at 500/s used %d slots, want about 25", slow.Slots)
 	}
-	_, capped := runOpen(t, OpenConfig{Tasks: []Task{sleepTask(50 * time.Millisecond)}, Arrivals: constantArrivals(t, 500, 200*time.Millisecond), MaxInFlight: 3, MaxLag: -1}, 5*time.Second)
+	_, capped := runOpen(t, DispatcherConfig{Tasks: []Task{sleepTask(50 * time.Millisecond)}, Arrivals: constantArrivals(t, 500, 200*time.Millisecond), MaxInFlight: 3, MaxLag: -1}, 5*time.Second)
 	if capped.Slots != 3 || capped.Sent != 100 || capped.Saturated == 0 {
 		t.Errorf("capped at 3: %+v", capped)
 	}
@@ -213,7 +213,7 @@ func TestOpenTaskMixAndFailures(t *testing.T) {
 			return 0, &StatusError{Code: 503}
 		}},
 	}
-	s, st := runOpen(t, OpenConfig{Tasks: tasks, Arrivals: constantArrivals(t, 1000, 100*time.Millisecond), Seed: 3, FirstID: 100}, time.Second)
+	s, st := runOpen(t, DispatcherConfig{Tasks: tasks, Arrivals: constantArrivals(t, 1000, 100*time.Millisecond), Seed: 3, FirstID: 100}, time.Second)
 	if st.Sent != 100 {
 		t.Fatalf("%+v", st)
 	}
@@ -243,7 +243,7 @@ func TestOpenStopEndsAnUnendingSchedule(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := NewOpen(OpenConfig{Tasks: []Task{sleepTask(time.Millisecond)}, Arrivals: a, NewClient: newNop})
+	r, err := NewDispatcher(DispatcherConfig{Tasks: []Task{sleepTask(time.Millisecond)}, Arrivals: a, NewClient: newNop})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -285,7 +285,7 @@ func TestOpenStopAbandonsAfterGrace(t *testing.T) {
 		return 0, ctx.Err()
 	}}
 	var closed atomic.Int64
-	r, err := NewOpen(OpenConfig{
+	r, err := NewDispatcher(DispatcherConfig{
 		Tasks:     []Task{task},
 		Arrivals:  constantArrivals(t, 1, time.Second),
 		NewClient: func() (client.Client, error) { return nopClient{&closed}, nil },
@@ -314,7 +314,7 @@ func TestOpenStopAbandonsAfterGrace(t *testing.T) {
 }
 
 func TestOpenRunFailsWhenNoClient(t *testing.T) {
-	r, err := NewOpen(OpenConfig{
+	r, err := NewDispatcher(DispatcherConfig{
 		Tasks:     []Task{sleepTask(0)},
 		Arrivals:  constantArrivals(t, 100, time.Second),
 		NewClient: func() (client.Client, error) { return nil, errors.New("no sockets") },
@@ -333,16 +333,16 @@ func TestNewOpenRejects(t *testing.T) {
 	a := constantArrivals(t, 1, time.Second)
 	tests := []struct {
 		name string
-		cfg  OpenConfig
+		cfg  DispatcherConfig
 	}{
-		{"no client", OpenConfig{Tasks: []Task{sleepTask(0)}, Arrivals: a}},
-		{"no arrivals", OpenConfig{Tasks: []Task{sleepTask(0)}, NewClient: newNop}},
-		{"no tasks", OpenConfig{Arrivals: a, NewClient: newNop}},
-		{"zero weights", OpenConfig{Tasks: []Task{{Name: "x", Run: sleepTask(0).Run}}, Arrivals: a, NewClient: newNop}},
-		{"no run", OpenConfig{Tasks: []Task{{Name: "x", Weight: 1}}, Arrivals: a, NewClient: newNop}},
+		{"no client", DispatcherConfig{Tasks: []Task{sleepTask(0)}, Arrivals: a}},
+		{"no arrivals", DispatcherConfig{Tasks: []Task{sleepTask(0)}, NewClient: newNop}},
+		{"no tasks", DispatcherConfig{Arrivals: a, NewClient: newNop}},
+		{"zero weights", DispatcherConfig{Tasks: []Task{{Name: "x", Run: sleepTask(0).Run}}, Arrivals: a, NewClient: newNop}},
+		{"no run", DispatcherConfig{Tasks: []Task{{Name: "x", Weight: 1}}, Arrivals: a, NewClient: newNop}},
 	}
 	for _, tt := range tests {
-		if _, err := NewOpen(tt.cfg); err == nil {
+		if _, err := NewDispatcher(tt.cfg); err == nil {
 			t.Errorf("%s: no error", tt.name)
 		}
 	}
@@ -384,7 +384,7 @@ func openBurst(tb testing.TB, n int) uint64 {
 		tb.Fatal(err)
 	}
 	nop := Task{Method: "GET", Name: "x", Weight: 1, Run: func(context.Context, *User) (int64, error) { return 0, nil }}
-	r, err := NewOpen(OpenConfig{Tasks: []Task{nop}, Arrivals: arr, NewClient: newNop, MaxInFlight: 2, MaxLag: -1})
+	r, err := NewDispatcher(DispatcherConfig{Tasks: []Task{nop}, Arrivals: arr, NewClient: newNop, MaxInFlight: 2, MaxLag: -1})
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -463,7 +463,7 @@ func TestOpenBurstNeedsFewSlots(t *testing.T) {
 		t.Fatal(err)
 	}
 	nop := Task{Method: "GET", Name: "x", Weight: 1, Run: func(context.Context, *User) (int64, error) { return 0, nil }}
-	_, st := runOpen(t, OpenConfig{Tasks: []Task{nop}, Arrivals: arr, MaxLag: -1}, 5*time.Second)
+	_, st := runOpen(t, DispatcherConfig{Tasks: []Task{nop}, Arrivals: arr, MaxLag: -1}, 5*time.Second)
 	if st.Sent != 2000 {
 		t.Fatalf("sent %d of 2000", st.Sent)
 	}

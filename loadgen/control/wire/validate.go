@@ -1,4 +1,4 @@
-package control
+package wire
 
 import (
 	"errors"
@@ -8,8 +8,8 @@ import (
 	"strconv"
 )
 
-// parseReportQuery reads and checks a report's query string.
-func parseReportQuery(q url.Values) (ReportRequest, error) {
+// ParseReportQuery reads and checks a report's query string.
+func ParseReportQuery(q url.Values) (ReportRequest, error) {
 	for k, v := range q {
 		switch k {
 		case "v", "worker", "run", "seq", "final":
@@ -17,44 +17,42 @@ func parseReportQuery(q url.Values) (ReportRequest, error) {
 				return ReportRequest{}, fmt.Errorf("query parameter %q given %d times", k, len(v))
 			}
 		default:
-			return ReportRequest{}, fmt.Errorf("unknown query parameter %q", truncate(k, 32))
+			return ReportRequest{}, fmt.Errorf("unknown query parameter %q", Truncate(k, 32))
 		}
 	}
 	v, err := strconv.Atoi(q.Get("v"))
 	if err != nil {
-		return ReportRequest{}, fmt.Errorf("v %q is not a protocol version", truncate(q.Get("v"), 32))
+		return ReportRequest{}, fmt.Errorf("v %q is not a protocol version", Truncate(q.Get("v"), 32))
 	}
-	if err := checkVersion(v); err != nil {
+	if err := CheckVersion(v); err != nil {
 		return ReportRequest{}, err
 	}
 	m := ReportRequest{ID: q.Get("worker"), Run: q.Get("run")}
-	if err := checkID(m.ID); err != nil {
+	if err := CheckID(m.ID); err != nil {
 		return ReportRequest{}, err
 	}
-	if m.Run == "" || len(m.Run) > maxIDLen {
+	if m.Run == "" || len(m.Run) > MaxIDLen {
 		return ReportRequest{}, errors.New("run is empty or too long")
 	}
 	if m.Seq, err = strconv.ParseUint(q.Get("seq"), 10, 64); err != nil || m.Seq == 0 {
-		return ReportRequest{}, fmt.Errorf("seq %q is not a positive number", truncate(q.Get("seq"), 32))
+		return ReportRequest{}, fmt.Errorf("seq %q is not a positive number", Truncate(q.Get("seq"), 32))
 	}
 	switch q.Get("final") {
 	case "0":
 	case "1":
 		m.Final = true
 	default:
-		return ReportRequest{}, fmt.Errorf("final %q: want 0 or 1", truncate(q.Get("final"), 32))
+		return ReportRequest{}, fmt.Errorf("final %q: want 0 or 1", Truncate(q.Get("final"), 32))
 	}
 	return m, nil
 }
 
-// validate checks what a worker can check without parsing the profile.
-func (s *RunSpec) validate() error {
-	p := s.Profile
+// Validate checks what a worker can check without parsing the profile.
+func (s *RunSpec) Validate() error {
+	if err := s.Profile.Check(); err != nil {
+		return fmt.Errorf("spec.%w", err)
+	}
 	switch {
-	case p.Builtin == "" && p.YAML == "":
-		return errors.New("spec.profile: neither builtin nor yaml is set")
-	case p.Builtin != "" && p.YAML != "":
-		return errors.New("spec.profile: both builtin and yaml are set")
 	case s.Client == "":
 		return errors.New("spec.client is empty")
 	case s.Host == "":
@@ -63,20 +61,21 @@ func (s *RunSpec) validate() error {
 		return errors.New("spec: negative timeout")
 	}
 	if s.Open != nil {
-		return s.Open.validate()
+		return s.Open.Validate()
 	}
 	return nil
 }
 
-func (m *RegisterRequest) validate() error {
-	if err := checkVersion(m.V); err != nil {
+// Validate checks a registration.
+func (m *RegisterRequest) Validate() error {
+	if err := CheckVersion(m.V); err != nil {
 		return err
 	}
-	if err := checkID(m.ID); err != nil {
+	if err := CheckID(m.ID); err != nil {
 		return err
 	}
 	switch {
-	case len(m.Host) > maxTextLen || len(m.Version) > maxTextLen:
+	case len(m.Host) > MaxTextLen || len(m.Version) > MaxTextLen:
 		return errors.New("host or version is too long")
 	case m.Cores < 0 || m.Cores > maxCores:
 		return fmt.Errorf("cores %d is out of range", m.Cores)
@@ -86,40 +85,40 @@ func (m *RegisterRequest) validate() error {
 	return nil
 }
 
-func (m *HeartbeatRequest) validate() error {
-	if err := checkVersion(m.V); err != nil {
+// Validate checks a heartbeat.
+func (m *HeartbeatRequest) Validate() error {
+	if err := CheckVersion(m.V); err != nil {
 		return err
 	}
-	if err := checkID(m.ID); err != nil {
+	if err := CheckID(m.ID); err != nil {
 		return err
 	}
-	switch m.State {
-	case StateReady, StateSpawning, StateRunning, StateStopping, StateStopped, StateFailed, StateQuit:
-	default:
-		return fmt.Errorf("unknown state %q", truncate(m.State, maxStateLen))
+	if !m.State.Sendable() {
+		return fmt.Errorf("unknown state %q", Truncate(string(m.State), maxNameLen))
 	}
 	switch {
 	case m.Users < 0 || m.Users > maxUsers:
 		return fmt.Errorf("users %d is out of range", m.Users)
 	case math.IsNaN(m.CPUPercent) || m.CPUPercent < 0 || m.CPUPercent > 100*maxCores:
 		return fmt.Errorf("cpu_percent %g is out of range", m.CPUPercent)
-	case len(m.Error) > maxTextLen:
+	case len(m.Error) > MaxTextLen:
 		return errors.New("error is too long")
 	}
 	if m.Open != nil {
-		return m.Open.validate()
+		return m.Open.Validate()
 	}
 	return nil
 }
 
-func (m *Command) validate() error {
-	if err := checkVersion(m.V); err != nil {
+// Validate checks a command as a worker receives it.
+func (m *Command) Validate() error {
+	if err := CheckVersion(m.V); err != nil {
 		return err
 	}
 	switch {
 	case m.Seq == 0:
 		return errors.New("command seq must be positive")
-	case m.Run == "" || len(m.Run) > maxIDLen:
+	case m.Run == "" || len(m.Run) > MaxIDLen:
 		return errors.New("command run is empty or too long")
 	}
 	switch m.Kind {
@@ -143,7 +142,7 @@ func (m *Command) validate() error {
 				return err
 			}
 		}
-		return m.Spec.validate()
+		return m.Spec.Validate()
 	case CommandStop:
 		if m.Open != nil && m.Open.At < 0 {
 			return fmt.Errorf("stop at %v is negative", m.Open.At)
@@ -152,33 +151,52 @@ func (m *Command) validate() error {
 	case CommandQuit:
 		return nil
 	}
-	return fmt.Errorf("unknown command kind %q", truncate(m.Kind, maxStateLen))
+	return fmt.Errorf("unknown command kind %q", Truncate(string(m.Kind), maxNameLen))
 }
 
-func checkVersion(v int) error {
+// Validate checks a coordinator's answer to a registration.
+func (m *RegisterResponse) Validate() error {
+	if err := CheckVersion(m.V); err != nil {
+		return err
+	}
+	switch {
+	case m.HeartbeatMS <= 0 || m.HeartbeatMS > MaxHeartbeat.Milliseconds():
+		return fmt.Errorf("heartbeat_ms %d is out of range", m.HeartbeatMS)
+	case m.ReportMS <= 0 || m.ReportMS > MaxHeartbeat.Milliseconds():
+		return fmt.Errorf("report_ms %d is out of range", m.ReportMS)
+	case m.MissedHeartbeats <= 0 || m.MissedHeartbeats > MaxMissedHeartbeats:
+		return fmt.Errorf("missed_heartbeats %d is out of range", m.MissedHeartbeats)
+	}
+	return nil
+}
+
+// CheckVersion refuses any protocol version but this one.
+func CheckVersion(v int) error {
 	if v != ProtocolVersion {
 		return fmt.Errorf("protocol version %d, this side speaks %d", v, ProtocolVersion)
 	}
 	return nil
 }
 
-// checkID accepts the characters of host names and process numbers, so
+// CheckID accepts the characters of host names and process numbers, so
 // an ID is safe in a query string, a log line and a table.
-func checkID(id string) error {
-	if id == "" || len(id) > maxIDLen {
-		return fmt.Errorf("worker id must be 1 to %d characters", maxIDLen)
+func CheckID(id string) error {
+	if id == "" || len(id) > MaxIDLen {
+		return fmt.Errorf("worker id must be 1 to %d characters", MaxIDLen)
 	}
 	for _, r := range id {
 		ok := r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' ||
 			r == '-' || r == '_' || r == '.' || r == ':'
 		if !ok {
-			return fmt.Errorf("worker id %q: only letters, digits and - _ . : are allowed", truncate(id, maxIDLen))
+			return fmt.Errorf("worker id %q: only letters, digits and - _ . : are allowed", Truncate(id, MaxIDLen))
 		}
 	}
 	return nil
 }
 
-func truncate(s string, n int) string {
+// Truncate shortens s to n bytes and an ellipsis, for messages that quote
+// what a peer sent.
+func Truncate(s string, n int) string {
 	if len(s) <= n {
 		return s
 	}

@@ -16,7 +16,7 @@ import (
 	"github.com/loadgen/loadgen/results"
 )
 
-// Open-model defaults, used where OpenConfig leaves a field zero.
+// Open-model defaults, used where DispatcherConfig leaves a field zero.
 const (
 	// DefaultMaxInFlight caps the requests in flight at once. It is large:
 	// the cap is a guard against exhausting the generator, not a way to
@@ -30,10 +30,10 @@ const (
 	DefaultLateAfter = 10 * time.Millisecond
 )
 
-// OpenConfig describes an open-model run: requests sent at the times a
+// DispatcherConfig describes an open-model run: requests sent at the times a
 // schedule gives, however fast or slow the target answers, from a pool of
 // in-flight slots that each keep their own connection.
-type OpenConfig struct {
+type DispatcherConfig struct {
 	// Tasks are the weighted requests; each arrival runs one, chosen by
 	// smooth weighted round robin, so that the mix is exact over any window
 	// of sum(weights) arrivals.
@@ -66,13 +66,13 @@ type OpenConfig struct {
 	LateAfter time.Duration
 }
 
-// OpenRunner runs an open-model schedule. One dispatcher goroutine walks
+// Dispatcher runs an open-model schedule. One dispatcher goroutine walks
 // the arrivals and hands each request, a small value, to an idle slot over
 // an unbuffered channel; slots are goroutines made on demand up to the cap,
 // each recording into its own recorder. Nothing on the per-request path
 // allocates or takes a lock shared between slots.
-type OpenRunner struct {
-	cfg       OpenConfig
+type Dispatcher struct {
+	cfg       DispatcherConfig
 	keys      []results.EntryKey
 	picker    *picker
 	maxLag    time.Duration // negative: never drop
@@ -117,13 +117,13 @@ type slot struct {
 	rec  *results.Recorder
 }
 
-// NewOpen checks cfg and returns a runner that has sent nothing.
-func NewOpen(cfg OpenConfig) (*OpenRunner, error) {
+// NewDispatcher checks cfg and returns a dispatcher that has sent nothing.
+func NewDispatcher(cfg DispatcherConfig) (*Dispatcher, error) {
 	if cfg.NewClient == nil {
-		return nil, errors.New("users: OpenConfig.NewClient is nil")
+		return nil, errors.New("users: DispatcherConfig.NewClient is nil")
 	}
 	if cfg.Arrivals == nil {
-		return nil, errors.New("users: OpenConfig.Arrivals is nil")
+		return nil, errors.New("users: DispatcherConfig.Arrivals is nil")
 	}
 	keys, weights, err := taskKeys(cfg.Tasks)
 	if err != nil {
@@ -139,7 +139,7 @@ func NewOpen(cfg OpenConfig) (*OpenRunner, error) {
 	if cfg.LateAfter <= 0 {
 		cfg.LateAfter = DefaultLateAfter
 	}
-	r := &OpenRunner{
+	r := &Dispatcher{
 		cfg:     cfg,
 		keys:    keys,
 		maxLag:  cfg.MaxLag,
@@ -182,17 +182,17 @@ func taskKeys(tasks []Task) ([]results.EntryKey, []int, error) {
 }
 
 // Keys are the statistics rows of the runner's tasks, in task order.
-func (r *OpenRunner) Keys() []results.EntryKey { return r.keys }
+func (r *Dispatcher) Keys() []results.EntryKey { return r.keys }
 
 // Run dispatches the arrivals, timed from start, until they end, ctx ends
 // or Stop is called, and then returns without waiting for the requests in
 // flight (Stop waits for those). It returns an error only when a slot's
 // client could not be made. A runner runs once.
-func (r *OpenRunner) Run(ctx context.Context, start time.Time) error {
+func (r *Dispatcher) Run(ctx context.Context, start time.Time) error {
 	r.mu.Lock()
 	if r.state != stateNew {
 		r.mu.Unlock()
-		return errors.New("users: an open runner runs only once")
+		return errors.New("users: a dispatcher runs only once")
 	}
 	r.state = stateRunning
 	ctx, cancel := context.WithCancel(ctx)
@@ -205,7 +205,7 @@ func (r *OpenRunner) Run(ctx context.Context, start time.Time) error {
 	return r.loop(ctx)
 }
 
-func (r *OpenRunner) loop(ctx context.Context) error {
+func (r *Dispatcher) loop(ctx context.Context) error {
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
 	var sleeper *preciseSleeper
@@ -242,7 +242,7 @@ const coarseWait = 2 * time.Millisecond
 
 // waitUntil returns once the intended time at has come, or false when ctx
 // ends first.
-func (r *OpenRunner) waitUntil(ctx context.Context, at time.Duration, timer *time.Timer, sleeper *preciseSleeper) bool {
+func (r *Dispatcher) waitUntil(ctx context.Context, at time.Duration, timer *time.Timer, sleeper *preciseSleeper) bool {
 	for {
 		wait := at - time.Since(r.start)
 		if wait <= 0 {
@@ -291,7 +291,7 @@ const (
 // send hands a due request to an idle slot, to a new slot when growth is
 // called for and the cap allows one more, or else to the first slot to
 // come free within the lag bound; otherwise the request is dropped.
-func (r *OpenRunner) send(ctx context.Context, req openRequest, timer *time.Timer) error {
+func (r *Dispatcher) send(ctx context.Context, req openRequest, timer *time.Timer) error {
 	late := time.Since(r.start) - req.at
 	if r.maxLag >= 0 && late > r.maxLag {
 		r.dropped.Add(1)
@@ -356,7 +356,7 @@ func (r *OpenRunner) send(ctx context.Context, req openRequest, timer *time.Time
 }
 
 // offer hands req to a slot waiting for work, if there is one.
-func (r *OpenRunner) offer(req openRequest) bool {
+func (r *Dispatcher) offer(req openRequest) bool {
 	select {
 	case r.work <- req:
 		return true
@@ -366,7 +366,7 @@ func (r *OpenRunner) offer(req openRequest) bool {
 }
 
 // countSent runs on the dispatcher only, so its counters have one writer.
-func (r *OpenRunner) countSent(late time.Duration) {
+func (r *Dispatcher) countSent(late time.Duration) {
 	r.sent.Add(1)
 	if late > r.cfg.LateAfter {
 		r.late.Add(1)
@@ -376,7 +376,7 @@ func (r *OpenRunner) countSent(late time.Duration) {
 	}
 }
 
-func (r *OpenRunner) addSlot(first openRequest) error {
+func (r *Dispatcher) addSlot(first openRequest) error {
 	cl, err := r.cfg.NewClient()
 	if err != nil {
 		return fmt.Errorf("users: making a client: %w", err)
@@ -403,7 +403,7 @@ func (r *OpenRunner) addSlot(first openRequest) error {
 
 // serve is one slot's life: its first request, then whatever the
 // dispatcher hands it until the dispatcher is done.
-func (r *OpenRunner) serve(s *slot, first openRequest) {
+func (r *Dispatcher) serve(s *slot, first openRequest) {
 	defer r.slotsDone.Done()
 	defer s.user.Client.Close()
 	r.do(s, first)
@@ -415,7 +415,7 @@ func (r *OpenRunner) serve(s *slot, first openRequest) {
 // do runs one request. Its latency counts from the intended time, so any
 // wait for a slot or for the dispatcher is in it; the service time counts
 // from the actual send.
-func (r *OpenRunner) do(s *slot, req openRequest) {
+func (r *Dispatcher) do(s *slot, req openRequest) {
 	s.user.Seq++
 	sent := time.Now()
 	r.delay.record(sent.Sub(r.start) - req.at)
@@ -447,19 +447,19 @@ func (r *OpenRunner) do(s *slot, req openRequest) {
 
 // InFlight is the number of requests handed to slots and not yet
 // finished.
-func (r *OpenRunner) InFlight() int { return int(max(r.busy.Load(), 0)) }
+func (r *Dispatcher) InFlight() int { return int(max(r.busy.Load(), 0)) }
 
 // Slots is the number of slots made so far: the peak number of requests
 // in flight at once, each slot with its own connection.
-func (r *OpenRunner) Slots() int { return int(r.nslots.Load()) }
+func (r *Dispatcher) Slots() int { return int(r.nslots.Load()) }
 
 // DispatchDelay is the quantile q (0 to 1) of how long after their
 // intended times requests were actually sent, to within 3%: how closely
 // the generator kept its schedule, whatever the target did.
-func (r *OpenRunner) DispatchDelay(q float64) time.Duration { return r.delay.quantile(q) }
+func (r *Dispatcher) DispatchDelay(q float64) time.Duration { return r.delay.quantile(q) }
 
 // Stats returns the dispatcher's counts so far.
-func (r *OpenRunner) Stats() OpenStats {
+func (r *Dispatcher) Stats() OpenStats {
 	return OpenStats{
 		Scheduled:   r.scheduled.Load(),
 		Sent:        r.sent.Load(),
@@ -476,7 +476,7 @@ func (r *OpenRunner) Stats() OpenStats {
 }
 
 // Drain moves what every slot recorded since the last drain into d.
-func (r *OpenRunner) Drain(d *results.Delta) {
+func (r *Dispatcher) Drain(d *results.Delta) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for _, s := range r.slots {
@@ -495,7 +495,7 @@ const abandonWait = time.Second
 // and not recorded. Once Stop returns the counts are final and Drain
 // collects the last of the statistics (unless a task ignored the
 // cancellation for longer than a second). The runner cannot be restarted.
-func (r *OpenRunner) Stop(grace time.Duration) {
+func (r *Dispatcher) Stop(grace time.Duration) {
 	r.mu.Lock()
 	prev := r.state
 	r.state = stateStopped

@@ -1,0 +1,62 @@
+// Package netaddr holds the address checks every listener and every
+// target URL of loadgen goes through, so that they agree: which hosts are
+// this machine only, and what a base URL may look like.
+package netaddr
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"strings"
+)
+
+// LoopbackHost reports whether host, without a port and with or without
+// IPv6 brackets, names this machine only: "localhost" in any case, or an
+// address in 127.0.0.0/8 or ::1. Any other name, the empty host and the
+// unspecified addresses (0.0.0.0, ::) are reachable from elsewhere, or may
+// be.
+func LoopbackHost(host string) bool {
+	if len(host) > 1 && host[0] == '[' && host[len(host)-1] == ']' {
+		host = host[1 : len(host)-1]
+	}
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// LoopbackAddr reports whether a host:port listen address is on
+// loopback only; an address that does not split is not.
+func LoopbackAddr(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	return err == nil && LoopbackHost(host)
+}
+
+// CheckBaseURL accepts an absolute http:// or https:// URL with a host and
+// neither query nor fragment: a base that paths are appended to, such as a
+// load test's target or a coordinator's address. Its errors do not repeat
+// the URL; callers name the setting and the value.
+func CheckBaseURL(s string) error {
+	if !strings.Contains(s, "://") {
+		return errors.New("must start with http:// or https://")
+	}
+	u, err := url.Parse(s)
+	if err != nil {
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		return fmt.Errorf("not a URL: %w", err)
+	}
+	switch {
+	case u.Scheme != "http" && u.Scheme != "https":
+		return fmt.Errorf("want an http:// or https:// URL, got scheme %q", u.Scheme)
+	case u.Host == "":
+		return errors.New("no host name in the URL")
+	case u.RawQuery != "" || u.ForceQuery || u.Fragment != "":
+		return errors.New("a base URL may not have a query or fragment; put those in task paths")
+	}
+	return nil
+}

@@ -1,0 +1,58 @@
+package netaddr
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestLoopbackHost(t *testing.T) {
+	for _, tt := range []struct {
+		host string
+		want bool
+	}{
+		{"localhost", true}, {"LOCALHOST", true}, {"LocalHost", true},
+		{"127.0.0.1", true}, {"127.1.2.3", true}, {"::1", true}, {"[::1]", true},
+		{"", false}, {"0.0.0.0", false}, {"::", false}, {"10.0.0.1", false},
+		{"example.com", false}, {"localhost.example.com", false}, {"[::1", false},
+	} {
+		if got := LoopbackHost(tt.host); got != tt.want {
+			t.Errorf("LoopbackHost(%q) = %v, want %v", tt.host, got, tt.want)
+		}
+	}
+}
+
+func TestLoopbackAddr(t *testing.T) {
+	for _, tt := range []struct {
+		addr string
+		want bool
+	}{
+		{"127.0.0.1:5557", true}, {"Localhost:0", true}, {"[::1]:80", true},
+		{":5557", false}, {"0.0.0.0:5557", false}, {"10.1.1.1:1", false}, {"127.0.0.1", false},
+	} {
+		if got := LoopbackAddr(tt.addr); got != tt.want {
+			t.Errorf("LoopbackAddr(%q) = %v, want %v", tt.addr, got, tt.want)
+		}
+	}
+}
+
+func TestCheckBaseURL(t *testing.T) {
+	for _, ok := range []string{"http://127.0.0.1:8080", "https://example.com/api", "http://h/", "HTTP://h"} {
+		if err := CheckBaseURL(ok); err != nil {
+			t.Errorf("CheckBaseURL(%q): %v", ok, err)
+		}
+	}
+	for _, tt := range []struct{ url, want string }{
+		{"127.0.0.1:8080", "must start with http://"},
+		{"ftp://example", `got scheme "ftp"`},
+		{"http://", "no host name"},
+		{"http://h/?x=1", "query or fragment"},
+		{"http://h/?", "query or fragment"},
+		{"http://h/#top", "query or fragment"},
+		{"http://h:port/", "not a URL"},
+	} {
+		err := CheckBaseURL(tt.url)
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("CheckBaseURL(%q) = %v, want an error with %q", tt.url, err, tt.want)
+		}
+	}
+}
