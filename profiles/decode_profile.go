@@ -2,6 +2,7 @@ package profiles
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -14,8 +15,8 @@ var profileFields = []string{"name", "host", "users", "spawn_rate", "run_time", 
 
 // profile decodes the top-level mapping.
 func (d *decoder) profile(root *yaml.Node) *Profile {
-	f := d.fields(root, "", profileFields)
-	p := &Profile{Source: d.file}
+	f := d.fields(root, "", slices.Concat(profileFields, settingFields))
+	p := &Profile{Source: d.file, Settings: d.settings(f)}
 
 	if e, ok := f["name"]; ok {
 		if s, ok := d.str(e, "name"); ok {

@@ -63,6 +63,8 @@ thresholds:
 		SpawnRate: 2.5,
 		RunTime:   80 * time.Minute,
 		Wait:      Wait{Kind: WaitBetween, Min: time.Second, Max: 2 * time.Second},
+		Settings: Settings{Lines: map[string]int{"name": 1, "host": 2, "users": 3, "spawn_rate": 4, "run_time": 5,
+			"wait": 6, "tasks": 7, "thresholds": 22}},
 		Classes: []Class{{
 			Name: "shop", Weight: 1, Line: 1, Cookies: true, FollowRedirects: true,
 			Tasks: []Task{

@@ -82,6 +82,7 @@ func FuzzParse(f *testing.F) {
 		"classes:\n  - {name: A, weight: 0, tasks: [{path: /}]}\n",
 		"tasks:\n  - {path: /, capture: {x: 'regex:('}}\n",
 		"tasks:\n  - {path: /, json: &a [*a]}\n",
+		"rate: 5\nrate_stages: 1s:5\narrival: poisson\nmax_lag: -1s\nwarmup: 2\nclient: nethttp\ntimeout: 1s\nseed: 9\nabort_on_threshold: true\ntasks: [{path: /}]\n",
 	} {
 		f.Add([]byte(s))
 	}

@@ -36,6 +36,9 @@ type Profile struct {
 	// Stages, when set, move the number of users over time instead of
 	// Users and SpawnRate.
 	Stages []Stage
+	// Settings are the profile's other run settings, and where each
+	// top-level key is.
+	Settings Settings
 	// Thresholds are kept as written; they are parsed where they are
 	// evaluated.
 	Thresholds []Threshold

@@ -28,3 +28,24 @@ func TestReadmeExample(t *testing.T) {
 		t.Errorf("example has %d tasks and %d thresholds, want 2 and 2", n, len(p.Thresholds))
 	}
 }
+
+// TestReadmeRunSettings keeps the documented run settings valid.
+func TestReadmeRunSettings(t *testing.T) {
+	doc, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, ok := strings.Cut(string(doc), "## Run settings")
+	if !ok {
+		t.Fatal("README.md has no run settings section")
+	}
+	_, rest, _ = strings.Cut(rest, "```yaml\n")
+	example, _, _ := strings.Cut(rest, "```")
+	p, err := Parse("README.md", []byte(example+"tasks: [{path: /}]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := p.Settings; s.Rate != 200 || s.Arrival != "poisson" || s.Seed != 42 || !s.AbortOnThreshold {
+		t.Errorf("settings %+v", s)
+	}
+}

@@ -33,11 +33,13 @@ while read -r pkg imports; do
 		loadgen/users*)
 			case $dep in profiles* | loadgen/schedule* | loadgen/client* | loadgen/users* | results | internal/*) ;; *) bad="users may not import $dep" ;; esac ;;
 		loadgen)
-			case $dep in loadgen/control* | loadgen/web*) bad="the run library may not import $dep, which sits above it" ;; esac ;;
+			case $dep in loadgen/control* | loadgen/web* | loadgen/cli) bad="the run library may not import $dep, which sits above it" ;; esac ;;
 		loadgen/control/wire*)
 			case $dep in loadgen/control | loadgen/web* | internal/embedded) bad="the wire protocol may not import $dep" ;; esac ;;
 		loadgen/control*)
-			case $dep in loadgen/web*) bad="control may not import $dep" ;; esac ;;
+			case $dep in loadgen/web* | loadgen/cli) bad="control may not import $dep" ;; esac ;;
+		loadgen/web*)
+			case $dep in loadgen/cli) bad="the web UI may not import $dep: the command line is wired to it from cmd" ;; esac ;;
 		esac
 		case $dep in cmd*) bad="nothing imports cmd" ;; esac
 		if [ -n "$bad" ]; then

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -15,6 +16,8 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/loadgen/loadgen/internal/embedded"
+	"github.com/loadgen/loadgen/loadgen/cli"
+	"github.com/loadgen/loadgen/loadgen/client"
 	"github.com/loadgen/loadgen/results/report"
 )
 
@@ -43,39 +46,34 @@ type clientRun struct {
 // runCompare runs the same test once per client, with the same seed and
 // duration and a cool-down between, and prints them side by side.
 func runCompare(ctx context.Context, e env, args []string) (int, error) {
-	var f runFlags
-	var clients string
-	var cooldown time.Duration
-	fs, err := parseFlags("loadgen compare", args, e.getenv, e.stderr, func(fs *pflag.FlagSet) {
-		fs.StringVar(&clients, "clients", "nethttp,fasthttp", "clients to compare, in order")
-		fs.DurationVar(&cooldown, "cooldown", 2*time.Second, "pause between runs, so one run's connections and garbage do not weigh on the next")
-		f.register(fs)
-	})
+	c, err := cli.NewCommand("compare")
+	if err != nil {
+		return exitInternal, err
+	}
+	set, err := c.Parse(args, e.getenv)
 	if err != nil {
 		if isHelp(err) {
-			fmt.Fprintf(e.stderr, "Usage: loadgen compare [--clients nethttp,fasthttp] [run flags]\n\nRuns the same test once per HTTP client, each in its own process, and compares them.\n\nFlags:\n%s", fs.FlagUsages())
+			fmt.Fprint(e.stderr, c.Help())
 			return exitOK, nil
 		}
 		return exitUsage, err
 	}
-	if fs.NArg() > 0 {
-		return exitUsage, usagef("unexpected argument %q", fs.Arg(0))
-	}
-	p, err := plan(fs, f)
+	f, clients, cooldown, fs := c.Run, c.Compare.Clients, c.Compare.Cooldown, c.Flags
+	p, err := plan(c, set)
 	if err != nil {
 		return exitUsage, err
 	}
 	kinds := strings.Split(clients, ",")
 	for i, k := range kinds {
 		kinds[i] = strings.TrimSpace(k)
-		if !isKind(kinds[i]) {
+		if !slices.Contains(client.Kinds(), kinds[i]) {
 			return exitUsage, usagef("--clients: unknown client %q", kinds[i])
 		}
 	}
 	if cooldown < 0 {
 		return exitUsage, usagef("--cooldown %v: must not be negative", cooldown)
 	}
-	seed := f.runSeed()
+	seed := runSeed(&f)
 	pass := passThroughExcept(fs, compareOnly)
 	tmp, err := os.MkdirTemp("", "loadgen-compare-")
 	if err != nil {
@@ -104,15 +102,15 @@ func runCompare(ctx context.Context, e env, args []string) (int, error) {
 	if err := writeComparison(e.stdout, runs); err != nil {
 		return exitInternal, err
 	}
-	if f.jsonFile != "" {
+	if f.JSON != "" {
 		doc := map[string]any{"version": 1, "seed": seed, "clients": kinds, "runs": runs}
-		err := report.WriteFileAtomic(f.jsonFile, func(w io.Writer) error {
+		err := report.WriteFileAtomic(f.JSON, func(w io.Writer) error {
 			enc := json.NewEncoder(w)
 			enc.SetIndent("", "  ")
 			return enc.Encode(doc)
 		})
 		if err != nil {
-			return exitInternal, fmt.Errorf("--json %s: %w", f.jsonFile, err)
+			return exitInternal, fmt.Errorf("--json %s: %w", f.JSON, err)
 		}
 	}
 	code := exitOK

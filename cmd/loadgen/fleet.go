@@ -12,36 +12,18 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/spf13/pflag"
-
 	"github.com/loadgen/loadgen/internal/logging"
 	"github.com/loadgen/loadgen/internal/netaddr"
+	"github.com/loadgen/loadgen/loadgen"
+	"github.com/loadgen/loadgen/loadgen/cli"
 	"github.com/loadgen/loadgen/loadgen/control"
 	"github.com/loadgen/loadgen/loadgen/control/wire"
 	"github.com/loadgen/loadgen/loadgen/users"
 	"github.com/loadgen/loadgen/results"
 )
 
-// fleetFlags are the flags of distributed runs: --workers for a fleet of
-// local worker processes, or the coordinator command's own.
-type fleetFlags struct {
-	workers    int
-	listen     string
-	expect     int
-	expectWait time.Duration
-	token      string
-}
-
-func (ff *fleetFlags) register(fs *pflag.FlagSet, coordinator bool) {
-	if !coordinator {
-		fs.IntVar(&ff.workers, "workers", 0, "run the test on N worker processes of this binary, with this process as their coordinator (the one-command form of a coordinator and N workers)")
-		return
-	}
-	fs.StringVar(&ff.listen, "listen", "127.0.0.1:5557", "address for the workers' control requests; anything but loopback needs --token")
-	fs.IntVar(&ff.expect, "expect-workers", 1, "workers to wait for before starting; later ones join the running test")
-	fs.DurationVar(&ff.expectWait, "expect-workers-max-wait", 0, "start with the workers present after this long (0: wait for all)")
-	fs.StringVar(&ff.token, "token", "", "shared secret every control request must carry (also LOADGEN_TOKEN)")
-}
+// fleetFlags are the flags of distributed runs.
+type fleetFlags = cli.FleetFlags
 
 // fleet is a checked distributed set-up.
 type fleet struct {
@@ -52,38 +34,38 @@ type fleet struct {
 }
 
 // check returns nil for a run in this process.
-func (ff fleetFlags) check(coordinator bool, p *testPlan) (*fleet, error) {
+func checkFleet(ff fleetFlags, coordinator bool, p *testPlan) (*fleet, error) {
 	if !coordinator {
-		if ff.workers < 0 {
-			return nil, usagef("--workers %d: must be zero (run in this process) or more", ff.workers)
+		if ff.Workers < 0 {
+			return nil, usagef("--workers %d: must be zero (run in this process) or more", ff.Workers)
 		}
-		if ff.workers == 0 {
+		if ff.Workers == 0 {
 			return nil, nil
 		}
-		return &fleet{local: ff.workers, ff: ff}, nil
+		return &fleet{local: ff.Workers, ff: ff}, nil
 	}
-	if ff.expect < 1 {
-		return nil, usagef("--expect-workers %d: must be at least 1", ff.expect)
+	if ff.Expect < 1 {
+		return nil, usagef("--expect-workers %d: must be at least 1", ff.Expect)
 	}
-	if ff.expectWait < 0 {
-		return nil, usagef("--expect-workers-max-wait %v: must not be negative", ff.expectWait)
+	if ff.ExpectWait < 0 {
+		return nil, usagef("--expect-workers-max-wait %v: must not be negative", ff.ExpectWait)
 	}
-	if err := control.ListenCheck(ff.listen, ff.token); err != nil {
+	if err := control.ListenCheck(ff.Listen, ff.Token); err != nil {
 		if errors.Is(err, control.ErrNoToken) {
-			return nil, usagef("--listen %s: %w (--token or LOADGEN_TOKEN sets one)", ff.listen, err)
+			return nil, usagef("--listen %s: %w (--token or LOADGEN_TOKEN sets one)", ff.Listen, err)
 		}
-		return nil, usagef("--listen %s: %w", ff.listen, err)
+		return nil, usagef("--listen %s: %w", ff.Listen, err)
 	}
-	if p.host == "" && !netaddr.LoopbackAddr(ff.listen) {
-		return nil, usagef("--listen %s takes workers from other machines, which cannot reach the album service embedded here on loopback: give --host", ff.listen)
+	if p.host == "" && !netaddr.LoopbackAddr(ff.Listen) {
+		return nil, usagef("--listen %s takes workers from other machines, which cannot reach the album service embedded here on loopback: give --host", ff.Listen)
 	}
 	return &fleet{ff: ff}, nil
 }
 
 // run runs the test as the coordinator of the fleet.
 func (fl *fleet) run(ctx context.Context, e env, p *testPlan, host string, seed uint64, onTick, onWarmupEnd func(*results.Snapshot), log *slog.Logger) (*control.Result, error) {
-	token, addr := fl.ff.token, fl.ff.listen
-	expect, expectWait := fl.ff.expect, fl.ff.expectWait
+	token, addr := fl.ff.Token, fl.ff.Listen
+	expect, expectWait := fl.ff.Expect, fl.ff.ExpectWait
 	if fl.local > 0 {
 		// The fleet's own secret, handed to the workers in their
 		// environment where ps does not show it.
@@ -99,9 +81,9 @@ func (fl *fleet) run(ctx context.Context, e env, p *testPlan, host string, seed 
 	}
 	c, err := control.NewCoordinator(control.CoordinatorConfig{
 		Token: token,
-		Spec: wire.RunSpec{
-			Profile: p.source, Ratio: p.flags.ratio, Wait: p.wait.String(), Client: p.flags.client,
-			Timeout: p.flags.timeout, StopTimeout: p.flags.stopTimeout, Seed: seed, Host: host,
+		Spec: loadgen.Spec{
+			Profile: p.source, Ratio: p.flags.Ratio, Wait: p.wait, Client: p.flags.Client,
+			Timeout: p.flags.Timeout, StopTimeout: p.flags.StopTimeout, Seed: seed, Host: host,
 			UserAgent: "loadgen/" + version, Open: openSpec(p),
 		},
 		Users:         p.users,
@@ -109,9 +91,9 @@ func (fl *fleet) run(ctx context.Context, e env, p *testPlan, host string, seed 
 		RunTime:       p.runTime,
 		ExpectWorkers: expect,
 		ExpectWait:    expectWait,
-		EntryHistory:  p.flags.csvFull,
+		EntryHistory:  p.flags.CSVFullHistory,
 		OnTick:        onTick,
-		Warmup:        p.flags.warmup,
+		Warmup:        p.flags.Warmup,
 		OnWarmupEnd:   onWarmupEnd,
 		Version:       version,
 		Logger:        log.With("component", "coordinator"),
@@ -161,11 +143,11 @@ func (fl *fleet) run(ctx context.Context, e env, p *testPlan, host string, seed 
 // openSpec is the open-model part of a distributed run's spec: the
 // fleet's total rate, which the coordinator splits over the workers, and
 // each worker's in-flight cap. It is nil for a run with users.
-func openSpec(p *testPlan) *wire.OpenSpec {
+func openSpec(p *testPlan) *loadgen.OpenModel {
 	if !p.open {
 		return nil
 	}
-	return &wire.OpenSpec{Rate: p.rate, Arrival: p.arrival, MaxInFlight: p.flags.maxInflight, MaxLag: p.flags.maxLag}
+	return &loadgen.OpenModel{Rate: p.rate, Arrival: p.arrival, MaxInFlight: p.flags.MaxInflight, MaxLag: p.flags.MaxLag}
 }
 
 // writeWorkers prints the worker table.
@@ -212,25 +194,19 @@ func writeWorkers(w io.Writer, ws []control.WorkerStatus) error {
 // runWorker is `loadgen worker`: it generates whatever load its
 // coordinator asks for, until the coordinator says quit.
 func runWorker(ctx context.Context, e env, args []string) (int, error) {
-	var coord, token, id, level string
-	var connect time.Duration
-	fs, err := parseFlags("loadgen worker", args, e.getenv, e.stderr, func(fs *pflag.FlagSet) {
-		fs.StringVar(&coord, "coordinator", "", "the coordinator's URL, e.g. http://10.0.0.5:5557")
-		fs.StringVar(&token, "token", "", "the coordinator's shared secret (also LOADGEN_TOKEN)")
-		fs.StringVar(&id, "id", "", "this worker's name in the worker table (default host-pid-random)")
-		fs.DurationVar(&connect, "connect-timeout", 30*time.Second, "how long to keep trying to reach the coordinator, at start and after losing it")
-		fs.StringVarP(&level, "loglevel", "L", "INFO", "DEBUG, INFO, WARNING or ERROR")
-	})
+	c, err := cli.NewCommand("worker")
 	if err != nil {
+		return exitInternal, err
+	}
+	if _, err := c.Parse(args, e.getenv); err != nil {
 		if isHelp(err) {
-			fmt.Fprintf(e.stderr, "Usage: loadgen worker --coordinator URL [flags]\n\nGenerates the load a coordinator asks for. It stops its users within seconds of losing the coordinator, keeps trying to reach it for --connect-timeout, then exits %d.\n\nFlags:\n%s", exitUnreachable, fs.FlagUsages())
+			fmt.Fprint(e.stderr, c.Help())
 			return exitOK, nil
 		}
 		return exitUsage, err
 	}
-	if fs.NArg() > 0 {
-		return exitUsage, usagef("unexpected argument %q", fs.Arg(0))
-	}
+	wf := c.Worker
+	coord, token, id, level, connect := wf.Coordinator, wf.Token, wf.ID, wf.LogLevel, wf.ConnectTimeout
 	if coord == "" {
 		return exitUsage, usagef("--coordinator is required, e.g. --coordinator http://127.0.0.1:5557")
 	}
@@ -249,7 +225,7 @@ func runWorker(ctx context.Context, e env, args []string) (int, error) {
 		ConnectTimeout: connect, Logger: logging.New(e.stderr, lv).With("component", "worker"),
 	})
 	if err != nil {
-		return exitUsage, usageError{err}
+		return exitUsage, usageError{Err: err}
 	}
 	if err := w.Run(ctx); err != nil {
 		if errors.Is(err, control.ErrUnreachable) {

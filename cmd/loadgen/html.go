@@ -41,15 +41,15 @@ func configItems(p *testPlan, host string, seed uint64, started time.Time, local
 		{Key: "Host", Value: target},
 		{Key: "Profile", Value: p.profile.Name},
 	}
-	if p.flags.ratio != "" {
-		items = append(items, report.ConfigItem{Key: "Ratio", Value: p.flags.ratio})
+	if p.flags.Ratio != "" {
+		items = append(items, report.ConfigItem{Key: "Ratio", Value: p.flags.Ratio})
 	}
 	if p.open {
-		rate := fmt.Sprintf("%g/s", p.flags.rate)
-		if p.flags.rateStages != "" {
-			rate = fmt.Sprintf("from %g/s: %s", p.flags.rate, p.flags.rateStages)
+		rate := fmt.Sprintf("%g/s", p.flags.Rate)
+		if p.flags.RateStages != "" {
+			rate = fmt.Sprintf("from %g/s: %s", p.flags.Rate, p.flags.RateStages)
 		}
-		items = append(items, report.ConfigItem{Key: "Arrival rate", Value: rate + ", " + p.flags.arrival})
+		items = append(items, report.ConfigItem{Key: "Arrival rate", Value: rate + ", " + p.flags.Arrival})
 	} else {
 		items = append(items,
 			report.ConfigItem{Key: "Users", Value: strconv.Itoa(p.users)},
@@ -60,8 +60,8 @@ func configItems(p *testPlan, host string, seed uint64, started time.Time, local
 		runTime = p.runTime.String()
 	}
 	items = append(items, report.ConfigItem{Key: "Run time", Value: runTime})
-	if p.flags.warmup > 0 {
-		items = append(items, report.ConfigItem{Key: "Warm-up (excluded)", Value: p.flags.warmup.String()})
+	if p.flags.Warmup > 0 {
+		items = append(items, report.ConfigItem{Key: "Warm-up (excluded)", Value: p.flags.Warmup.String()})
 	}
 	wait := p.wait.String()
 	if wait == "" {
@@ -69,7 +69,7 @@ func configItems(p *testPlan, host string, seed uint64, started time.Time, local
 	}
 	items = append(items,
 		report.ConfigItem{Key: "Wait", Value: wait},
-		report.ConfigItem{Key: "Client", Value: p.flags.client + ", timeout " + p.flags.timeout.String()},
+		report.ConfigItem{Key: "Client", Value: p.flags.Client + ", timeout " + p.flags.Timeout.String()},
 		report.ConfigItem{Key: "Seed", Value: strconv.FormatUint(seed, 10)})
 	if localWorkers > 0 {
 		items = append(items, report.ConfigItem{Key: "Worker processes", Value: strconv.Itoa(localWorkers)})

@@ -24,7 +24,7 @@ type live struct {
 }
 
 func newLive(e env, p *testPlan, interval time.Duration) *live {
-	return &live{e: e, total: p.runTime, interval: interval, quiet: p.flags.onlySummary}
+	return &live{e: e, total: p.runTime, interval: interval, quiet: p.flags.OnlySummary}
 }
 
 func (l *live) tick(s *results.Snapshot) {

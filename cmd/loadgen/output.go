@@ -105,16 +105,16 @@ func writeOutputs(e env, res *result) error {
 		snap.Total.Count(), snap.Total.Failures(), snap.Total.TotalRPS(),
 		report.Millis(snap.Total.Percentile(0.5)), report.Millis(snap.Total.Percentile(0.99)), cpuPerReq)
 
-	if f := p.flags.csvPrefix; f != "" {
-		if err := report.WriteCSVFiles(f, snap, report.CSVOptions{FullHistory: p.flags.csvFull, Precise: p.flags.csvPrecise}); err != nil {
+	if f := p.flags.CSV; f != "" {
+		if err := report.WriteCSVFiles(f, snap, report.CSVOptions{FullHistory: p.flags.CSVFullHistory, Precise: p.flags.CSVPrecise}); err != nil {
 			errs = append(errs, fmt.Errorf("--csv %s: %w", f, err))
 		}
 	}
-	if f := p.flags.jsonFile; f != "" {
+	if f := p.flags.JSON; f != "" {
 		cfg := runConfig{
-			Host: res.host, Embedded: p.host == "", Profile: p.profile.Name, Ratio: p.flags.ratio,
+			Host: res.host, Embedded: p.host == "", Profile: p.profile.Name, Ratio: p.flags.Ratio,
 			Users: p.users, SpawnRate: p.spawnRate, RunTime: p.runTime.String(), Wait: p.wait.String(),
-			Client: p.flags.client, Timeout: p.flags.timeout.String(), Seed: res.seed, Version: version,
+			Client: p.flags.Client, Timeout: p.flags.Timeout.String(), Seed: res.seed, Version: version,
 			ProcessCPUS: res.cpu.Seconds(), CPUPerReqUs: cpuPerReq,
 		}
 		if p.host == "" {
@@ -122,24 +122,24 @@ func writeOutputs(e env, res *result) error {
 		}
 		if p.open {
 			cfg.Users, cfg.SpawnRate = 0, 0
-			cfg.Rate = p.flags.rateStages
+			cfg.Rate = p.flags.RateStages
 			if cfg.Rate == "" {
-				cfg.Rate = fmt.Sprintf("%g/s", p.flags.rate)
-			} else if p.flags.rate > 0 {
-				cfg.Rate = fmt.Sprintf("from %g/s: %s", p.flags.rate, cfg.Rate)
+				cfg.Rate = fmt.Sprintf("%g/s", p.flags.Rate)
+			} else if p.flags.Rate > 0 {
+				cfg.Rate = fmt.Sprintf("from %g/s: %s", p.flags.Rate, cfg.Rate)
 			}
-			cfg.Arrival = p.flags.arrival
+			cfg.Arrival = p.flags.Arrival
 			if res.open != nil {
 				cfg.Open = res.open
 			}
 		}
-		if p.flags.warmup > 0 {
-			cfg.Warmup = p.flags.warmup.String()
+		if p.flags.Warmup > 0 {
+			cfg.Warmup = p.flags.Warmup.String()
 		}
 		cfg.Workers = res.localWorkers
 		err := report.WriteFileAtomic(f, func(w io.Writer) error {
 			return report.WriteJSON(w, snap, report.JSONOptions{
-				Config: cfg, FullHistory: p.flags.csvFull, Warnings: res.warnings, Thresholds: thresholdsJSON(res.thresholds), Workers: workersJSON(res.dist),
+				Config: cfg, FullHistory: p.flags.CSVFullHistory, Warnings: res.warnings, Thresholds: thresholdsJSON(res.thresholds), Workers: workersJSON(res.dist),
 				// What the HTML report shows, so that loadgen report renders it again.
 				Title: htmlTitle(res), ConfigItems: configItems(p, res.host, res.seed, res.started, res.localWorkers),
 			})

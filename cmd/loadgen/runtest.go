@@ -7,17 +7,14 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
-
-	"github.com/spf13/pflag"
 
 	"github.com/loadgen/loadgen/albumsvc"
 	"github.com/loadgen/loadgen/internal/embedded"
 	"github.com/loadgen/loadgen/internal/logging"
-	"github.com/loadgen/loadgen/internal/netaddr"
 	"github.com/loadgen/loadgen/internal/procstat"
 	"github.com/loadgen/loadgen/loadgen"
+	"github.com/loadgen/loadgen/loadgen/cli"
 	"github.com/loadgen/loadgen/loadgen/client"
 	"github.com/loadgen/loadgen/loadgen/control"
 	"github.com/loadgen/loadgen/loadgen/schedule"
@@ -30,9 +27,15 @@ import (
 // testPlan is a load test resolved from flags, environment and profile:
 // everything checked, nothing started.
 type testPlan struct {
-	flags     runFlags
+	flags runFlags
+	// cmd and set are the command line the plan was built from, for runs
+	// the web UI starts with other settings.
+	cmd *cli.Command
+	set *cli.Settings
+	// spec is the test; run is the spec compiled.
+	spec      *loadgen.Spec
+	run       *loadgen.Plan
 	profile   *profiles.Profile
-	compiled  *profiles.Compiled
 	users     int
 	spawnRate float64
 	runTime   time.Duration
@@ -53,109 +56,54 @@ type testPlan struct {
 	level slog.Level
 }
 
-// plan resolves the run settings. A flag given on the command line or in
+// plan resolves the run settings: a flag given on the command line or in
 // the environment wins over the profile, and the profile over the flag's
-// default.
-func plan(fs *pflag.FlagSet, f runFlags) (*testPlan, error) {
-	p := &testPlan{flags: f}
-	var err error
-	if p.level, err = logging.ParseLevel(f.loglevel); err != nil {
-		return nil, usagef("--loglevel %w", err)
-	}
-	if !isKind(f.client) {
-		return nil, usagef("--client %q: want one of %s", f.client, strings.Join(client.Kinds(), ", "))
-	}
-	// Read as a distributed run sends it, so that a coordinator checks the
-	// very bytes its workers will run.
-	src, err := profiles.ReadSource(f.profile)
+// default (see cli.Command.Spec).
+func plan(c *cli.Command, s *cli.Settings) (*testPlan, error) {
+	spec, err := c.Spec(s, version, cli.Overrides{})
 	if err != nil {
-		return nil, usagef("--profile: %w", err)
-	}
-	prof, err := src.Load()
-	if err != nil {
-		return nil, usagef("--profile: %w", err)
-	}
-	p.source = src
-	if f.ratio != "" {
-		if err := profiles.ApplyRatio(prof, f.ratio); err != nil {
-			return nil, usageError{err} // the message names --ratio already
-		}
-	}
-	p.profile = prof
-	if p.compiled, err = profiles.Compile(prof); err != nil {
-		return nil, usagef("--profile: %w", err)
-	}
-	if err := loadgen.CheckProfile(p.compiled); err != nil {
-		return nil, usagef("--profile: %w", err)
-	}
-
-	p.users = f.users
-	if !fs.Changed("users") && prof.Users > 0 {
-		p.users = prof.Users
-	}
-	if p.users < 0 {
-		return nil, usagef("--users %d: must be zero or more", p.users)
-	}
-	p.spawnRate = f.spawnRate
-	if !fs.Changed("spawn-rate") && prof.SpawnRate > 0 {
-		p.spawnRate = prof.SpawnRate
-	}
-	if p.spawnRate < 0 {
-		return nil, usagef("--spawn-rate %g: must be zero (all at once) or more", p.spawnRate)
-	}
-	if err := p.planOpen(fs, f); err != nil {
 		return nil, err
 	}
-	if p.open && len(p.rate.Stages) > 0 && !fs.Changed("run-time") && prof.RunTime == 0 {
-		// The stages say how long the run is.
-		p.runTime = p.rate.Duration()
-	} else if fs.Changed("run-time") || prof.RunTime == 0 {
-		if p.runTime, err = profiles.ParseRunTime(f.runTime); err != nil {
-			return nil, usagef("--run-time: %w", err)
-		}
-	} else {
-		p.runTime = prof.RunTime
+	p, err := planOf(c, s, spec)
+	if err != nil {
+		return nil, err
 	}
-	if p.runTime <= 0 {
-		return nil, usagef("--run-time %q: must be positive", f.runTime)
+	f := &c.Run
+	if p.level, err = logging.ParseLevel(f.LogLevel); err != nil {
+		return nil, usagef("--loglevel %w", err)
 	}
-	if f.warmup < 0 || f.warmup >= p.runTime {
-		return nil, usagef("--warmup %v: must be at least 0 and shorter than the run time %v", f.warmup, p.runTime)
-	}
-	p.wait = prof.Wait
-	if fs.Changed("wait") {
-		if p.wait, err = profiles.ParseWait(f.wait); err != nil {
-			return nil, usagef("--wait: %w", err)
-		}
-	}
-	if f.timeout <= 0 {
-		return nil, usagef("--timeout %v: must be positive", f.timeout)
-	}
-	if f.stopTimeout < 0 {
-		return nil, usagef("--stop-timeout %v: must not be negative", f.stopTimeout)
-	}
-	if f.printInterval <= 0 {
-		return nil, usagef("--print-interval %v: must be positive", f.printInterval)
+	if f.PrintInterval <= 0 {
+		return nil, usagef("--print-interval %v: must be positive", f.PrintInterval)
 	}
 	// A missing directory is found now, not after the run.
-	for _, o := range []struct{ flag, path string }{{"--csv", f.csvPrefix}, {"--json", f.jsonFile}} {
+	for _, o := range []struct{ flag, path string }{{"--csv", f.CSV}, {"--json", f.JSON}} {
 		if err := checkOutputDir(o.path); err != nil {
 			return nil, usagef("%s %s: %w", o.flag, o.path, err)
 		}
 	}
-	if p.thresholds, err = parseThresholds(prof, f.thresholds); err != nil {
-		return nil, usageError{err}
+	return p, nil
+}
+
+// planOf fills a plan from its Spec.
+func planOf(c *cli.Command, s *cli.Settings, spec *loadgen.Spec) (*testPlan, error) {
+	run, err := spec.Plan()
+	if err != nil {
+		return nil, usageError{Err: err}
 	}
-	p.host = f.host
-	if p.host == "" {
-		p.host = prof.Host
+	f := c.Run
+	// The rest reads the resolved settings from the flags.
+	f.Client, f.Timeout, f.StopTimeout, f.Warmup, f.Seed = spec.Client, spec.Timeout, spec.StopTimeout, spec.Warmup, spec.Seed
+	f.AbortOnThreshold, f.Ratio = spec.AbortOnThreshold, spec.Ratio
+	p := &testPlan{
+		flags: f, cmd: c, set: s, spec: spec, run: run, profile: run.Profile,
+		users: spec.Users, spawnRate: spec.SpawnRate, runTime: spec.RunTime, wait: spec.Wait,
+		host: spec.Host, store: albumsvc.StoreKind(spec.Store), thresholds: run.Thresholds, source: spec.Profile,
+		open: spec.Open != nil, level: slog.LevelInfo,
 	}
-	if p.host != "" {
-		if err := netaddr.CheckBaseURL(p.host); err != nil {
-			return nil, usagef("--host %q: %w", p.host, err)
-		}
-	} else if p.store, err = albumsvc.ParseStoreKind(f.store); err != nil {
-		return nil, usagef("--store: %w", err)
+	if o := spec.Open; o != nil {
+		p.rate, p.arrival = o.Rate, o.Arrival
+		p.flags.MaxInflight, p.flags.MaxLag, p.flags.Arrival = o.MaxInFlight, o.MaxLag, o.Arrival.String()
+		p.flags.Rate, p.flags.RateStages = o.Rate.Start, schedule.FormatStages(o.Rate.Stages)
 	}
 	return p, nil
 }
@@ -177,53 +125,6 @@ func checkOutputDir(path string) error {
 	return nil
 }
 
-// planOpen resolves the open-model flags.
-func (p *testPlan) planOpen(fs *pflag.FlagSet, f runFlags) error {
-	p.open = fs.Changed("rate") || f.rateStages != ""
-	for _, name := range []string{"arrival", "max-inflight", "max-lag"} {
-		if fs.Changed(name) && !p.open {
-			return usagef("--%s applies to open-model runs only: add --rate or --rate-stages", name)
-		}
-	}
-	if !p.open {
-		return nil
-	}
-	if fs.Changed("users") || fs.Changed("spawn-rate") {
-		return usagef("--users and --spawn-rate describe closed-model users; an open-model run (--rate) has none: --max-inflight caps its concurrency")
-	}
-	if f.rate < 0 || (f.rateStages == "" && f.rate == 0) {
-		return usagef("--rate %g: must be positive", f.rate)
-	}
-	p.rate = schedule.Constant(f.rate)
-	if f.rateStages != "" {
-		stages, err := schedule.ParseStages(f.rateStages)
-		if err != nil {
-			return usagef("--rate-stages: %w", err)
-		}
-		p.rate = schedule.Rate{Start: f.rate, Stages: stages}
-	}
-	if err := p.rate.Validate(); err != nil {
-		return usagef("--rate/--rate-stages: %w", err)
-	}
-	var err error
-	if p.arrival, err = schedule.ParseArrival(f.arrival); err != nil {
-		return usagef("--arrival: %w", err)
-	}
-	if f.maxInflight < 0 {
-		return usagef("--max-inflight %d: must be positive (0 for the default)", f.maxInflight)
-	}
-	return nil
-}
-
-func isKind(k string) bool {
-	for _, c := range client.Kinds() {
-		if c == k {
-			return true
-		}
-	}
-	return false
-}
-
 // runTest is the default command: one load test, in this process or, with
 // --workers, spread over worker processes of its own.
 func runTest(ctx context.Context, e env, args []string) (int, error) {
@@ -237,50 +138,41 @@ func runCoordinator(ctx context.Context, e env, args []string) (int, error) {
 }
 
 func runLoad(ctx context.Context, e env, args []string, coordinator bool) (int, error) {
-	var f runFlags
-	var ff fleetFlags
-	var wf webFlags
-	var showVersion bool
-	name, usage := "loadgen", "Usage: loadgen [flags]\n       loadgen compare|scale|coordinator|worker [flags]   (each has its own --help)\n\nRuns a load test. Without --host it tests an album service started in-process.\n\nCommands:\n  compare      the same test once per HTTP client, side by side\n  scale        a scaling curve over workers, users, rate or stores, with Amdahl and USL fits\n  coordinator  a distributed test whose workers join over HTTP\n  worker       a worker of a coordinator\n\nFlags:\n%s"
+	sub := ""
 	if coordinator {
-		name, usage = "loadgen coordinator", "Usage: loadgen coordinator --listen ADDR --expect-workers N [flags]\n\nRuns a load test on workers that join over HTTP (loadgen worker --coordinator URL).\n\nFlags:\n%s"
+		sub = "coordinator"
 	}
-	fs, err := parseFlags(name, args, e.getenv, e.stderr, func(fs *pflag.FlagSet) {
-		f.register(fs)
-		ff.register(fs, coordinator)
-		wf.register(fs)
-		if !coordinator {
-			fs.BoolVar(&showVersion, "version", false, "print the version and exit")
-		}
-	})
+	c, err := cli.NewCommand(sub)
+	if err != nil {
+		return exitInternal, err
+	}
+	set, err := c.Parse(args, e.getenv)
 	if err != nil {
 		if isHelp(err) {
-			fmt.Fprintf(e.stderr, usage, fs.FlagUsages())
+			fmt.Fprint(e.stderr, c.Help())
 			return exitOK, nil
 		}
 		return exitUsage, err
 	}
-	if showVersion {
+	if c.ShowVersion {
 		fmt.Fprintf(e.stdout, "loadgen %s\n", version)
 		return exitOK, nil
 	}
-	if fs.NArg() > 0 {
-		return exitUsage, usagef("unexpected argument %q (flags start with --)", fs.Arg(0))
-	}
-	p, err := plan(fs, f)
+	f, ff, wf := c.Run, fleetFlags(c.Fleet), webFlags(c.Web)
+	p, err := plan(c, set)
 	if err != nil {
 		return exitUsage, err
 	}
-	fl, err := ff.check(coordinator, p)
+	fl, err := checkFleet(ff, coordinator, p)
 	if err != nil {
 		return exitUsage, err
 	}
-	if err := wf.check(fs, p, ff.token); err != nil {
+	if err := checkWeb(&wf, set, p, ff.Token); err != nil {
 		return exitUsage, err
 	}
-	p.htmlFile = wf.html
-	if wf.web {
-		return runWeb(ctx, e, fs, p, fl, wf)
+	p.htmlFile = wf.HTML
+	if wf.Web {
+		return runWeb(ctx, e, set, p, fl, wf)
 	}
 	log := logging.New(e.stderr, p.level)
 
@@ -295,13 +187,13 @@ func runLoad(ctx context.Context, e env, args []string, coordinator bool) (int, 
 		log.Info("embedded album service started", "url", host, "store", string(p.store))
 	}
 
-	seed := f.runSeed()
-	live := newLive(e, p, f.printInterval)
+	seed := runSeed(&f)
+	live := newLive(e, p, f.PrintInterval)
 	runCtx, abort := context.WithCancel(ctx)
 	defer abort()
 	var breached *threshold.Result
 	onTick := live.tick
-	if f.abortOnThresh && len(p.thresholds) > 0 {
+	if f.AbortOnThreshold && len(p.thresholds) > 0 {
 		onTick = func(s *results.Snapshot) {
 			live.tick(s)
 			if breached != nil {
@@ -321,12 +213,12 @@ func runLoad(ctx context.Context, e env, args []string, coordinator bool) (int, 
 	var warmupRequests int64
 	onWarmupEnd := func(s *results.Snapshot) {
 		warmupRequests = s.Total.Count()
-		warmupNote = fmt.Sprintf("warm-up of %s excluded: %d requests, %d failures", f.warmup, s.Total.Count(), s.Total.Failures())
+		warmupNote = fmt.Sprintf("warm-up of %s excluded: %d requests, %d failures", f.Warmup, s.Total.Count(), s.Total.Failures())
 		log.Info(warmupNote)
 	}
 	cpu0 := procstat.CPU() + procstat.ChildrenCPU()
 	started := time.Now()
-	log.Info("starting", "host", host, "profile", p.profile.Name, "users", p.users, "spawn_rate", p.spawnRate, "run_time", p.runTime, "client", f.client, "seed", seed)
+	log.Info("starting", "host", host, "profile", p.profile.Name, "users", p.users, "spawn_rate", p.spawnRate, "run_time", p.runTime, "client", f.Client, "seed", seed)
 	var snap *results.Snapshot
 	var dist *control.Result
 	var openStats *users.OpenStats
@@ -334,22 +226,22 @@ func runLoad(ctx context.Context, e env, args []string, coordinator bool) (int, 
 	case fl == nil && p.open:
 		var st users.OpenStats
 		snap, st, err = loadgen.RunOpen(runCtx, loadgen.OpenOptions{
-			Tasks:         loadgen.ProfileTasks(p.compiled, host),
+			Tasks:         p.run.Workload(host).Tasks,
 			InitUser:      loadgen.InitProfileUser,
 			NewRand:       loadgen.ProfileRand(seed),
-			Client:        f.client,
-			ClientOptions: client.Options{Timeout: f.timeout, UserAgent: "loadgen/" + version},
+			Client:        f.Client,
+			ClientOptions: client.Options{Timeout: f.Timeout, UserAgent: "loadgen/" + version},
 			Rate:          p.rate,
 			Arrival:       p.arrival,
-			MaxInFlight:   f.maxInflight,
-			MaxLag:        f.maxLag,
+			MaxInFlight:   f.MaxInflight,
+			MaxLag:        f.MaxLag,
 			RunTime:       p.runTime,
-			StopTimeout:   f.stopTimeout,
+			StopTimeout:   f.StopTimeout,
 			Seed:          seed,
-			EntryHistory:  f.csvFull,
+			EntryHistory:  f.CSVFullHistory,
 			OnTick:        onTick,
 			OnStats:       live.openStats,
-			Warmup:        f.warmup,
+			Warmup:        f.Warmup,
 			OnWarmupEnd:   onWarmupEnd,
 		})
 		openStats = &st
@@ -362,20 +254,20 @@ func runLoad(ctx context.Context, e env, args []string, coordinator bool) (int, 
 		}
 		snap, err = loadgen.Run(runCtx, loadgen.Options{
 			ExpectedInterval: expected,
-			Tasks:            loadgen.ProfileTasks(p.compiled, host),
+			Tasks:            p.run.Workload(host).Tasks,
 			InitUser:         loadgen.InitProfileUser,
 			NewRand:          loadgen.ProfileRand(seed),
 			Wait:             loadgen.ProfileWait(p.wait),
-			Client:           f.client,
-			ClientOptions:    client.Options{Timeout: f.timeout, UserAgent: "loadgen/" + version},
+			Client:           f.Client,
+			ClientOptions:    client.Options{Timeout: f.Timeout, UserAgent: "loadgen/" + version},
 			Users:            p.users,
 			SpawnRate:        p.spawnRate,
 			RunTime:          p.runTime,
-			StopTimeout:      f.stopTimeout,
+			StopTimeout:      f.StopTimeout,
 			Seed:             seed,
-			EntryHistory:     f.csvFull,
+			EntryHistory:     f.CSVFullHistory,
 			OnTick:           onTick,
-			Warmup:           f.warmup,
+			Warmup:           f.Warmup,
 			OnWarmupEnd:      onWarmupEnd,
 		})
 	default:
@@ -437,7 +329,7 @@ func runLoad(ctx context.Context, e env, args []string, coordinator bool) (int, 
 		return exitThreshold, nil
 	}
 	if snap.Total.Failures() > 0 {
-		return f.exitOnError, nil
+		return f.ExitCodeOnError, nil
 	}
 	return exitOK, nil
 }

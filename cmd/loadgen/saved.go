@@ -4,34 +4,17 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/spf13/pflag"
-
 	"github.com/loadgen/loadgen/results/report"
 	"github.com/loadgen/loadgen/results/saved"
 )
 
-// savedOutputs registers the output flags of report and merge.
-func savedOutputs(fs *pflag.FlagSet, o *saved.Outputs, json bool) {
-	if json {
-		fs.StringVar(&o.JSON, "json", "", "write the result as JSON to this file")
-	}
-	fs.StringVar(&o.HTML, "html", "", "write the HTML report to this file")
-	fs.StringVar(&o.CSVPrefix, "csv", "", "write Locust's CSV files with this prefix")
-	fs.BoolVar(&o.CSV.FullHistory, "csv-full-history", false, "per-entry rows in the history CSV (the result must have them)")
-	fs.BoolVar(&o.CSV.Precise, "csv-precise", false, "keep the microseconds in the CSV files' times")
-}
-
 // runReport renders a saved JSON result again.
 func runReport(_ context.Context, e env, args []string) (int, error) {
-	var out saved.Outputs
-	fs, err := parseFlags("loadgen report", args, e.getenv, e.stderr, func(fs *pflag.FlagSet) { savedOutputs(fs, &out, false) })
-	if err != nil {
-		if isHelp(err) {
-			fmt.Fprintf(e.stderr, "Usage: loadgen report RESULT.json [--html FILE] [--csv PREFIX]\n\nRenders a saved result (written by --json or merge) again: the tables on stdout, and the HTML report and CSV files as the run wrote them.\n\nFlags:\n%s", fs.FlagUsages())
-			return exitOK, nil
-		}
-		return exitUsage, err
+	c, _, done, err := parseCommand(e, "report", args)
+	if done {
+		return usageCode(err), err
 	}
+	fs := c.Flags
 	if fs.NArg() != 1 {
 		return exitUsage, usagef("report takes one result file, got %d arguments (see loadgen report --help)", fs.NArg())
 	}
@@ -39,20 +22,16 @@ func runReport(_ context.Context, e env, args []string) (int, error) {
 	if err != nil {
 		return exitUsage, usagef("%v", err)
 	}
-	return exitOK, renderSaved(e, r, out)
+	return exitOK, renderSaved(e, r, c.Saved)
 }
 
 // runMerge merges saved JSON results of runs that went on together.
 func runMerge(_ context.Context, e env, args []string) (int, error) {
-	var out saved.Outputs
-	fs, err := parseFlags("loadgen merge", args, e.getenv, e.stderr, func(fs *pflag.FlagSet) { savedOutputs(fs, &out, true) })
-	if err != nil {
-		if isHelp(err) {
-			fmt.Fprintf(e.stderr, "Usage: loadgen merge A.json B.json ... --json OUT [--html FILE] [--csv PREFIX]\n\nMerges the results of runs that went on at the same time, as if one process had made every request: exact percentiles, summed rates, each source named.\n\nFlags:\n%s", fs.FlagUsages())
-			return exitOK, nil
-		}
-		return exitUsage, err
+	c, _, done, err := parseCommand(e, "merge", args)
+	if done {
+		return usageCode(err), err
 	}
+	fs := c.Flags
 	if fs.NArg() < 2 {
 		return exitUsage, usagef("merge takes at least two result files, got %d (see loadgen merge --help)", fs.NArg())
 	}
@@ -68,7 +47,7 @@ func runMerge(_ context.Context, e env, args []string) (int, error) {
 	if err != nil {
 		return exitUsage, usagef("%v", err)
 	}
-	return exitOK, renderSaved(e, m, out)
+	return exitOK, renderSaved(e, m, c.Saved)
 }
 
 // renderSaved prints a saved result's tables and writes its files.

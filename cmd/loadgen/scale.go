@@ -20,6 +20,7 @@ import (
 	"github.com/loadgen/loadgen/albumsvc"
 	"github.com/loadgen/loadgen/internal/embedded"
 	"github.com/loadgen/loadgen/internal/procstat"
+	"github.com/loadgen/loadgen/loadgen/cli"
 	"github.com/loadgen/loadgen/results/chart"
 	"github.com/loadgen/loadgen/results/report"
 	"github.com/loadgen/loadgen/results/scaling"
@@ -80,31 +81,20 @@ type scaleResult struct {
 // child process after a warm-up that is not counted, then fits Amdahl's law
 // and the USL to the throughputs and draws them.
 func runScale(ctx context.Context, e env, args []string) (int, error) {
-	var f runFlags
-	var over string
-	var step, cooldown time.Duration
-	var htmlFile string
-	fs, err := parseFlags("loadgen scale", args, e.getenv, e.stderr, func(fs *pflag.FlagSet) {
-		fs.StringVar(&over, "over", "", "the sweep: workers=1,2,4,8 | users=10,25,50 | rate=100,200,400 | store=mutex,rwmutex,syncmap,sharded")
-		fs.DurationVar(&step, "step", 20*time.Second, "measured steady window of each step")
-		fs.DurationVar(&cooldown, "cooldown", time.Second, "pause between steps")
-		fs.StringVar(&htmlFile, "html", "", "write the sweep as a self-contained HTML report: steps, fits and the throughput chart")
-		f.register(fs)
-		fs.Lookup("warmup").Usage = "warm-up of each step, not counted"
-		fs.Lookup("warmup").DefValue = "5s"
-		f.warmup = 5 * time.Second
-	})
-	warmup := f.warmup
+	c, err := cli.NewCommand("scale")
+	if err != nil {
+		return exitInternal, err
+	}
+	set, err := c.Parse(args, e.getenv)
 	if err != nil {
 		if isHelp(err) {
-			fmt.Fprintf(e.stderr, "Usage: loadgen scale --over DIM=V1,V2,... [run flags]\n\nRuns one step per value, each in its own process, fits Amdahl's law and the USL, and draws the curves.\n\nFlags:\n%s", fs.FlagUsages())
+			fmt.Fprint(e.stderr, c.Help())
 			return exitOK, nil
 		}
 		return exitUsage, err
 	}
-	if fs.NArg() > 0 {
-		return exitUsage, usagef("unexpected argument %q", fs.Arg(0))
-	}
+	f, over, step, cooldown, htmlFile, fs := &c.Run, c.Scale.Over, c.Scale.Step, c.Scale.Cooldown, c.Scale.HTML, c.Flags
+	warmup := f.Warmup
 	dim, values, err := parseOver(over)
 	if err != nil {
 		return exitUsage, err
@@ -119,15 +109,15 @@ func runScale(ctx context.Context, e env, args []string) (int, error) {
 		return exitUsage, usagef("--over %s=... and --%s both set the same thing; drop one", dim, dim)
 	}
 	// Each step's run time is warm-up plus step; the plan checks the rest.
-	f.warmup, f.runTime = 0, (warmup + step).String()
-	p, err := plan(fs, f)
+	f.Warmup, f.RunTime = 0, (warmup + step).String()
+	p, err := plan(c, set)
 	if err != nil {
 		return exitUsage, err
 	}
 	if dim == "store" && p.host != "" {
 		return exitUsage, usagef("--over store=... sweeps the embedded album service's stores; it cannot be used with --host")
 	}
-	seed := f.runSeed()
+	seed := runSeed(f)
 	pass := passThroughExcept(fs, scaleOnly)
 	tmp, err := os.MkdirTemp("", "loadgen-scale-")
 	if err != nil {
@@ -171,16 +161,16 @@ func runScale(ctx context.Context, e env, args []string) (int, error) {
 		}
 		res.Warnings = append(res.Warnings, scaling.GeneratorSaturation(cpu, 0)...)
 	}
-	base := outputBase(f, htmlFile, dim)
+	base := outputBase(*f, htmlFile, dim)
 	if res.Charts, err = writeScaleCharts(base, res); err != nil {
 		return exitInternal, err
 	}
 	if err := writeScaleTable(e.stdout, res); err != nil {
 		return exitInternal, err
 	}
-	if f.csvPrefix != "" {
-		if err := report.WriteFileAtomic(f.csvPrefix, func(w io.Writer) error { return writeScaleCSV(w, res) }); err != nil {
-			return exitInternal, fmt.Errorf("--csv %s: %w", f.csvPrefix, err)
+	if f.CSV != "" {
+		if err := report.WriteFileAtomic(f.CSV, func(w io.Writer) error { return writeScaleCSV(w, res) }); err != nil {
+			return exitInternal, fmt.Errorf("--csv %s: %w", f.CSV, err)
 		}
 	}
 	if htmlFile != "" {
@@ -188,15 +178,15 @@ func runScale(ctx context.Context, e env, args []string) (int, error) {
 			return exitInternal, fmt.Errorf("--html %s: %w", htmlFile, err)
 		}
 	}
-	if f.jsonFile != "" {
-		err := report.WriteFileAtomic(f.jsonFile, func(w io.Writer) error {
+	if f.JSON != "" {
+		err := report.WriteFileAtomic(f.JSON, func(w io.Writer) error {
 			enc := json.NewEncoder(w)
 			enc.SetIndent("", "  ")
 			enc.SetEscapeHTML(false)
 			return enc.Encode(res)
 		})
 		if err != nil {
-			return exitInternal, fmt.Errorf("--json %s: %w", f.jsonFile, err)
+			return exitInternal, fmt.Errorf("--json %s: %w", f.JSON, err)
 		}
 	}
 	code := exitOK
@@ -319,7 +309,7 @@ func runStep(ctx context.Context, e env, p *testPlan, pass []string, dim, value 
 // outputBase is where the charts go: beside --json, --csv or --html, else in the
 // current directory.
 func outputBase(f runFlags, htmlFile, dim string) string {
-	for _, p := range []string{f.jsonFile, f.csvPrefix, htmlFile} {
+	for _, p := range []string{f.JSON, f.CSV, htmlFile} {
 		if p != "" {
 			return strings.TrimSuffix(p, filepath.Ext(p))
 		}

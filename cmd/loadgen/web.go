@@ -11,43 +11,25 @@ import (
 	"strings"
 	"time"
 
-	"github.com/spf13/pflag"
-
 	"github.com/loadgen/loadgen/internal/logging"
+	"github.com/loadgen/loadgen/loadgen/cli"
 	"github.com/loadgen/loadgen/loadgen/web"
 	"github.com/loadgen/loadgen/profiles"
 	"github.com/loadgen/loadgen/results/threshold"
 )
 
-// webFlags are the flags of the web UI, and --html, which writes the UI's
-// report at the end of any run.
-type webFlags struct {
-	web       bool
-	host      string
-	port      int
-	autostart bool
-	auth      string
-	html      string
-}
-
-func (wf *webFlags) register(fs *pflag.FlagSet) {
-	fs.BoolVar(&wf.web, "web", false, "serve the web UI, where runs are started, watched, edited and stopped, until Ctrl-C; the files asked for are written for the last run")
-	fs.StringVar(&wf.host, "web-host", "127.0.0.1", "address of the web UI; anything but loopback needs --web-auth (or a coordinator's --token)")
-	fs.IntVar(&wf.port, "web-port", 8089, "port of the web UI (0 picks a free one)")
-	fs.BoolVar(&wf.autostart, "autostart", false, "with --web, start a run from the command line's flags at once and keep the UI up")
-	fs.StringVar(&wf.auth, "web-auth", "", "user:pass that the web UI asks for (HTTP basic auth)")
-	fs.StringVar(&wf.html, "html", "", "write a self-contained HTML report (tables, charts, failures, thresholds) to this file at the end")
-}
+// webFlags are the flags of the web UI, and --html.
+type webFlags = cli.WebFlags
 
 // check refuses web flags without --web, and a UI that others could reach
 // without credentials.
-func (wf *webFlags) check(fs *pflag.FlagSet, p *testPlan, token string) error {
-	if err := checkOutputDir(wf.html); err != nil {
-		return usagef("--html %s: %w", wf.html, err)
+func checkWeb(wf *webFlags, set *cli.Settings, p *testPlan, token string) error {
+	if err := checkOutputDir(wf.HTML); err != nil {
+		return usagef("--html %s: %w", wf.HTML, err)
 	}
-	if !wf.web {
+	if !wf.Web {
 		for _, name := range []string{"web-host", "web-port", "autostart", "web-auth"} {
-			if fs.Changed(name) {
+			if set.Given(name) {
 				return usagef("--%s applies to the web UI only: add --web", name)
 			}
 		}
@@ -56,57 +38,57 @@ func (wf *webFlags) check(fs *pflag.FlagSet, p *testPlan, token string) error {
 	if p.open {
 		return usagef("--web runs closed-model tests (users); --rate and --rate-stages are not supported with it")
 	}
-	if wf.port < 0 || wf.port > 65535 {
-		return usagef("--web-port %d: want 0 to 65535", wf.port)
+	if wf.Port < 0 || wf.Port > 65535 {
+		return usagef("--web-port %d: want 0 to 65535", wf.Port)
 	}
-	if wf.auth != "" {
-		if u, pw, ok := strings.Cut(wf.auth, ":"); !ok || u == "" || pw == "" {
+	if wf.Auth != "" {
+		if u, pw, ok := strings.Cut(wf.Auth, ":"); !ok || u == "" || pw == "" {
 			return usagef("--web-auth: want user:pass, both non-empty")
 		}
 	}
-	if err := web.CheckListen(wf.addr(), wf.auth != "" || token != ""); err != nil {
+	if err := web.CheckListen(webAddr(*wf), wf.Auth != "" || token != ""); err != nil {
 		if errors.Is(err, web.ErrNoAuth) {
-			return usagef("--web-host %s: %w: add --web-auth user:pass", wf.host, err)
+			return usagef("--web-host %s: %w: add --web-auth user:pass", wf.Host, err)
 		}
-		return usagef("--web-host %s: %w", wf.host, err)
+		return usagef("--web-host %s: %w", wf.Host, err)
 	}
 	return nil
 }
 
-func (wf *webFlags) addr() string { return net.JoinHostPort(wf.host, strconv.Itoa(wf.port)) }
+func webAddr(wf webFlags) string { return net.JoinHostPort(wf.Host, strconv.Itoa(wf.Port)) }
 
 // runWeb serves the web UI until ctx ends (Ctrl-C), then stops the run in
 // progress and reports the last run as a command-line run would: tables,
 // files and exit code.
-func runWeb(ctx context.Context, e env, fs *pflag.FlagSet, p *testPlan, fl *fleet, wf webFlags) (int, error) {
+func runWeb(ctx context.Context, e env, set *cli.Settings, p *testPlan, fl *fleet, wf webFlags) (int, error) {
 	ring := web.NewLogRing(0, p.level)
 	log := slog.New(slog.NewMultiHandler(logging.New(e.stderr, p.level).Handler(), ring.Handler()))
-	wr := newWebRunner(e, p, fl, log, fs.Changed("wait"))
+	wr := newWebRunner(e, p, fl, log, set.Given("wait"))
 	defer wr.close()
 
-	defaults := web.StartRequest{Users: p.users, SpawnRate: p.spawnRate, Host: p.host, Profile: p.flags.profile}
+	defaults := web.StartRequest{Users: p.users, SpawnRate: p.spawnRate, Host: p.host, Profile: p.flags.Profile}
 	// A run from the page goes on until stopped, as in Locust, unless a
 	// run time was asked for.
-	if fs.Changed("run-time") || p.profile.RunTime > 0 {
+	if set.Given("run-time") || p.profile.RunTime > 0 {
 		defaults.RunTime = p.runTime.String()
 	}
 	names := profiles.BuiltinNames()
-	if !slices.Contains(names, p.flags.profile) {
-		names = append([]string{p.flags.profile}, names...)
+	if !slices.Contains(names, p.flags.Profile) {
+		names = append([]string{p.flags.Profile}, names...)
 	}
 	token := ""
 	if fl != nil && fl.local == 0 {
-		token = fl.ff.token
+		token = fl.ff.Token
 	}
 	srv, err := web.New(web.Config{
 		Start: wr.start, Defaults: defaults, Profiles: names,
-		BasicAuth: wf.auth, Token: token,
+		BasicAuth: wf.Auth, Token: token,
 		Logger: log.With("component", "web"), Logs: ring, Version: version,
 	})
 	if err != nil {
-		return exitUsage, usageError{err}
+		return exitUsage, usageError{Err: err}
 	}
-	ln, err := net.Listen("tcp", wf.addr())
+	ln, err := net.Listen("tcp", webAddr(wf))
 	if err != nil {
 		return exitInternal, fmt.Errorf("--web-host/--web-port: %w", err)
 	}
@@ -114,7 +96,7 @@ func runWeb(ctx context.Context, e env, fs *pflag.FlagSet, p *testPlan, fl *flee
 	go func() { served <- srv.Serve(ln) }()
 	log.Info("web UI listening", "url", "http://"+ln.Addr().String())
 
-	if wf.autostart {
+	if wf.Autostart {
 		if err := srv.Start(defaults); err != nil {
 			srv.Shutdown(context.Background())
 			return exitInternal, fmt.Errorf("--autostart: %w", err)
@@ -127,7 +109,7 @@ func runWeb(ctx context.Context, e env, fs *pflag.FlagSet, p *testPlan, fl *flee
 	}
 	log.Info("stopping: writing the results of the last run")
 	// Requests in flight get the stop timeout, workers their final reports.
-	stopCtx, cancel := context.WithTimeout(context.Background(), p.flags.stopTimeout+30*time.Second)
+	stopCtx, cancel := context.WithTimeout(context.Background(), p.flags.StopTimeout+30*time.Second)
 	defer cancel()
 	if err := srv.Close(stopCtx); err != nil {
 		log.Warn("the last run did not stop in time", "err", err)
@@ -151,7 +133,7 @@ func runWeb(ctx context.Context, e env, fs *pflag.FlagSet, p *testPlan, fl *flee
 		return exitThreshold, nil
 	}
 	if res.snap.Total.Failures() > 0 {
-		return p.flags.exitOnError, nil
+		return p.flags.ExitCodeOnError, nil
 	}
 	return exitOK, nil
 }

@@ -15,8 +15,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/spf13/pflag"
-
+	"github.com/loadgen/loadgen/loadgen/cli"
 	"github.com/loadgen/loadgen/loadgen/web"
 )
 
@@ -241,18 +240,21 @@ func TestHTMLReportOfACommandLineRun(t *testing.T) {
 }
 
 // basePlan resolves a command line as loadgen does.
-func basePlan(t *testing.T, args ...string) (*pflag.FlagSet, *testPlan) {
+func basePlan(t *testing.T, args ...string) (*cli.Settings, *testPlan) {
 	t.Helper()
-	var f runFlags
-	fs, err := parseFlags("loadgen", args, noEnv, io.Discard, f.register)
+	c, err := cli.NewCommand("")
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := plan(fs, f)
+	set, err := c.Parse(args, noEnv)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return fs, p
+	p, err := plan(c, set)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return set, p
 }
 
 func TestWebPlanFor(t *testing.T) {
@@ -288,8 +290,8 @@ func TestWebPlanFor(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if p.profile.Name != tt.profile || p.flags.ratio != tt.ratio || p.users != tt.req.Users || p.compiled == nil {
-				t.Errorf("plan: profile %s, ratio %q, %d users", p.profile.Name, p.flags.ratio, p.users)
+			if p.profile.Name != tt.profile || p.flags.Ratio != tt.ratio || p.users != tt.req.Users || p.run == nil {
+				t.Errorf("plan: profile %s, ratio %q, %d users", p.profile.Name, p.flags.Ratio, p.users)
 			}
 			if len(p.thresholds) == 0 || p.thresholds[len(p.thresholds)-1].Source != "p99<1s" {
 				t.Errorf("the command line's threshold is lost: %v", p.thresholds)
@@ -299,7 +301,7 @@ func TestWebPlanFor(t *testing.T) {
 			}
 		})
 	}
-	if base.profile.Name != "albums" || base.flags.ratio != "3:1" {
+	if base.profile.Name != "albums" || base.flags.Ratio != "3:1" {
 		t.Error("planFor changed the base plan")
 	}
 }

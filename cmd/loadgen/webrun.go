@@ -13,9 +13,9 @@ import (
 
 	"github.com/loadgen/loadgen/internal/embedded"
 	"github.com/loadgen/loadgen/internal/logging"
-	"github.com/loadgen/loadgen/internal/netaddr"
 	"github.com/loadgen/loadgen/internal/procstat"
 	"github.com/loadgen/loadgen/loadgen"
+	"github.com/loadgen/loadgen/loadgen/cli"
 	"github.com/loadgen/loadgen/loadgen/client"
 	"github.com/loadgen/loadgen/loadgen/control"
 	"github.com/loadgen/loadgen/loadgen/web"
@@ -94,54 +94,35 @@ func (w *webRunner) close() {
 // request's users, spawn rate, host, run time and profile, the rest (client,
 // timeouts, wait, thresholds, outputs) from the flags.
 func (w *webRunner) planFor(req web.StartRequest) (*testPlan, error) {
-	p := *w.base
-	p.users, p.spawnRate, p.host = req.Users, req.SpawnRate, req.Host
-	var err error
-	if p.runTime, err = web.RunTime(req); err != nil {
-		return nil, web.BadRequest(err)
-	}
-	if wu := p.flags.warmup; wu > 0 && p.runTime > 0 && wu >= p.runTime {
-		return nil, web.BadRequest(fmt.Errorf("run_time %s: must be longer than the warm-up (--warmup %s)", p.runTime, wu))
-	}
-	if p.host != "" {
-		if err := netaddr.CheckBaseURL(p.host); err != nil {
-			return nil, web.BadRequest(fmt.Errorf("host %q: %w", p.host, err))
-		}
-	}
-	if req.ProfileYAML == "" && req.Profile == w.base.flags.profile {
-		return &p, nil
-	}
-	var src profiles.Source
-	switch {
-	case req.ProfileYAML != "":
-		src = profiles.Source{File: "profile_yaml", YAML: req.ProfileYAML}
-	case slices.Contains(profiles.BuiltinNames(), req.Profile):
-		src = profiles.Source{Builtin: req.Profile}
-	default:
-		// Never a path: the UI must not read this machine's files.
-		return nil, web.BadRequest(fmt.Errorf("profile %q: neither a built-in profile (%s) nor the one loadgen was started with (%s); send its YAML as profile_yaml",
-			req.Profile, strings.Join(profiles.BuiltinNames(), ", "), w.base.flags.profile))
-	}
-	prof, err := src.Load()
+	rt, err := web.RunTime(req)
 	if err != nil {
 		return nil, web.BadRequest(err)
 	}
-	p.source, p.profile = src, prof
-	// --ratio names the command line profile's tasks.
-	p.flags.ratio = ""
-	if !w.waitGiven {
-		p.wait = prof.Wait
+	o := cli.Overrides{Users: &req.Users, SpawnRate: &req.SpawnRate, Host: &req.Host, RunTime: &rt}
+	if req.ProfileYAML != "" || req.Profile != w.base.flags.Profile {
+		var src profiles.Source
+		switch {
+		case req.ProfileYAML != "":
+			src = profiles.Source{File: "profile_yaml", YAML: req.ProfileYAML}
+		case slices.Contains(profiles.BuiltinNames(), req.Profile):
+			src = profiles.Source{Builtin: req.Profile}
+		default:
+			// Never a path: the UI must not read this machine's files.
+			return nil, web.BadRequest(fmt.Errorf("profile %q: neither a built-in profile (%s) nor the one loadgen was started with (%s); send its YAML as profile_yaml",
+				req.Profile, strings.Join(profiles.BuiltinNames(), ", "), w.base.flags.Profile))
+		}
+		o.Profile = &src
 	}
-	if p.compiled, err = profiles.Compile(prof); err != nil {
+	spec, err := w.base.cmd.Spec(w.base.set, version, o)
+	if err != nil {
 		return nil, web.BadRequest(err)
 	}
-	if err := loadgen.CheckProfile(p.compiled); err != nil {
+	p, err := planOf(w.base.cmd, w.base.set, spec)
+	if err != nil {
 		return nil, web.BadRequest(err)
 	}
-	if p.thresholds, err = parseThresholds(prof, p.flags.thresholds); err != nil {
-		return nil, web.BadRequest(err)
-	}
-	return &p, nil
+	p.htmlFile, p.level = w.base.htmlFile, w.base.level
+	return p, nil
 }
 
 // start is the web UI's Starter.
@@ -156,10 +137,10 @@ func (w *webRunner) start(ctx context.Context, req web.StartRequest) (web.Run, w
 			return nil, web.RunInfo{}, err
 		}
 	}
-	seed := p.flags.runSeed()
+	seed := runSeed(&p.flags)
 	wr := &webRun{plan: p, host: host, seed: seed, started: time.Now(), cpu0: procstat.CPU() + procstat.ChildrenCPU()}
 	onWarmupEnd := func(s *results.Snapshot) {
-		note := fmt.Sprintf("warm-up of %s excluded: %d requests, %d failures", p.flags.warmup, s.Total.Count(), s.Total.Failures())
+		note := fmt.Sprintf("warm-up of %s excluded: %d requests, %d failures", p.flags.Warmup, s.Total.Count(), s.Total.Failures())
 		w.log.Info(note)
 		wr.warn(note)
 	}
@@ -171,19 +152,19 @@ func (w *webRunner) start(ctx context.Context, req web.StartRequest) (web.Run, w
 		}
 		s, err := loadgen.StartSession(ctx, loadgen.Options{
 			ExpectedInterval: expected,
-			Tasks:            loadgen.ProfileTasks(p.compiled, host),
+			Tasks:            p.run.Workload(host).Tasks,
 			InitUser:         loadgen.InitProfileUser,
 			NewRand:          loadgen.ProfileRand(seed),
 			Wait:             loadgen.ProfileWait(p.wait),
-			Client:           p.flags.client,
-			ClientOptions:    client.Options{Timeout: p.flags.timeout, UserAgent: "loadgen/" + version},
+			Client:           p.flags.Client,
+			ClientOptions:    client.Options{Timeout: p.flags.Timeout, UserAgent: "loadgen/" + version},
 			Users:            p.users,
 			SpawnRate:        p.spawnRate,
 			RunTime:          p.runTime,
-			StopTimeout:      p.flags.stopTimeout,
+			StopTimeout:      p.flags.StopTimeout,
 			Seed:             seed,
-			EntryHistory:     p.flags.csvFull,
-			Warmup:           p.flags.warmup,
+			EntryHistory:     p.flags.CSVFullHistory,
+			Warmup:           p.flags.Warmup,
 			OnWarmupEnd:      onWarmupEnd,
 		})
 		if err != nil {
@@ -198,12 +179,11 @@ func (w *webRunner) start(ctx context.Context, req web.StartRequest) (web.Run, w
 	info := web.RunInfo{
 		Config:      configItems(p, host, seed, wr.started, localWorkers),
 		Thresholds:  p.thresholds,
-		FullHistory: p.flags.csvFull,
+		FullHistory: p.flags.CSVFullHistory,
+		CSVPrecise:  p.flags.CSVPrecise,
 	}
-	for _, t := range p.compiled.Tasks() {
-		for _, step := range t.Steps {
-			info.Tasks = append(info.Tasks, web.TaskWeight{Method: step.Method, Name: step.EntryName(loadgen.BasePath(host)), Weight: t.Weight})
-		}
+	for _, t := range p.run.Tasks() {
+		info.Tasks = append(info.Tasks, web.TaskWeight{Method: t.Method, Name: t.Name, Weight: t.Weight})
 	}
 	w.mu.Lock()
 	w.last = wr

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/loadgen/loadgen/internal/jsonhttp"
+	"github.com/loadgen/loadgen/loadgen"
 	"github.com/loadgen/loadgen/loadgen/control/wire"
 	"github.com/loadgen/loadgen/loadgen/users"
 	"github.com/loadgen/loadgen/results"
@@ -28,8 +29,9 @@ type CoordinatorConfig struct {
 	Token string
 	// Spec is what every worker's users run. With Spec.Open set the run
 	// is an open-model one: the workers share its arrival rate instead of
-	// running users (see OpenSpec and OpenLead).
-	Spec wire.RunSpec
+	// running users (see OpenLead). It is the worker's part of the run's
+	// Spec (loadgen.Spec.ForWorker).
+	Spec loadgen.Spec
 	// Users is the fleet's user target, split evenly over the workers. An
 	// open-model run has no users and ignores it.
 	Users int
@@ -156,7 +158,7 @@ func NewCoordinator(cfg CoordinatorConfig) (*Coordinator, error) {
 	// Build the users once here, as every worker will, so that a profile
 	// or setting no worker can run fails now, with its line, rather than
 	// on each worker.
-	if _, err := UsersConfig(cfg.Spec, 0); err != nil {
+	if _, err := cfg.Spec.Plan(); err != nil {
 		return nil, fmt.Errorf("run spec: %w", err)
 	}
 	if cfg.Heartbeat > wire.MaxHeartbeat || cfg.MissedHeartbeats > wire.MaxMissedHeartbeats {

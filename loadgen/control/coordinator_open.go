@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/loadgen/loadgen/loadgen"
 	"github.com/loadgen/loadgen/loadgen/control/wire"
 	"github.com/loadgen/loadgen/loadgen/schedule"
 	"github.com/loadgen/loadgen/loadgen/users"
@@ -19,7 +20,7 @@ const OpenLead = 250 * time.Millisecond
 
 // openPlan is the coordinator's side of an open-model run.
 type openPlan struct {
-	spec   *wire.OpenSpec // the rate cut at the run time
+	spec   *loadgen.OpenModel // the rate cut at the run time
 	pacer  *schedule.Pacer
 	origin time.Time     // the schedule's start; zero before the run
 	gen    uint64        // splits made so far
@@ -33,10 +34,7 @@ type openPlan struct {
 
 // newOpenPlan checks an open-model spec and cuts its rate at runTime, so
 // that workers end their schedules by themselves.
-func newOpenPlan(spec *wire.RunSpec, runTime time.Duration) (*openPlan, error) {
-	if err := spec.Open.Validate(); err != nil {
-		return nil, err
-	}
+func newOpenPlan(spec *loadgen.Spec, runTime time.Duration) (*openPlan, error) {
 	o := *spec.Open
 	o.Rate = o.Rate.Until(runTime)
 	spec.Open = &o

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/loadgen/loadgen/internal/jsonhttp"
+	"github.com/loadgen/loadgen/loadgen"
 	"github.com/loadgen/loadgen/loadgen/control/wire"
 	"github.com/loadgen/loadgen/profiles"
 	"github.com/loadgen/loadgen/results"
@@ -84,10 +85,10 @@ func (tg *target) userIDs(t *testing.T) (ids map[int]bool, dup bool) {
 	return ids, dup
 }
 
-func testSpec(host string) wire.RunSpec {
-	return wire.RunSpec{
+func testSpec(host string) loadgen.Spec {
+	return loadgen.Spec{
 		Profile: profiles.Source{File: "control-test.yaml", YAML: testProfile},
-		Wait:    "constant:20ms",
+		Wait:    profiles.Wait{Kind: profiles.WaitConstant, Min: 20 * time.Millisecond, Max: 20 * time.Millisecond},
 		Client:  "nethttp",
 		Timeout: 5 * time.Second,
 		Seed:    42,
@@ -129,7 +130,7 @@ func (w *testWriter) close() {
 // take a second, not ten. Workers are marked missing only after 100 s, so
 // that tests that play a worker by hand need not heartbeat; tests of
 // losses set MissedHeartbeats.
-func fastConfig(t *testing.T, spec wire.RunSpec) CoordinatorConfig {
+func fastConfig(t *testing.T, spec loadgen.Spec) CoordinatorConfig {
 	return CoordinatorConfig{
 		Spec:             spec,
 		Users:            4,

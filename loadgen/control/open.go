@@ -14,7 +14,7 @@ import (
 // for the requests in flight: the spec's stop timeout, or
 // loadgen.DefaultOpenStopTimeout when it has none, since the requests
 // still in flight at the end are the slowest of the run.
-func stopGrace(s *wire.RunSpec) time.Duration {
+func stopGrace(s *loadgen.Spec) time.Duration {
 	if s.StopTimeout > 0 {
 		return s.StopTimeout
 	}
@@ -22,7 +22,7 @@ func stopGrace(s *wire.RunSpec) time.Duration {
 }
 
 // shareArrivals returns a share's arrivals from from on.
-func shareArrivals(s wire.OpenShare, o *wire.OpenSpec, from time.Duration) (schedule.Arrivals, error) {
+func shareArrivals(s wire.OpenShare, o *loadgen.OpenModel, from time.Duration) (schedule.Arrivals, error) {
 	rate, phase := o.Rate.Split(s.Index, s.Workers)
 	return schedule.NewArrivalsFrom(o.Arrival, rate, phase, s.Seed, from)
 }

@@ -12,8 +12,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/loadgen/loadgen/loadgen"
 	"github.com/loadgen/loadgen/loadgen/control/wire"
 	"github.com/loadgen/loadgen/loadgen/schedule"
+	"github.com/loadgen/loadgen/profiles"
 	"github.com/loadgen/loadgen/results"
 )
 
@@ -64,11 +66,11 @@ func (tg *arrivalTarget) bySlot() map[int][]time.Time {
 	return out
 }
 
-func openSpec(host string, rate float64) wire.RunSpec {
+func openSpec(host string, rate float64) loadgen.Spec {
 	spec := testSpec(host)
-	spec.Wait = ""
+	spec.Wait = profiles.Wait{}
 	spec.StopTimeout = 3 * time.Second
-	spec.Open = &wire.OpenSpec{Rate: schedule.Constant(rate)}
+	spec.Open = &loadgen.OpenModel{Rate: schedule.Constant(rate)}
 	return spec
 }
 

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/loadgen/loadgen/loadgen"
 	"github.com/loadgen/loadgen/loadgen/control/wire"
 	"github.com/loadgen/loadgen/loadgen/schedule"
 )
@@ -15,11 +16,11 @@ import (
 // unusable open-model spec and cuts the rate at the run time.
 func TestNewCoordinatorChecksOpenSpec(t *testing.T) {
 	spec := testSpec("http://127.0.0.1:9")
-	spec.Open = &wire.OpenSpec{Rate: schedule.Constant(0)}
+	spec.Open = &loadgen.OpenModel{Rate: schedule.Constant(0)}
 	if _, err := NewCoordinator(CoordinatorConfig{Spec: spec}); err == nil || !strings.Contains(err.Error(), "positive") {
 		t.Errorf("zero rate: %v, want an error", err)
 	}
-	spec.Open = &wire.OpenSpec{Rate: schedule.Constant(50), MaxLag: 2 * time.Second}
+	spec.Open = &loadgen.OpenModel{Rate: schedule.Constant(50), MaxLag: 2 * time.Second}
 	c, err := NewCoordinator(CoordinatorConfig{Spec: spec, RunTime: 4 * time.Second})
 	if err != nil {
 		t.Fatal(err)
@@ -41,7 +42,7 @@ func TestNewCoordinatorChecksOpenSpec(t *testing.T) {
 // table and the fleet's totals, and that bad ones are refused.
 func TestHeartbeatOpenCounts(t *testing.T) {
 	spec := testSpec("http://127.0.0.1:9")
-	spec.Open = &wire.OpenSpec{Rate: schedule.Constant(50)}
+	spec.Open = &loadgen.OpenModel{Rate: schedule.Constant(50)}
 	cfg := fastConfig(t, spec)
 	c, srv := startCoordinator(t, cfg)
 	wc := wireClient{t: t, url: srv.URL}
@@ -75,7 +76,7 @@ func TestHeartbeatOpenCounts(t *testing.T) {
 	for name, oc := range map[string]*wire.OpenCounts{
 		"negative max late": {MaxLateNS: -1},
 		"negative slots":    {Slots: -1},
-		"huge cap":          {MaxInFlight: wire.MaxOpenInFlight + 1},
+		"huge cap":          {MaxInFlight: loadgen.MaxInFlightLimit + 1},
 	} {
 		if st := beat("w1", oc); st != http.StatusBadRequest {
 			t.Errorf("%s: HTTP %d, want 400", name, st)
@@ -93,7 +94,7 @@ func TestHeartbeatOpenCounts(t *testing.T) {
 // requests the fleet never scheduled.
 func TestOpenRunByHand(t *testing.T) {
 	spec := testSpec("http://127.0.0.1:9")
-	spec.Open = &wire.OpenSpec{Rate: schedule.Constant(50)}
+	spec.Open = &loadgen.OpenModel{Rate: schedule.Constant(50)}
 	cfg := fastConfig(t, spec)
 	cfg.RunTime = 600 * time.Millisecond
 	c, srv := startCoordinator(t, cfg)

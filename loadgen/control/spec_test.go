@@ -7,45 +7,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/loadgen/loadgen/loadgen"
 	"github.com/loadgen/loadgen/loadgen/control/wire"
-	"github.com/loadgen/loadgen/loadgen/users"
-	"github.com/loadgen/loadgen/profiles"
 )
-
-func TestUsersConfig(t *testing.T) {
-	good := testSpec("http://127.0.0.1:8080")
-	cfg, err := UsersConfig(good, 2*UserIDBlock)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if cfg.FirstID != 2*UserIDBlock || cfg.Seed != 42 || len(cfg.Tasks) != 1 || cfg.Tasks[0].Name != "/u" {
-		t.Errorf("config %+v: want first ID %d, seed 42 and the profile's task", cfg, 2*UserIDBlock)
-	}
-	tests := []struct {
-		name   string
-		change func(s *wire.RunSpec)
-		want   string
-	}{
-		{"bad YAML names its line", func(s *wire.RunSpec) { s.Profile.YAML = "name: x\ntasks:\n  - method: GET\n    pathh: /\n" }, "p.yaml:4"},
-		{"unknown built-in", func(s *wire.RunSpec) { s.Profile = profiles.Source{Builtin: "nope"} }, "nope"},
-		{"ratio of the wrong length", func(s *wire.RunSpec) { s.Ratio = "1:2:3" }, "ratio"},
-		{"bad wait", func(s *wire.RunSpec) { s.Wait = "sometimes" }, "wait"},
-		{"unknown client", func(s *wire.RunSpec) { s.Client = "curl" }, "curl"},
-		{"host not a URL", func(s *wire.RunSpec) { s.Host = "ftp://x" }, "ftp://x"},
-		{"no profile", func(s *wire.RunSpec) { s.Profile = profiles.Source{} }, "profile"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			s := good
-			s.Profile.File = "p.yaml"
-			tt.change(&s)
-			_, err := UsersConfig(s, 0)
-			if err == nil || !strings.Contains(err.Error(), tt.want) {
-				t.Fatalf("error %v, want one mentioning %q", err, tt.want)
-			}
-		})
-	}
-}
 
 func TestNewCoordinatorChecksSpec(t *testing.T) {
 	spec := testSpec("http://127.0.0.1:9")
@@ -63,8 +27,8 @@ func TestNewCoordinatorChecksSpec(t *testing.T) {
 func TestWorkerCannotRunSpec(t *testing.T) {
 	cfg := fastConfig(t, testSpec("http://127.0.0.1:9"))
 	c, srv := startCoordinator(t, cfg)
-	w := startWorker(t, srv.URL, WorkerConfig{ID: "w", Build: func(wire.RunSpec, int) (users.Config, error) {
-		return users.Config{}, errors.New("profile field unknown to this version")
+	w := startWorker(t, srv.URL, WorkerConfig{ID: "w", Workload: func(*loadgen.Spec) (*loadgen.Workload, error) {
+		return nil, errors.New("profile field unknown to this version")
 	}})
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()

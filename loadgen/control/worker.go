@@ -19,8 +19,8 @@ import (
 	"time"
 
 	"github.com/loadgen/loadgen/internal/procstat"
+	"github.com/loadgen/loadgen/loadgen"
 	"github.com/loadgen/loadgen/loadgen/control/wire"
-	"github.com/loadgen/loadgen/loadgen/users"
 	"github.com/loadgen/loadgen/results"
 )
 
@@ -44,9 +44,10 @@ type WorkerConfig struct {
 	// HTTPClient sends the control requests; nil uses a client of its own.
 	// Its Timeout should be zero: each request has its own deadline.
 	HTTPClient *http.Client
-	// Build makes the users of a spawn command; nil uses UsersConfig.
-	// Programs that run their own task code (not a profile) set it.
-	Build func(spec wire.RunSpec, firstID int) (users.Config, error)
+	// Workload, when set, makes what the users of a spawn command run,
+	// instead of the spec's profile: programs that run their own task
+	// code set it, and get every other setting from the spec.
+	Workload func(spec *loadgen.Spec) (*loadgen.Workload, error)
 }
 
 // ErrUnreachable is returned by Worker.Run when it could not register
@@ -69,12 +70,11 @@ func (e *permanentError) Unwrap() error { return e.err }
 // intervals, the worker stops its users at once (no load runs without a
 // coordinator watching) and tries to register again until ConnectTimeout.
 type Worker struct {
-	cfg   WorkerConfig
-	log   *slog.Logger
-	base  string
-	hc    *http.Client
-	host  string
-	build func(spec wire.RunSpec, firstID int) (users.Config, error)
+	cfg  WorkerConfig
+	log  *slog.Logger
+	base string
+	hc   *http.Client
+	host string
 
 	// contact is the unix nanoseconds of the coordinator's last answer to a
 	// registration or heartbeat. Only those count: the coordinator judges a
@@ -137,17 +137,12 @@ func NewWorker(cfg WorkerConfig) (*Worker, error) {
 		t.MaxIdleConnsPerHost = 4
 		hc = &http.Client{Transport: t}
 	}
-	build := cfg.Build
-	if build == nil {
-		build = UsersConfig
-	}
 	return &Worker{
 		cfg:     cfg,
 		log:     log.With("worker", cfg.ID),
 		base:    strings.TrimRight(cfg.Coordinator, "/"),
 		hc:      hc,
 		host:    host,
-		build:   build,
 		flush:   make(chan struct{}, 1),
 		state:   wire.StateReady,
 		pending: results.NewDelta(),

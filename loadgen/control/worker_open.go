@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/loadgen/loadgen/loadgen"
 	"github.com/loadgen/loadgen/loadgen/control/wire"
 	"github.com/loadgen/loadgen/loadgen/schedule"
 	"github.com/loadgen/loadgen/loadgen/users"
@@ -16,7 +17,7 @@ import (
 // when its share of the schedule changes, fed by a gate that switches
 // from share to share at the points the coordinator names.
 type openLoad struct {
-	spec   *wire.OpenSpec
+	spec   *loadgen.OpenModel
 	origin time.Time
 	grace  time.Duration
 	log    *slog.Logger
@@ -29,29 +30,19 @@ type openLoad struct {
 // newOpenLoad builds the runner of an open-model spawn from the users a
 // spec describes (their tasks, clients and random sources) and starts it
 // on the shared origin. It sends nothing until a share is assigned.
-func newOpenLoad(spec wire.RunSpec, cfg users.Config, origin time.Time, log *slog.Logger) (*openLoad, error) {
+func newOpenLoad(plan *loadgen.Plan, firstID int, origin time.Time, log *slog.Logger) (*openLoad, error) {
+	spec := plan.Spec
 	o := spec.Open
 	var end time.Duration
 	if o.Rate.Bounded() {
 		end = o.Rate.Duration()
 	}
 	g := schedule.NewGate(origin, end)
-	r, err := users.NewDispatcher(users.DispatcherConfig{
-		Tasks:       cfg.Tasks,
-		Arrivals:    g,
-		NewClient:   cfg.NewClient,
-		Seed:        cfg.Seed,
-		InitUser:    cfg.InitUser,
-		FirstID:     cfg.FirstID,
-		NewRand:     cfg.NewRand,
-		MaxInFlight: o.MaxInFlight,
-		MaxLag:      o.MaxLag,
-		LateAfter:   o.LateAfter,
-	})
+	r, err := users.NewDispatcher(plan.DispatcherConfig(spec.Host, firstID, g))
 	if err != nil {
 		return nil, err
 	}
-	l := &openLoad{spec: o, origin: origin, grace: stopGrace(&spec), log: log, runner: r, gate: g, done: make(chan struct{})}
+	l := &openLoad{spec: o, origin: origin, grace: stopGrace(spec), log: log, runner: r, gate: g, done: make(chan struct{})}
 	go func() {
 		defer close(l.done)
 		l.err = r.Run(context.Background(), origin)

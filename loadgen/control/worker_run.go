@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/loadgen/loadgen/loadgen"
 	"github.com/loadgen/loadgen/loadgen/control/wire"
 	"github.com/loadgen/loadgen/loadgen/users"
 )
@@ -20,7 +21,7 @@ const finishWait = 5 * time.Second
 // run, its unsent statistics and user numbering included.
 type workerRun struct {
 	id     string
-	spec   wire.RunSpec
+	spec   loadgen.Spec
 	runner *users.Runner // users of a closed-model run; nil otherwise
 	open   *openLoad     // an open-model run's dispatcher; nil otherwise
 
@@ -62,6 +63,19 @@ func (w *Worker) switchRun(r *workerRun) {
 	w.mu.Unlock()
 }
 
+// plan checks and compiles a spawn command's spec, with the worker's own
+// task code when it has some.
+func (w *Worker) plan(spec loadgen.Spec) (*loadgen.Plan, error) {
+	if w.cfg.Workload != nil {
+		wl, err := w.cfg.Workload(&spec)
+		if err != nil {
+			return nil, err
+		}
+		spec.Workload = wl
+	}
+	return spec.Plan()
+}
+
 // spawn ramps the run's users to the command's target. A spec the worker
 // cannot run is returned as an error.
 func (w *Worker) spawn(cmd wire.Command) error {
@@ -70,11 +84,11 @@ func (w *Worker) spawn(cmd wire.Command) error {
 	}
 	r := w.current()
 	if r == nil || r.id != cmd.Run {
-		cfg, err := w.build(*cmd.Spec, cmd.FirstID)
+		plan, err := w.plan(*cmd.Spec)
 		if err != nil {
 			return fmt.Errorf("cannot run the coordinator's spec: %w", err)
 		}
-		runner, err := users.New(cfg)
+		runner, err := users.New(plan.UsersConfig(cmd.Spec.Host, cmd.FirstID))
 		if err != nil {
 			return fmt.Errorf("cannot run the coordinator's spec: %w", err)
 		}
@@ -122,11 +136,11 @@ func (w *Worker) endRamp(r *workerRun) {
 func (w *Worker) spawnOpen(cmd wire.Command) error {
 	r := w.current()
 	if r == nil || r.id != cmd.Run {
-		cfg, err := w.build(*cmd.Spec, cmd.FirstID)
+		plan, err := w.plan(*cmd.Spec)
 		if err != nil {
 			return fmt.Errorf("cannot run the coordinator's spec: %w", err)
 		}
-		l, err := newOpenLoad(*cmd.Spec, cfg, cmd.Open.Start, w.log)
+		l, err := newOpenLoad(plan, cmd.FirstID, cmd.Open.Start, w.log)
 		if err != nil {
 			return fmt.Errorf("cannot run the coordinator's spec: %w", err)
 		}

@@ -5,13 +5,11 @@
 package wire
 
 import (
-	"encoding/json"
 	"net/url"
 	"strconv"
 	"time"
 
-	"github.com/loadgen/loadgen/internal/jsonhttp"
-	"github.com/loadgen/loadgen/profiles"
+	"github.com/loadgen/loadgen/loadgen"
 )
 
 // ProtocolVersion is the "v" of every control message. A coordinator and
@@ -204,8 +202,9 @@ type Command struct {
 	// FirstID numbers the worker's users from FirstID+1, so that user IDs
 	// are distinct across the fleet.
 	FirstID int `json:"first_id,omitempty"`
-	// Spec is what the users run (spawn only).
-	Spec *RunSpec `json:"spec,omitempty"`
+	// Spec is what the users run (spawn only), in its worker form
+	// (loadgen.Spec.ForWorker).
+	Spec *loadgen.Spec `json:"spec,omitempty"`
 	// Open is the worker's share of an open-model run's schedule (spawn),
 	// or the point where the schedule ends (stop). A spawn of an
 	// open-model run has it instead of Users and Rate.
@@ -216,77 +215,4 @@ type Command struct {
 type ErrorResponse struct {
 	V     int    `json:"v"`
 	Error string `json:"error"`
-}
-
-// RunSpec is everything a worker needs to build the same users as the
-// coordinator's run: the profile's source rather than its compiled form,
-// so each worker parses and checks it with its own profiles package.
-type RunSpec struct {
-	// Profile is the workload, before Ratio.
-	Profile profiles.Source
-	// Ratio overrides task weights (profiles.ApplyRatio); empty keeps them.
-	Ratio string
-	// Wait is the resolved wait in profiles.ParseWait's form (Wait.String);
-	// empty means none.
-	Wait string
-	// Client is the HTTP client kind (client.Kinds).
-	Client string
-	// Timeout bounds each request.
-	Timeout time.Duration
-	// StopTimeout is how long tasks in flight may take to finish at the end.
-	StopTimeout time.Duration
-	// Seed makes task choice and generated data reproducible across the
-	// fleet: user IDs are distinct, so their random streams are too.
-	Seed uint64
-	// Host is the target base URL, as the workers must reach it.
-	Host string
-	// UserAgent is sent with every request; empty means the client default.
-	UserAgent string
-	// Open, when set, makes the run an open-model one: the workers send
-	// requests at the rate it gives instead of running users.
-	Open *OpenSpec
-}
-
-// wireSpec is RunSpec on the wire: durations in milliseconds, and the
-// seed as a string, because JSON readers outside Go lose the low bits of
-// integers over 2^53.
-type wireSpec struct {
-	Profile       profiles.Source `json:"profile"`
-	Ratio         string          `json:"ratio,omitempty"`
-	Wait          string          `json:"wait,omitempty"`
-	Client        string          `json:"client"`
-	TimeoutMS     int64           `json:"timeout_ms"`
-	StopTimeoutMS int64           `json:"stop_timeout_ms"`
-	Seed          uint64          `json:"seed,string"`
-	Host          string          `json:"host"`
-	UserAgent     string          `json:"user_agent,omitempty"`
-	Open          *wireOpen       `json:"open,omitempty"`
-}
-
-// MarshalJSON writes the spec in its wire form.
-func (s RunSpec) MarshalJSON() ([]byte, error) {
-	return json.Marshal(wireSpec{
-		Profile: s.Profile, Ratio: s.Ratio, Wait: s.Wait, Client: s.Client,
-		TimeoutMS: s.Timeout.Milliseconds(), StopTimeoutMS: s.StopTimeout.Milliseconds(),
-		Seed: s.Seed, Host: s.Host, UserAgent: s.UserAgent, Open: s.Open.wire(),
-	})
-}
-
-// UnmarshalJSON reads the wire form, refusing fields it does not know.
-func (s *RunSpec) UnmarshalJSON(data []byte) error {
-	var w wireSpec
-	if err := jsonhttp.DecodeStrict(data, &w); err != nil {
-		return err
-	}
-	open, err := w.Open.spec()
-	if err != nil {
-		return err
-	}
-	*s = RunSpec{
-		Profile: w.Profile, Ratio: w.Ratio, Wait: w.Wait, Client: w.Client,
-		Timeout:     time.Duration(w.TimeoutMS) * time.Millisecond,
-		StopTimeout: time.Duration(w.StopTimeoutMS) * time.Millisecond,
-		Seed:        w.Seed, Host: w.Host, UserAgent: w.UserAgent, Open: open,
-	}
-	return nil
 }

@@ -6,102 +6,9 @@ import (
 	"time"
 
 	"github.com/loadgen/loadgen/internal/jsonhttp"
-	"github.com/loadgen/loadgen/loadgen/schedule"
+	"github.com/loadgen/loadgen/loadgen"
 	"github.com/loadgen/loadgen/loadgen/users"
 )
-
-// OpenSpec makes a run an open-model one: instead of users, the fleet
-// sends requests at the times a schedule gives, whatever the target's
-// speed, and each request's latency counts from its intended time . The coordinator splits the rate over its workers and
-// phase-shifts their schedules, so that together they send exactly what
-// one generator would.
-type OpenSpec struct {
-	// Rate is the fleet's total arrival rate.
-	Rate schedule.Rate
-	// Arrival spreads the requests evenly or as a Poisson process.
-	Arrival schedule.Arrival
-	// MaxInFlight caps each worker's requests in flight; zero means
-	// users.DefaultMaxInFlight. The cap is a worker's, not the fleet's: it
-	// guards each generator against exhausting itself, and a worker that
-	// takes over a lost worker's share needs room for it.
-	MaxInFlight int
-	// MaxLag is how late a request may be sent before it is dropped; zero
-	// means users.DefaultMaxLag and a negative value never drops.
-	MaxLag time.Duration
-	// LateAfter is how late a request may be sent without counting as
-	// late; zero means users.DefaultLateAfter.
-	LateAfter time.Duration
-}
-
-// wireOpen is OpenSpec on the wire: the stages in --rate-stages syntax,
-// which reads back exactly, and durations in nanoseconds.
-type wireOpen struct {
-	Rate        float64 `json:"rate"`
-	Stages      string  `json:"stages,omitempty"`
-	Arrival     string  `json:"arrival"`
-	MaxInFlight int     `json:"max_inflight,omitempty"`
-	MaxLagNS    int64   `json:"max_lag_ns,omitempty"`
-	LateAfterNS int64   `json:"late_after_ns,omitempty"`
-}
-
-func (o *OpenSpec) wire() *wireOpen {
-	if o == nil {
-		return nil
-	}
-	return &wireOpen{
-		Rate: o.Rate.Start, Stages: schedule.FormatStages(o.Rate.Stages), Arrival: o.Arrival.String(),
-		MaxInFlight: o.MaxInFlight, MaxLagNS: int64(o.MaxLag), LateAfterNS: int64(o.LateAfter),
-	}
-}
-
-func (w *wireOpen) spec() (*OpenSpec, error) {
-	if w == nil {
-		return nil, nil
-	}
-	o := &OpenSpec{
-		Rate:        schedule.Rate{Start: w.Rate},
-		MaxInFlight: w.MaxInFlight,
-		MaxLag:      time.Duration(w.MaxLagNS),
-		LateAfter:   time.Duration(w.LateAfterNS),
-	}
-	if w.Stages != "" {
-		stages, err := schedule.ParseStages(w.Stages)
-		if err != nil {
-			return nil, fmt.Errorf("open.stages: %w", err)
-		}
-		o.Rate.Stages = stages
-	}
-	a, err := schedule.ParseArrival(w.Arrival)
-	if err != nil {
-		return nil, fmt.Errorf("open.arrival: %w", err)
-	}
-	o.Arrival = a
-	return o, nil
-}
-
-// MaxOpenInFlight bounds a worker's in-flight cap in a spec, so that a
-// hostile coordinator cannot make a worker plan for more slots than any
-// machine has.
-const MaxOpenInFlight = 10_000_000
-
-// Validate reports what makes the spec unusable.
-func (o *OpenSpec) Validate() error {
-	if err := o.Rate.Validate(); err != nil {
-		return fmt.Errorf("spec.open: %w", err)
-	}
-	if !o.Rate.Bounded() && o.Rate.Start <= 0 {
-		return errors.New("spec.open: a rate without stages must be positive")
-	}
-	switch {
-	case o.Arrival != schedule.ArrivalConstant && o.Arrival != schedule.ArrivalPoisson:
-		return fmt.Errorf("spec.open: unknown arrival kind %d", int(o.Arrival))
-	case o.MaxInFlight < 0 || o.MaxInFlight > MaxOpenInFlight:
-		return fmt.Errorf("spec.open: max_inflight %d is out of range", o.MaxInFlight)
-	case o.LateAfter < 0:
-		return fmt.Errorf("spec.open: late_after %v is negative", o.LateAfter)
-	}
-	return nil
-}
 
 // OpenShare is one worker's part of an open-model run's schedule. In a
 // spawn command it says: from At on, send share Index of Workers of the
@@ -199,7 +106,7 @@ func (c *OpenCounts) Validate() error {
 	switch {
 	case c.MaxLateNS < 0 || c.LateAfterNS < 0:
 		return errors.New("open: negative duration")
-	case c.Slots < 0 || c.MaxInFlight < 0 || c.MaxInFlight > MaxOpenInFlight || c.Slots > MaxOpenInFlight:
+	case c.Slots < 0 || c.MaxInFlight < 0 || c.MaxInFlight > loadgen.MaxInFlightLimit || c.Slots > loadgen.MaxInFlightLimit:
 		return errors.New("open: slots or max_inflight out of range")
 	}
 	return nil

@@ -6,6 +6,9 @@ import (
 	"math"
 	"net/url"
 	"strconv"
+	"strings"
+
+	"github.com/loadgen/loadgen/loadgen"
 )
 
 // ParseReportQuery reads and checks a report's query string.
@@ -47,23 +50,32 @@ func ParseReportQuery(q url.Values) (ReportRequest, error) {
 	return m, nil
 }
 
-// Validate checks what a worker can check without parsing the profile.
-func (s *RunSpec) Validate() error {
-	if err := s.Profile.Check(); err != nil {
-		return fmt.Errorf("spec.%w", err)
-	}
-	switch {
-	case s.Client == "":
-		return errors.New("spec.client is empty")
-	case s.Host == "":
+// checkSpec checks what a worker can check without parsing the profile.
+func checkSpec(s *loadgen.Spec) error {
+	if s.Host == "" {
 		return errors.New("spec.host is empty")
-	case s.Timeout < 0 || s.StopTimeout < 0:
-		return errors.New("spec: negative timeout")
 	}
-	if s.Open != nil {
-		return s.Open.Validate()
+	if err := s.CheckFields(); err != nil {
+		return fmt.Errorf("spec: %w", wireNames(err))
 	}
 	return nil
+}
+
+// wireNames renames the settings in a Spec's errors as its JSON form names
+// them (max_inflight, not max-inflight): a worker's refusal is about what
+// its coordinator sent.
+func wireNames(err error) error {
+	var errs []error
+	for _, e := range loadgen.SpecErrors(err) {
+		var se *loadgen.SpecError
+		if errors.As(e, &se) {
+			c := *se
+			c.Setting = strings.ReplaceAll(c.Setting, "-", "_")
+			e = &c
+		}
+		errs = append(errs, e)
+	}
+	return errors.Join(errs...)
 }
 
 // Validate checks a registration.
@@ -142,7 +154,7 @@ func (m *Command) Validate() error {
 				return err
 			}
 		}
-		return m.Spec.Validate()
+		return checkSpec(m.Spec)
 	case CommandStop:
 		if m.Open != nil && m.Open.At < 0 {
 			return fmt.Errorf("stop at %v is negative", m.Open.At)

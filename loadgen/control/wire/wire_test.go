@@ -11,15 +11,16 @@ import (
 	"time"
 
 	"github.com/loadgen/loadgen/internal/jsonhttp"
+	"github.com/loadgen/loadgen/loadgen"
 	"github.com/loadgen/loadgen/loadgen/schedule"
 	"github.com/loadgen/loadgen/profiles"
 )
 
-// testSpec is a valid spec to change in tests.
-func testSpec(host string) RunSpec {
-	return RunSpec{
+// testSpec is a valid spec in its worker form, to change in tests.
+func testSpec(host string) loadgen.Spec {
+	return loadgen.Spec{
 		Profile: profiles.Source{File: "wire-test.yaml", YAML: "name: wire-test\ntasks:\n  - path: /u\n"},
-		Wait:    "constant:20ms",
+		Wait:    profiles.Wait{Kind: profiles.WaitConstant, Min: 20 * time.Millisecond, Max: 20 * time.Millisecond},
 		Client:  "nethttp",
 		Timeout: 5 * time.Second,
 		Seed:    42,
@@ -68,63 +69,26 @@ func TestTokenCheck(t *testing.T) {
 	}
 }
 
-func TestOpenSpecJSON(t *testing.T) {
-	s := testSpec("http://127.0.0.1:8080")
-	s.Open = &OpenSpec{
-		Rate:    schedule.Rate{Start: 12.5, Stages: []schedule.Stage{{Duration: 30 * time.Second, Target: 100}, {Duration: 1500 * time.Microsecond, Target: 0}}},
-		Arrival: schedule.ArrivalPoisson, MaxInFlight: 64, MaxLag: -1, LateAfter: 2500 * time.Microsecond,
-	}
-	b, err := json.Marshal(s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, want := range []string{`"open":{`, `"rate":12.5`, `"stages":"30s:100,1.5ms:0"`, `"arrival":"poisson"`, `"max_inflight":64`, `"max_lag_ns":-1`, `"late_after_ns":2500000`} {
-		if !strings.Contains(string(b), want) {
-			t.Errorf("wire form %s lacks %s", b, want)
-		}
-	}
-	var back RunSpec
-	if err := json.Unmarshal(b, &back); err != nil || !reflect.DeepEqual(back, s) {
-		t.Fatalf("round trip: %+v, %v; want %+v", back, err, s)
-	}
-	// A run with users sends no open part at all, so its spawn commands
-	// are what they always were.
-	closed, err := json.Marshal(testSpec("http://127.0.0.1:8080"))
-	if err != nil || strings.Contains(string(closed), "open") {
-		t.Errorf("closed-model spec %s, %v: want no open part", closed, err)
-	}
-	for name, body := range map[string]string{
-		"unknown field": `"open":{"rate":1,"arrival":"constant","burst":2}`,
-		"bad stages":    `"open":{"rate":1,"stages":"30s","arrival":"constant"}`,
-		"bad arrival":   `"open":{"rate":1,"arrival":"gaussian"}`,
-	} {
-		raw := `{"profile":{"builtin":"albums"},"client":"nethttp","host":"http://h","seed":"1",` + body + `}`
-		if err := json.Unmarshal([]byte(raw), &back); err == nil {
-			t.Errorf("%s: accepted", name)
-		}
-	}
-}
-
 // TestOpenCommandValidation checks what a worker refuses in the open-model
 // parts of commands.
 func TestOpenCommandValidation(t *testing.T) {
 	spec := testSpec("http://127.0.0.1:8080")
 	open := spec
-	open.Open = &OpenSpec{Rate: schedule.Constant(10)}
+	open.Open = &loadgen.OpenModel{Rate: schedule.Constant(10)}
 	start := time.Date(2025, 1, 2, 10, 0, 0, 0, time.UTC)
 	share := func(f func(*OpenShare)) *OpenShare {
 		s := &OpenShare{Start: start, Index: 1, Workers: 2}
 		f(s)
 		return s
 	}
-	withOpen := func(f func(*OpenSpec)) *RunSpec {
+	withOpen := func(f func(*loadgen.OpenModel)) *loadgen.Spec {
 		s := open
 		o := *open.Open
 		f(&o)
 		s.Open = &o
 		return &s
 	}
-	spawn := func(s *RunSpec, sh *OpenShare) Command {
+	spawn := func(s *loadgen.Spec, sh *OpenShare) Command {
 		return Command{V: 1, Seq: 1, Kind: CommandSpawn, Run: "r", Spec: s, Open: sh}
 	}
 	ok := share(func(*OpenShare) {})
@@ -142,10 +106,10 @@ func TestOpenCommandValidation(t *testing.T) {
 		{"no workers", spawn(&open, share(func(s *OpenShare) { s.Workers = 0 })), "out of range"},
 		{"index too high", spawn(&open, share(func(s *OpenShare) { s.Index = 2 })), "not below"},
 		{"negative index", spawn(&open, share(func(s *OpenShare) { s.Index = -1 })), "not below"},
-		{"zero rate", spawn(withOpen(func(o *OpenSpec) { o.Rate = schedule.Constant(0) }), ok), "must be positive"},
-		{"negative stage", spawn(withOpen(func(o *OpenSpec) { o.Rate.Stages = []schedule.Stage{{Duration: time.Second, Target: -1}} }), ok), "negative"},
-		{"huge cap", spawn(withOpen(func(o *OpenSpec) { o.MaxInFlight = MaxOpenInFlight + 1 }), ok), "max_inflight"},
-		{"negative late_after", spawn(withOpen(func(o *OpenSpec) { o.LateAfter = -1 }), ok), "late_after"},
+		{"zero rate", spawn(withOpen(func(o *loadgen.OpenModel) { o.Rate = schedule.Constant(0) }), ok), "must be positive"},
+		{"negative stage", spawn(withOpen(func(o *loadgen.OpenModel) { o.Rate.Stages = []schedule.Stage{{Duration: time.Second, Target: -1}} }), ok), "negative"},
+		{"huge cap", spawn(withOpen(func(o *loadgen.OpenModel) { o.MaxInFlight = loadgen.MaxInFlightLimit + 1 }), ok), "max_inflight"},
+		{"negative late_after", spawn(withOpen(func(o *loadgen.OpenModel) { o.LateAfter = -1 }), ok), "late_after"},
 		{"negative stop", Command{V: 1, Seq: 1, Kind: CommandStop, Run: "r", Open: &OpenShare{At: -time.Second}}, "negative"},
 	}
 	for _, tc := range tests {
@@ -177,32 +141,12 @@ func TestOpenShareStartIsUTC(t *testing.T) {
 	}
 }
 
-func TestRunSpecJSON(t *testing.T) {
-	s := testSpec("http://127.0.0.1:8080")
-	s.Seed = 1<<64 - 1
-	s.StopTimeout = 1500 * time.Millisecond
-	b, err := json.Marshal(s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !strings.Contains(string(b), `"seed":"18446744073709551615"`) || !strings.Contains(string(b), `"stop_timeout_ms":1500`) {
-		t.Errorf("wire form %s: want the seed as a string and durations in ms", b)
-	}
-	var back RunSpec
-	if err := json.Unmarshal(b, &back); err != nil || back != s {
-		t.Fatalf("round trip: %+v, %v; want %+v", back, err, s)
-	}
-	if err := json.Unmarshal([]byte(`{"profile":{"builtin":"albums"},"client":"x","host":"h","extra":1}`), &back); err == nil {
-		t.Error("an unknown spec field was accepted")
-	}
-}
-
 // FuzzCommand decodes commands as a worker does: nothing may panic, and a
 // command that is accepted survives encoding and decoding unchanged.
 func FuzzCommand(f *testing.F) {
 	spec := testSpec("http://127.0.0.1:8080")
 	open := spec
-	open.Open = &OpenSpec{Rate: schedule.Rate{Start: 10, Stages: []schedule.Stage{{Duration: time.Second, Target: 100}}},
+	open.Open = &loadgen.OpenModel{Rate: schedule.Rate{Start: 10, Stages: []schedule.Stage{{Duration: time.Second, Target: 100}}},
 		Arrival: schedule.ArrivalPoisson, MaxInFlight: 50, MaxLag: -1, LateAfter: time.Millisecond}
 	for _, c := range []Command{
 		{V: 1, Seq: 1, Kind: CommandSpawn, Run: "r", Users: 13, Rate: 2.5, FirstID: 1000000, Spec: &spec},

@@ -1,0 +1,189 @@
+package loadgen
+
+import (
+	"errors"
+	"math/rand/v2"
+	"time"
+
+	"github.com/loadgen/loadgen/loadgen/client"
+	"github.com/loadgen/loadgen/loadgen/schedule"
+	"github.com/loadgen/loadgen/loadgen/users"
+	"github.com/loadgen/loadgen/profiles"
+	"github.com/loadgen/loadgen/results/threshold"
+)
+
+// Workload is what each user of a run does, as Go code: its weighted
+// tasks, how a new user is prepared, its random source and its wait. A
+// Spec's profile compiles into one (see Plan.Workload); a program with
+// task code of its own gives one in Spec.Workload.
+type Workload struct {
+	// Name names the workload in reports, as a profile's name does.
+	Name string
+	// Tasks are the weighted actions of every user.
+	Tasks []users.Task
+	// InitUser prepares each new user (see users.Config.InitUser).
+	InitUser func(u *users.User)
+	// NewRand makes each user's random source (see users.Config.NewRand).
+	NewRand func(id int) *rand.Rand
+	// Wait is the pause after each task; nil means none.
+	Wait users.Waiter
+	// ExpectedInterval, when positive, is the time between the starts of a
+	// user's tasks that Wait aims for (pacing or throughput waits): every
+	// request is then also recorded into the coordinated-omission
+	// corrected series (see users.Config.ExpectedInterval).
+	ExpectedInterval time.Duration
+}
+
+// Plan is a Spec checked and compiled, ready to run: its profile parsed,
+// with the ratio applied, and compiled; its thresholds parsed. Every
+// engine builds its users from a Plan, in one process or on a worker, so
+// that they are built one way.
+type Plan struct {
+	Spec *Spec
+	// Profile is the parsed profile, ratio applied; nil for a Go
+	// workload.
+	Profile *profiles.Profile
+	// Thresholds are the parsed thresholds, in the Spec's order.
+	Thresholds []*threshold.Threshold
+	compiled   *profiles.Compiled
+}
+
+// TaskWeight is one task of a run and its weight.
+type TaskWeight struct {
+	Method string `json:"method"`
+	Name   string `json:"name"`
+	Weight int    `json:"weight"`
+}
+
+// Plan checks the Spec (see Validate) and compiles it. Errors are
+// SpecErrors, joined.
+func (s *Spec) Plan() (*Plan, error) {
+	errs := []error{s.CheckFields()}
+	p := &Plan{Spec: s}
+	if s.Workload == nil && s.Profile.Check() == nil {
+		errs = append(errs, p.compile())
+	} else if s.Workload != nil && len(s.Workload.Tasks) == 0 {
+		errs = append(errs, &SpecError{Setting: "workload", Err: users.ErrNoTasks})
+	}
+	var err error
+	p.Thresholds, err = s.ParseThresholds()
+	errs = append(errs, err)
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+func (p *Plan) compile() error {
+	s := p.Spec
+	prof, err := s.Profile.Load()
+	if err != nil {
+		return &SpecError{Setting: "profile", Err: err}
+	}
+	if s.Ratio != "" {
+		if err := profiles.ApplyRatio(prof, s.Ratio); err != nil {
+			return &SpecError{Setting: "ratio", Err: err}
+		}
+	}
+	if p.compiled, err = profiles.Compile(prof); err != nil {
+		return &SpecError{Setting: "profile", Err: err}
+	}
+	if err := CheckProfile(p.compiled); err != nil {
+		return &SpecError{Setting: "profile", Err: err}
+	}
+	p.Profile = prof
+	return nil
+}
+
+// Name names the run's workload: the profile's name.
+func (p *Plan) Name() string {
+	if w := p.Spec.Workload; w != nil {
+		if w.Name == "" {
+			return "workload"
+		}
+		return w.Name
+	}
+	return p.Profile.Name
+}
+
+// Tasks are the run's tasks and their weights, in order, named as their
+// statistics entries are.
+func (p *Plan) Tasks() []TaskWeight {
+	var out []TaskWeight
+	if w := p.Spec.Workload; w != nil {
+		for _, t := range w.Tasks {
+			out = append(out, TaskWeight{Method: t.Method, Name: t.Name, Weight: t.Weight})
+		}
+		return out
+	}
+	base := BasePath(p.Spec.Host)
+	for _, t := range p.compiled.Tasks() {
+		for _, step := range t.Steps {
+			out = append(out, TaskWeight{Method: step.Method, Name: step.EntryName(base), Weight: t.Weight})
+		}
+	}
+	return out
+}
+
+// Workload is what each user does, requesting host: the Spec's Go
+// workload, or its profile's tasks with the Spec's wait and seed. In a
+// paced run (the wait has an interval) every request is also recorded
+// into the coordinated-omission corrected series.
+func (p *Plan) Workload(host string) *Workload {
+	s := p.Spec
+	if s.Workload != nil {
+		return s.Workload
+	}
+	w := &Workload{
+		Name:     p.Profile.Name,
+		Tasks:    ProfileTasks(p.compiled, host),
+		InitUser: InitProfileUser,
+		NewRand:  ProfileRand(s.Seed),
+		Wait:     ProfileWait(s.Wait),
+	}
+	if d, ok := s.Wait.ExpectedInterval(); ok {
+		// Pacing says when each task should have started, so the
+		// requests a stalled user failed to send can be accounted for.
+		w.ExpectedInterval = d
+	}
+	return w
+}
+
+// UsersConfig is the closed model's users, requesting host and numbered
+// from firstID+1, each with its own client of the Spec's kind.
+func (p *Plan) UsersConfig(host string, firstID int) users.Config {
+	w := p.Workload(host)
+	return users.Config{
+		Tasks:            w.Tasks,
+		Wait:             w.Wait,
+		NewClient:        p.newClient,
+		Seed:             p.Spec.Seed,
+		InitUser:         w.InitUser,
+		FirstID:          firstID,
+		NewRand:          w.NewRand,
+		ExpectedInterval: w.ExpectedInterval,
+	}
+}
+
+// DispatcherConfig is the open model's dispatcher, sending the arrivals
+// to host from slots numbered from firstID+1, each with its own client.
+func (p *Plan) DispatcherConfig(host string, firstID int, arrivals schedule.Arrivals) users.DispatcherConfig {
+	w := p.Workload(host)
+	o := p.Spec.Open
+	return users.DispatcherConfig{
+		Tasks:       w.Tasks,
+		Arrivals:    arrivals,
+		NewClient:   p.newClient,
+		Seed:        p.Spec.Seed,
+		InitUser:    w.InitUser,
+		FirstID:     firstID,
+		NewRand:     w.NewRand,
+		MaxInFlight: o.MaxInFlight,
+		MaxLag:      o.MaxLag,
+		LateAfter:   o.LateAfter,
+	}
+}
+
+func (p *Plan) newClient() (client.Client, error) {
+	return client.New(p.Spec.Client, p.Spec.ClientOptions())
+}
