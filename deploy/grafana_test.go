@@ -12,7 +12,6 @@ import (
 	"github.com/loadgen/loadgen/internal/promtest"
 	"github.com/loadgen/loadgen/results"
 	"github.com/loadgen/loadgen/results/metrics"
-	"github.com/loadgen/loadgen/results/report"
 )
 
 type dashboard struct {
@@ -64,8 +63,8 @@ func TestGrafanaDashboardQueriesWork(t *testing.T) {
 	var sent atomic.Uint64
 	c := metrics.NewCollector(metrics.Source{
 		Snapshot: snap.Load,
-		Workers: func() []report.WorkerRow {
-			return []report.WorkerRow{{ID: "w1", State: "running", Users: 3, Requests: 10, RPS: 5, CPUPercent: 20}}
+		Workers: func() []results.WorkerStatus {
+			return []results.WorkerStatus{{ID: "w1", State: "running", Users: 3, Requests: 10, RPS: 5, CPUPercent: 20}}
 		},
 		Open: func() (metrics.OpenCounts, bool) {
 			n := sent.Add(50)

@@ -16,7 +16,7 @@ import (
 // A Go program can run a load test with its own user code: each task is a
 // function that makes whatever requests it likes through the user's client
 // and says whether it failed.
-func ExampleRun() {
+func ExampleDo() {
 	target := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/login" && r.Method == http.MethodPost {
 			w.Write([]byte(`{"token":"t"}`))
@@ -46,19 +46,19 @@ func ExampleRun() {
 		return resp.Bytes, err
 	}
 
-	snap, err := loadgen.Run(context.Background(), loadgen.Options{
-		Tasks: []users.Task{
+	res, err := loadgen.Do(context.Background(), &loadgen.Spec{
+		Workload: &loadgen.Workload{Tasks: []users.Task{
 			{Method: "POST", Name: "/login", Weight: 1, Run: login},
 			{Method: "GET", Name: "/albums", Weight: 4, Run: browse},
-		},
+		}},
 		Users:   4,
 		RunTime: 500 * time.Millisecond,
-	})
+	}, loadgen.Hooks{})
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	for _, e := range snap.Entries {
+	for _, e := range res.Snapshot.Entries {
 		fmt.Println(e.Method(), e.Name(), e.Count() > 0, e.Failures())
 	}
 	// Output:

@@ -15,7 +15,7 @@ import (
 // An open-model run sends requests at a set rate however the target fares,
 // and counts from each request's intended send time. Its counts say
 // whether the generator kept to the schedule.
-func ExampleRunOpen() {
+func ExampleDo_openModel() {
 	target := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Write([]byte("ok"))
 	}))
@@ -30,17 +30,18 @@ func ExampleRunOpen() {
 		return resp.Bytes, err
 	}
 
-	snap, stats, err := loadgen.RunOpen(context.Background(), loadgen.OpenOptions{
-		Tasks:   []users.Task{{Method: "GET", Name: "/health", Weight: 1, Run: get}},
-		Rate:    schedule.Constant(100), // requests per second
-		RunTime: 500 * time.Millisecond,
-	})
+	res, err := loadgen.Do(context.Background(), &loadgen.Spec{
+		Workload: &loadgen.Workload{Tasks: []users.Task{{Method: "GET", Name: "/health", Weight: 1, Run: get}}},
+		Open:     &loadgen.OpenModel{Rate: schedule.Constant(100)}, // requests per second
+		RunTime:  500 * time.Millisecond,
+	}, loadgen.Hooks{})
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
+	stats := res.Open
 	fmt.Println("scheduled", stats.Scheduled, "sent", stats.Sent, "dropped", stats.Dropped)
-	fmt.Println("recorded", snap.Total.Count(), "failed", snap.Total.Failures())
+	fmt.Println("recorded", res.Snapshot.Total.Count(), "failed", res.Snapshot.Total.Failures())
 	// Output:
 	// scheduled 50 sent 50 dropped 0
 	// recorded 50 failed 0

@@ -16,6 +16,13 @@ import (
 	"github.com/loadgen/loadgen/results"
 )
 
+// openSpec is an open-model Spec whose requests run Go tasks.
+func openSpec(tasks []users.Task, rate schedule.Rate) *Spec {
+	s := goSpec(tasks)
+	s.Open = &OpenModel{Rate: rate}
+	return s
+}
+
 // getTask is a task that GETs url and fails on any status but 200.
 func getTask(url string) users.Task {
 	return users.Task{Method: "GET", Name: "/", Weight: 1, Run: func(ctx context.Context, u *users.User) (int64, error) {
@@ -45,20 +52,18 @@ func TestRunOpenSendsTheSchedule(t *testing.T) {
 			}))
 			defer srv.Close()
 			var ticks, statTicks atomic.Int64
-			snap, st, err := RunOpen(context.Background(), OpenOptions{
-				Tasks:         []users.Task{getTask(srv.URL)},
-				Client:        kind,
-				ClientOptions: client.Options{Timeout: 5 * time.Second},
-				Rate:          schedule.Constant(100),
-				RunTime:       time.Second,
-				StopTimeout:   2 * time.Second,
-				Interval:      100 * time.Millisecond,
-				OnTick:        func(*results.Snapshot) { ticks.Add(1) },
-				OnStats:       func(users.OpenStats) { statTicks.Add(1) },
+			spec := openSpec([]users.Task{getTask(srv.URL)}, schedule.Constant(100))
+			spec.Client, spec.Timeout, spec.RunTime, spec.StopTimeout = kind, 5*time.Second, time.Second, 2*time.Second
+			res := doLocal(t, context.Background(), spec, Hooks{
+				Interval: 100 * time.Millisecond,
+				OnTick: func(tk Tick) {
+					ticks.Add(1)
+					if tk.Open != nil {
+						statTicks.Add(1)
+					}
+				},
 			})
-			if err != nil {
-				t.Fatal(err)
-			}
+			snap, st := res.Snapshot, *res.Open
 			if st.Scheduled != 100 || st.Sent != 100 || st.Dropped != 0 || hits.Load() != 100 {
 				t.Fatalf("stats %+v, server saw %d; want exactly 100", st, hits.Load())
 			}
@@ -89,14 +94,10 @@ func TestRunOpenEndsWithItsStages(t *testing.T) {
 		t.Fatal(err)
 	}
 	t0 := time.Now()
-	snap, st, err := RunOpen(context.Background(), OpenOptions{
-		Tasks:       []users.Task{getTask(srv.URL)},
-		Rate:        schedule.Rate{Stages: stages},
-		StopTimeout: time.Second,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	spec := openSpec([]users.Task{getTask(srv.URL)}, schedule.Rate{Stages: stages})
+	spec.StopTimeout = time.Second
+	res := doLocal(t, context.Background(), spec, Hooks{})
+	snap, st := res.Snapshot, *res.Open
 	// 20 in the steady 200 ms, 10 in the ramp down.
 	if st.Sent != 30 || snap.Total.Count() != 30 {
 		t.Errorf("sent %d, recorded %d; want 30", st.Sent, snap.Total.Count())
@@ -113,40 +114,50 @@ func TestRunOpenStopsWithItsContext(t *testing.T) {
 	defer srv.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 	defer cancel()
-	snap, st, err := RunOpen(ctx, OpenOptions{
-		Tasks:   []users.Task{getTask(srv.URL)},
-		Rate:    schedule.Constant(200),
-		Arrival: schedule.ArrivalPoisson,
-		Seed:    3,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	spec := openSpec([]users.Task{getTask(srv.URL)}, schedule.Constant(200))
+	spec.Open.Arrival, spec.Seed = schedule.ArrivalPoisson, 3
+	res := doLocal(t, ctx, spec, Hooks{})
+	snap, st := res.Snapshot, *res.Open
 	if st.Sent < 10 || uint64(snap.Total.Count()) != st.Sent || st.Scheduled != st.Sent+st.Dropped {
 		t.Errorf("stats %+v, recorded %d", st, snap.Total.Count())
 	}
 }
 
-func TestRunOpenRejects(t *testing.T) {
+func TestOpenRunRejects(t *testing.T) {
 	task := getTask("http://127.0.0.1:1/")
 	tests := []struct {
-		name string
-		opts OpenOptions
-		want string
+		name   string
+		change func(*Spec)
+		want   string
 	}{
-		{"negative rate", OpenOptions{Tasks: []users.Task{task}, Rate: schedule.Constant(-5)}, "negative"},
-		{"bad phase", OpenOptions{Tasks: []users.Task{task}, Rate: schedule.Constant(5), Phase: 1.5}, "phase"},
-		{"bad client", OpenOptions{Tasks: []users.Task{task}, Rate: schedule.Constant(5), Client: "curl"}, "curl"},
-		{"no tasks", OpenOptions{Rate: schedule.Constant(5)}, "weight"},
+		{"negative rate", func(s *Spec) { s.Open.Rate = schedule.Constant(-5) }, "must be positive"},
+		{"bad client", func(s *Spec) { s.Client = "curl" }, "curl"},
+		{"no tasks", func(s *Spec) { s.Workload.Tasks = nil }, "weight"},
 	}
 	for _, tt := range tests {
-		_, _, err := RunOpen(context.Background(), tt.opts)
+		spec := openSpec([]users.Task{task}, schedule.Constant(5))
+		tt.change(spec)
+		_, err := Do(context.Background(), spec, Hooks{})
 		if err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("%s: error %v, want one mentioning %q", tt.name, err, tt.want)
 		}
 	}
-	if _, _, err := RunOpen(context.Background(), OpenOptions{Rate: schedule.Constant(5)}); !errors.Is(err, users.ErrNoTasks) {
+	if _, err := Do(context.Background(), openSpec(nil, schedule.Constant(5)), Hooks{}); !errors.Is(err, users.ErrNoTasks) {
 		t.Errorf("no tasks: %v, want ErrNoTasks", err)
+	}
+	// A share outside its split has no phase to send at.
+	spec := openSpec([]users.Task{task}, schedule.Constant(5))
+	p, err := spec.Plan()
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := NewOpenLoad(p, "", 0, time.Now(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Halt()
+	if err := l.Assign(Share{Model: spec.Open, Index: 3, Workers: 2}); err == nil || !strings.Contains(err.Error(), "phase") {
+		t.Errorf("a share with phase 1.5: %v", err)
 	}
 }
 
@@ -155,19 +166,11 @@ func TestRunOpenRejects(t *testing.T) {
 // open-model slots as they run in users, and the mix is exact.
 func TestRunOpenProfileAgainstAlbumService(t *testing.T) {
 	base := startAlbums(t)
-	c := compiled(t, "albums", "3:1")
-	snap, st, err := RunOpen(context.Background(), OpenOptions{
-		Tasks:         ProfileTasks(c, base),
-		InitUser:      InitProfileUser,
-		NewRand:       ProfileRand(7),
-		ClientOptions: client.Options{Timeout: 5 * time.Second},
-		Rate:          schedule.Constant(200),
-		RunTime:       time.Second,
-		Seed:          7,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	spec := profileSpec("albums", "3:1", base)
+	spec.Open = &OpenModel{Rate: schedule.Constant(200)}
+	spec.Timeout, spec.RunTime, spec.Seed = 5*time.Second, time.Second, 7
+	res := doLocal(t, context.Background(), spec, Hooks{})
+	snap, st := res.Snapshot, *res.Open
 	if snap.Total.Failures() != 0 {
 		t.Fatalf("%d failures: %+v", snap.Total.Failures(), snap.Errors)
 	}
@@ -185,16 +188,10 @@ func TestRunOpenExcludesItsWarmup(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
 	defer srv.Close()
 	var excluded *results.Snapshot
-	snap, st, err := RunOpen(context.Background(), OpenOptions{
-		Tasks:       []users.Task{getTask(srv.URL)},
-		Rate:        schedule.Constant(100),
-		RunTime:     time.Second,
-		Warmup:      400 * time.Millisecond,
-		OnWarmupEnd: func(s *results.Snapshot) { excluded = s },
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	spec := openSpec([]users.Task{getTask(srv.URL)}, schedule.Constant(100))
+	spec.RunTime, spec.Warmup = time.Second, 400*time.Millisecond
+	res := doLocal(t, context.Background(), spec, Hooks{OnWarmupEnd: func(s *results.Snapshot) { excluded = s }})
+	snap, st := res.Snapshot, *res.Open
 	if excluded == nil {
 		t.Fatal("no warm-up statistics")
 	}

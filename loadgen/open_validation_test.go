@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/loadgen/loadgen/internal/rawhttp"
-	"github.com/loadgen/loadgen/loadgen/client"
 	"github.com/loadgen/loadgen/loadgen/schedule"
 	"github.com/loadgen/loadgen/loadgen/users"
 	"github.com/loadgen/loadgen/profiles"
@@ -154,7 +153,7 @@ func TestOpenModelMeasuresStallsTheClosedModelHides(t *testing.T) {
 
 	var wg sync.WaitGroup
 	var open, closed *results.Snapshot
-	var openStats users.OpenStats
+	var openStats results.OpenStats
 	var openErr, closedErr error
 	// The two targets freeze half a period apart, so that the runs do not
 	// compete for the processor when the open model's hundred held
@@ -164,25 +163,23 @@ func TestOpenModelMeasuresStallsTheClosedModelHides(t *testing.T) {
 	wg.Add(2)
 	go func() {
 		defer wg.Done()
-		open, openStats, openErr = RunOpen(context.Background(), OpenOptions{
-			Tasks:         []users.Task{getTask(openURL)},
-			ClientOptions: client.Options{Timeout: 5 * time.Second},
-			Rate:          schedule.Constant(rate),
-			RunTime:       runTime,
-			StopTimeout:   2 * time.Second,
-		})
+		spec := openSpec([]users.Task{getTask(openURL)}, schedule.Constant(rate))
+		spec.Timeout, spec.RunTime, spec.StopTimeout = 5*time.Second, runTime, 2*time.Second
+		var res *Result
+		if res, openErr = Do(context.Background(), spec, Hooks{}); openErr == nil {
+			open, openStats = res.Snapshot, *res.Open
+		}
 	}()
 	go func() {
 		defer wg.Done()
-		closed, closedErr = Run(context.Background(), Options{
-			Tasks:            []users.Task{getTask(closedURL)},
-			ClientOptions:    client.Options{Timeout: 5 * time.Second},
-			Wait:             ProfileWait(profiles.Wait{Kind: profiles.WaitPacing, Interval: pacing}),
-			ExpectedInterval: pacing,
-			Users:            nUsers,
-			RunTime:          runTime,
-			StopTimeout:      2 * time.Second,
-		})
+		spec := goSpec([]users.Task{getTask(closedURL)})
+		spec.Workload.Wait = ProfileWait(profiles.Wait{Kind: profiles.WaitPacing, Interval: pacing})
+		spec.Workload.ExpectedInterval = pacing
+		spec.Timeout, spec.Users, spec.RunTime, spec.StopTimeout = 5*time.Second, nUsers, runTime, 2*time.Second
+		var res *Result
+		if res, closedErr = Do(context.Background(), spec, Hooks{}); closedErr == nil {
+			closed = res.Snapshot
+		}
 	}()
 	wg.Wait()
 	if openErr != nil || closedErr != nil {

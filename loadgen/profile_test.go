@@ -44,14 +44,9 @@ func TestProfileTasksNameRequestsUnderTheBasePath(t *testing.T) {
 			t.Errorf("base %s: names %s, want %s", base, got, want)
 		}
 	}
-	snap, err := Run(context.Background(), Options{
-		Tasks: ProfileTasks(c, srv.URL+"/api"), InitUser: InitProfileUser, NewRand: ProfileRand(1),
-		Client: client.KindNetHTTP, ClientOptions: client.Options{Timeout: 5 * time.Second},
-		Users: 2, RunTime: 300 * time.Millisecond,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	spec := &Spec{Host: srv.URL + "/api", Profile: profiles.Source{File: "base.yaml", YAML: "tasks:\n  - path: /items\n  - path: /items/{{randInt 1 3}}\n  - name: /by-id\n    path: /items/1\n"},
+		Seed: 1, Client: client.KindNetHTTP, Timeout: 5 * time.Second, Users: 2, RunTime: 300 * time.Millisecond}
+	snap := doLocal(t, context.Background(), spec, Hooks{}).Snapshot
 	for _, e := range snap.Entries {
 		if e.Name() != "/by-id" && !strings.HasPrefix(e.Name(), "/api/items") {
 			t.Errorf("entry %s %s", e.Method(), e.Name())

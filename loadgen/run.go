@@ -1,77 +1,187 @@
-// Package loadgen runs load tests: simulated users against an HTTP target,
-// with every request recorded in HDR histograms. It is the library under the
-// loadgen command; it never parses flags, prints, or exits, so a Go program
-// can run a test with its own user code.
+// Package loadgen runs load tests: simulated users, or requests at a rate,
+// against an HTTP target, with every request recorded in HDR histograms.
+// It is the library under the loadgen command; it never parses flags,
+// prints, or exits, so a Go program can run a test with its own user code.
+//
+// A test is described once, by a Spec, and runs as a Run, whatever runs
+// it: Start runs a Spec on an Engine (Local, in this process, or the
+// control package's fleet of workers) and returns a Run that every front
+// end steers and reads the same way.
 package loadgen
 
 import (
 	"context"
-	"math/rand/v2"
+	"log/slog"
 	"time"
 
-	"github.com/loadgen/loadgen/loadgen/client"
-	"github.com/loadgen/loadgen/loadgen/users"
 	"github.com/loadgen/loadgen/results"
+	"github.com/loadgen/loadgen/results/threshold"
 )
 
-// Options describe one closed-model run: users that each run tasks back to
-// back, as Locust's users do.
-type Options struct {
-	// Tasks are the weighted actions of every user.
-	Tasks []users.Task
-	// Wait is the pause after each task; nil means none.
-	Wait users.Waiter
-	// ExpectedInterval, when positive, is the time between the starts of a
-	// user's tasks that Wait aims for (pacing or throughput waits): every
-	// request is then also recorded into the coordinated-omission corrected
-	// series (see users.Config.ExpectedInterval).
-	ExpectedInterval time.Duration
-	// InitUser prepares each new user (see users.Config.InitUser).
-	InitUser func(u *users.User)
-	// NewRand makes each user's random source (see users.Config.NewRand).
-	NewRand func(id int) *rand.Rand
-	// Client names the HTTP client: "fasthttp" (the default) or "nethttp".
-	Client string
-	// ClientOptions configure each user's client.
-	ClientOptions client.Options
-	// Users is the number of users to ramp to.
-	Users int
-	// SpawnRate is users started per second; zero or less starts them all
-	// at once.
+// State is where a run is in its life, named as Locust names its runner's
+// states.
+type State string
+
+// The states of a run, in the order it goes through them. A run goes back
+// from running to spawning when its user count is edited.
+const (
+	// StateWaiting is a distributed run waiting for its workers.
+	StateWaiting  State = "waiting"
+	StateSpawning State = "spawning"
+	StateRunning  State = "running"
+	StateStopping State = "stopping"
+	StateStopped  State = "stopped"
+)
+
+// Change is an edit of a run in progress, Locust's "edit running test":
+// a closed-model run ramps to Users at SpawnRate users per second; an
+// open-model run sends Rate requests per second from now on.
+type Change struct {
+	Users     int
 	SpawnRate float64
-	// RunTime ends the run; zero runs until ctx ends.
-	RunTime time.Duration
-	// StopTimeout is how long tasks in flight at the end may take to finish.
-	StopTimeout time.Duration
-	// Seed makes task choice and generated data reproducible.
-	Seed uint64
-	// Interval is how often statistics are collected; default one second.
-	Interval time.Duration
-	// EntryHistory keeps a per-entry history row each second, not only the
-	// Aggregated one (Locust's --csv-full-history).
-	EntryHistory bool
-	// OnTick, when set, gets a snapshot after each collection. It runs on
-	// the collecting goroutine, so it should return quickly.
-	OnTick func(*results.Snapshot)
-	// Warmup is the first part of RunTime that is not counted: when it
-	// ends, the statistics restart, and the final ones cover only the rest.
-	Warmup time.Duration
-	// OnWarmupEnd, when set, gets the statistics the warm-up excluded.
-	OnWarmupEnd func(*results.Snapshot)
+	Rate      float64
 }
 
-// Run runs a test to its end, or until ctx ends, and returns the final
-// statistics. A cancelled ctx is a normal way to stop (Ctrl-C): Run then
-// still returns the complete statistics of what was measured, with a nil
-// error. It is a Session that nobody steers.
-func Run(ctx context.Context, opts Options) (*results.Snapshot, error) {
-	s, err := StartSession(ctx, opts)
-	if err != nil {
-		return nil, err
+// Run is a load test in progress, however it runs. Its methods are safe
+// for concurrent use: a web UI reads it while the command line waits for
+// it, and a slow reader never holds up the run.
+type Run interface {
+	// Spec is the test as it runs: its seed picked and its target
+	// resolved.
+	Spec() *Spec
+	// State is where the run is now.
+	State() State
+	// Snapshot is the latest statistics; it is never nil.
+	Snapshot() *results.Snapshot
+	// Edit changes the users or the rate of the run in progress.
+	Edit(Change) error
+	// Reset restarts the statistics from now, keeping their history, as
+	// Locust's reset does.
+	Reset() error
+	// Stop asks the run to stop and waits until it has, or until ctx ends;
+	// calling it again is harmless.
+	Stop(ctx context.Context) error
+	// Done is closed once the run has stopped.
+	Done() <-chan struct{}
+	// Wait waits for the run to stop and returns its result, and an error
+	// when it could not be carried out. A run stopped by its run time, its
+	// context or Stop has no error.
+	Wait() (*Result, error)
+	// Result is the result so far, or the final one once the run has
+	// stopped.
+	Result() *Result
+	// Workers is a distributed run's worker table; nil in one process.
+	Workers() []results.WorkerStatus
+	// Warnings are problems worth keeping with the results.
+	Warnings() []string
+}
+
+// Engine runs a compiled test: Local in this process, or the control
+// package's fleet on workers. Start wraps what it returns with what every
+// run shares, so an engine need only run the Plan.
+type Engine interface {
+	Execute(ctx context.Context, p *Plan, h Hooks) (Run, error)
+}
+
+// Hooks are how a front end watches a run. Every field is optional.
+type Hooks struct {
+	// OnTick gets each collection's statistics, every Interval, on the
+	// collecting goroutine: it should return quickly.
+	OnTick func(Tick)
+	// OnWarmupEnd gets the statistics the warm-up excluded.
+	OnWarmupEnd func(*results.Snapshot)
+	// Logger receives the run's log; nil discards it.
+	Logger *slog.Logger
+	// Interval is how often statistics are collected; default a second.
+	Interval time.Duration
+	// Target, when set, gives the base URL of the album service a Spec
+	// without a host tests (a web UI keeps one for all its runs);
+	// otherwise the run starts one of its own.
+	Target func(store string) (string, error)
+}
+
+// Tick is the state of a run at one collection.
+type Tick struct {
+	Snapshot *results.Snapshot
+	// Open is an open-model run's dispatcher counts since the warm-up;
+	// nil for a run with users.
+	Open *results.OpenStats
+	// Workers is a distributed run's worker table; nil in one process.
+	Workers []results.WorkerStatus
+}
+
+// Result is what a run measured, and what the reports need to describe
+// it.
+type Result struct {
+	// Spec is the test as it ran; Name its workload's name.
+	Spec *Spec
+	Name string
+	// Embedded is set when the run tested the album service embedded in
+	// loadgen, whose URL is Spec.Host.
+	Embedded bool
+	Started  time.Time
+	// Snapshot holds the statistics, the warm-up and anything before the
+	// last reset excluded.
+	Snapshot *results.Snapshot
+	// Open is an open-model run's dispatcher counts since the warm-up,
+	// summed over the workers of a distributed run; OpenUnsent estimates
+	// the requests of lost workers' shares that no worker sent.
+	Open       *results.OpenStats
+	OpenUnsent int64
+	// Workers is a distributed run's final worker table; LocalWorkers how
+	// many of them were processes this one started.
+	Workers      []results.WorkerStatus
+	LocalWorkers int
+	// Warnings say what went wrong without invalidating the run.
+	Warnings []string
+	// Thresholds are the evaluated thresholds; ThresholdsPassed is false
+	// when one failed. Breached is the one that aborted the run, if one
+	// did.
+	Thresholds       []threshold.Result
+	ThresholdsPassed bool
+	Breached         *threshold.Result
+	// Interrupted is set when the run's context ended before the run did
+	// (Ctrl-C).
+	Interrupted bool
+	// CPU is the CPU time this process, and the worker processes it
+	// started, spent on the run; Requests is every request the run
+	// measured, the excluded ones included, since the CPU went on those
+	// too. Excluded counts those excluded.
+	CPU      time.Duration
+	Requests int64
+	Excluded int64
+}
+
+// CPUPerRequest is the CPU time spent per request measured, in
+// microseconds; zero when nothing was measured.
+func (r *Result) CPUPerRequest() float64 {
+	if r.Requests <= 0 {
+		return 0
 	}
-	snap, err := s.Wait()
-	if err != nil {
-		return nil, err
+	return float64(r.CPU.Microseconds()) / float64(r.Requests)
+}
+
+// Outcome says how a finished run ended, for exit codes and CI.
+type Outcome int
+
+// The outcomes, from best to worst.
+const (
+	// Passed: every request succeeded and every threshold held.
+	Passed Outcome = iota
+	// RequestsFailed: some request failed, and no threshold did.
+	RequestsFailed
+	// ThresholdFailed: a threshold failed. It wins over failed requests:
+	// a breached threshold is what a CI job asked to be told about.
+	ThresholdFailed
+)
+
+// Outcome decides how the run ended.
+func (r *Result) Outcome() Outcome {
+	switch {
+	case len(r.Thresholds) > 0 && !r.ThresholdsPassed:
+		return ThresholdFailed
+	case r.Snapshot != nil && r.Snapshot.Total.Failures() > 0:
+		return RequestsFailed
 	}
-	return snap, nil
+	return Passed
 }

@@ -53,29 +53,20 @@ func TestRatioHoldsAgainstAlbumService(t *testing.T) {
 			base := startAlbums(t)
 			// The albums profile's GET /albums grows with every POST, so
 			// the run is kept short.
-			c := compiled(t, "albums", "3:1")
+			spec := profileSpec("albums", "3:1", base)
+			spec.Seed, spec.Client, spec.Timeout = 7, kind, 10*time.Second
+			spec.Users, spec.RunTime, spec.StopTimeout = 10, 60*time.Second, 5*time.Second
 			// Run until 4000 requests were made, within a bound.
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
-			snap, err := Run(ctx, Options{
-				Tasks:         ProfileTasks(c, base),
-				InitUser:      InitProfileUser,
-				NewRand:       ProfileRand(7),
-				Client:        kind,
-				ClientOptions: client.Options{Timeout: 10 * time.Second},
-				Users:         10,
-				RunTime:       60 * time.Second,
-				StopTimeout:   5 * time.Second,
-				Interval:      100 * time.Millisecond,
-				OnTick: func(s *results.Snapshot) {
-					if s.Total.Count() >= 4000 {
+			snap := doLocal(t, ctx, spec, Hooks{
+				Interval: 100 * time.Millisecond,
+				OnTick: func(tk Tick) {
+					if tk.Snapshot.Total.Count() >= 4000 {
 						cancel()
 					}
 				},
-			})
-			if err != nil {
-				t.Fatal(err)
-			}
+			}).Snapshot
 			get, _ := snap.Entry(results.EntryKey{Method: "GET", Name: "/albums"})
 			post, _ := snap.Entry(results.EntryKey{Method: "POST", Name: "/albums"})
 			if snap.Total.Failures() != 0 {
@@ -105,19 +96,9 @@ func TestPercentilesOfKnownDistribution(t *testing.T) {
 		w.Write([]byte("ok"))
 	}))
 	defer srv.Close()
-	c := compiled(t, "albums-by-id", "")
-	snap, err := Run(context.Background(), Options{
-		Tasks:         ProfileTasks(c, srv.URL),
-		InitUser:      InitProfileUser,
-		Client:        client.KindFastHTTP,
-		ClientOptions: client.Options{Timeout: 5 * time.Second},
-		Users:         10,
-		RunTime:       2 * time.Second,
-		StopTimeout:   time.Second,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	spec := profileSpec("albums-by-id", "", srv.URL)
+	spec.Timeout, spec.Users, spec.RunTime, spec.StopTimeout = 5*time.Second, 10, 2*time.Second, time.Second
+	snap := doLocal(t, context.Background(), spec, Hooks{}).Snapshot
 	tot := snap.Total
 	if tot.Count() < 500 {
 		t.Fatalf("only %d requests", tot.Count())
@@ -189,18 +170,10 @@ func TestWarmupIsExcluded(t *testing.T) {
 	defer srv.Close()
 	var excluded *results.Snapshot
 	start := time.Now()
-	snap, err := Run(context.Background(), Options{
-		Tasks:       ProfileTasks(compiled(t, "albums-by-id", ""), srv.URL),
-		InitUser:    InitProfileUser,
-		Users:       4,
-		RunTime:     1500 * time.Millisecond,
-		StopTimeout: 2 * time.Second,
-		Warmup:      600 * time.Millisecond,
-		OnWarmupEnd: func(s *results.Snapshot) { excluded = s },
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	spec := profileSpec("albums-by-id", "", srv.URL)
+	spec.Users, spec.RunTime, spec.StopTimeout, spec.Warmup = 4, 1500*time.Millisecond, 2*time.Second, 600*time.Millisecond
+	res := doLocal(t, context.Background(), spec, Hooks{OnWarmupEnd: func(s *results.Snapshot) { excluded = s }})
+	snap := res.Snapshot
 	if excluded == nil || excluded.Total.Count() == 0 {
 		t.Fatal("the warm-up excluded nothing")
 	}

@@ -28,7 +28,8 @@ import (
 // its workers (see ForWorker), and it can be saved and run again.
 type Spec struct {
 	// Host is the target's base URL. Empty means the album service
-	// embedded in loadgen, started for the run with Store.
+	// embedded in loadgen, started for the run with Store; a Go Workload
+	// knows its own target.
 	Host string
 	// Store is the embedded album service's store (albumsvc.StoreKind);
 	// empty is the default store. It is unused with a Host.
@@ -55,8 +56,10 @@ type Spec struct {
 	RunTime     time.Duration
 	Warmup      time.Duration
 	StopTimeout time.Duration
-	// Client is the HTTP client kind (client.Kinds), Timeout each
-	// request's, UserAgent the User-Agent header (empty: the client's).
+	// Client is the HTTP client kind (client.Kinds; Start takes empty as
+	// fasthttp), Timeout each request's (Start takes zero as
+	// DefaultTimeout), UserAgent the User-Agent header (empty: the
+	// client's).
 	Client    string
 	Timeout   time.Duration
 	UserAgent string
@@ -109,6 +112,10 @@ type Threshold struct {
 	// "file:line: thresholds[i]".
 	Where string `json:"where,omitempty"`
 }
+
+// DefaultTimeout is a request's timeout when a Spec given to Start has
+// none.
+const DefaultTimeout = time.Minute
 
 // MaxInFlightLimit bounds OpenModel.MaxInFlight, as MaxUsers (limits.go)
 // bounds Users, so that a hostile peer cannot make a worker plan for more
@@ -183,7 +190,7 @@ func (s *Spec) CheckFields() error {
 		if err := netaddr.CheckBaseURL(s.Host); err != nil {
 			add(&SpecError{Setting: "host", Value: fmt.Sprintf("%q", s.Host), Err: err})
 		}
-	} else if _, err := albumsvc.ParseStoreKind(s.storeOrDefault()); err != nil {
+	} else if _, err := albumsvc.ParseStoreKind(s.storeOrDefault()); err != nil && s.Workload == nil {
 		add(&SpecError{Setting: "store", Err: err})
 	}
 	if s.Workload == nil {
@@ -226,6 +233,13 @@ func (o *OpenModel) check(s *Spec) []error {
 	if s.Users != 0 || s.SpawnRate != 0 {
 		errs = append(errs, specErr("users", "", "users and a spawn rate describe closed-model users; an open-model run (a rate) has none: its in-flight cap bounds its concurrency"))
 	}
+	return append(errs, SpecErrors(o.Check())...)
+}
+
+// Check checks the open model's settings on their own. Errors are
+// SpecErrors, joined.
+func (o *OpenModel) Check() error {
+	var errs []error
 	if o.Rate.Start < 0 || (!o.Rate.Bounded() && o.Rate.Start == 0) {
 		errs = append(errs, specErr("rate", fmt.Sprint(o.Rate.Start), "must be positive"))
 	} else if err := o.Rate.Validate(); err != nil {
@@ -240,7 +254,7 @@ func (o *OpenModel) check(s *Spec) []error {
 	if o.LateAfter < 0 {
 		errs = append(errs, specErr("late-after", o.LateAfter.String(), "must not be negative"))
 	}
-	return errs
+	return errors.Join(errs...)
 }
 
 func (s *Spec) storeOrDefault() string {

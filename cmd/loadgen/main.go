@@ -1,6 +1,8 @@
 // Command loadgen runs HTTP load tests: weighted simulated users, exact HDR
 // percentiles, Locust-compatible flags, tables and CSV files. Without --host
-// it starts an album service in-process and tests that.
+// it starts an album service in-process and tests that. It is wiring: the
+// command line is loadgen/cli, the runs loadgen and loadgen/control, the
+// outputs loadgen/output.
 package main
 
 import (
@@ -12,22 +14,22 @@ import (
 	"os/exec"
 	"os/signal"
 	"syscall"
+
+	"github.com/spf13/pflag"
+
+	"github.com/loadgen/loadgen/loadgen/cli"
 )
 
 // version is set at build time by the Makefile.
 var version = "dev"
 
-// Exit codes. exitFailures is only the default of --exit-code-on-error.
+// Exit codes, as cli defines them.
 const (
-	exitOK       = 0
-	exitFailures = 1
-	exitUsage    = 2
-	// exitThreshold wins over exitFailures: a breached threshold is what
-	// a CI job asked to be told about.
-	exitThreshold = 3
-	exitInternal  = 4
-	// exitUnreachable: a worker gave up on reaching its coordinator.
-	exitUnreachable = 5
+	exitOK          = cli.ExitOK
+	exitUsage       = cli.ExitUsage
+	exitThreshold   = cli.ExitThreshold
+	exitInternal    = cli.ExitInternal
+	exitUnreachable = cli.ExitUnreachable
 )
 
 func main() {
@@ -38,7 +40,7 @@ func main() {
 	os.Exit(code)
 }
 
-// selfCommand runs this binary again, for commands that measure runs in
+// selfCommand runs this binary again, for commands that run tests in
 // child processes of their own.
 func selfCommand(args ...string) (*exec.Cmd, error) {
 	exe, err := os.Executable()
@@ -73,7 +75,7 @@ func run(ctx context.Context, e env, args []string) int {
 	case "scale":
 		code, err = runScale(ctx, e, args[1:])
 	case "coordinator":
-		code, err = runCoordinator(ctx, e, args[1:])
+		code, err = runTest(ctx, e, "coordinator", args[1:])
 	case "worker":
 		code, err = runWorker(ctx, e, args[1:])
 	case "report":
@@ -81,11 +83,11 @@ func run(ctx context.Context, e env, args []string) int {
 	case "merge":
 		code, err = runMerge(ctx, e, args[1:])
 	default:
-		code, err = runTest(ctx, e, args)
+		code, err = runTest(ctx, e, "", args)
 	}
 	if err != nil {
 		fmt.Fprintf(e.stderr, "loadgen: %v\n", err)
-		var ue usageError
+		var ue cli.UsageError
 		if errors.As(err, &ue) {
 			return exitUsage
 		}
@@ -94,4 +96,33 @@ func run(ctx context.Context, e env, args []string) int {
 		}
 	}
 	return code
+}
+
+// parse parses a command's arguments; done is set when there is nothing
+// more to do (--help, --version, a mistake).
+func parse(e env, sub string, args []string) (c *cli.Command, set *cli.Settings, done bool, err error) {
+	if c, err = cli.NewCommand(sub); err != nil {
+		return nil, nil, true, err
+	}
+	set, err = c.Parse(args, e.getenv)
+	switch {
+	case errors.Is(err, pflag.ErrHelp):
+		fmt.Fprint(e.stderr, c.Help())
+		return c, set, true, nil
+	case err != nil:
+		return c, set, true, err
+	case c.ShowVersion:
+		fmt.Fprintf(e.stdout, "loadgen %s\n", version)
+		return c, set, true, nil
+	}
+	return c, set, false, nil
+}
+
+// usageCode is the exit code of a command that ended while parsing: a
+// mistake, or --help or --version.
+func usageCode(err error) int {
+	if err != nil {
+		return exitUsage
+	}
+	return exitOK
 }

@@ -7,96 +7,45 @@ import (
 	"log/slog"
 	"net"
 	"slices"
-	"strconv"
 	"strings"
+	"sync"
 	"time"
 
+	"github.com/loadgen/loadgen/albumsvc"
+	"github.com/loadgen/loadgen/internal/embedded"
 	"github.com/loadgen/loadgen/internal/logging"
+	"github.com/loadgen/loadgen/loadgen"
 	"github.com/loadgen/loadgen/loadgen/cli"
 	"github.com/loadgen/loadgen/loadgen/web"
 	"github.com/loadgen/loadgen/profiles"
-	"github.com/loadgen/loadgen/results/threshold"
 )
 
-// webFlags are the flags of the web UI, and --html.
-type webFlags = cli.WebFlags
-
-// check refuses web flags without --web, and a UI that others could reach
-// without credentials.
-func checkWeb(wf *webFlags, set *cli.Settings, p *testPlan, token string) error {
-	if err := checkOutputDir(wf.HTML); err != nil {
-		return usagef("--html %s: %w", wf.HTML, err)
-	}
-	if !wf.Web {
-		for _, name := range []string{"web-host", "web-port", "autostart", "web-auth"} {
-			if set.Given(name) {
-				return usagef("--%s applies to the web UI only: add --web", name)
-			}
-		}
-		return nil
-	}
-	if p.open {
-		return usagef("--web runs closed-model tests (users); --rate and --rate-stages are not supported with it")
-	}
-	if wf.Port < 0 || wf.Port > 65535 {
-		return usagef("--web-port %d: want 0 to 65535", wf.Port)
-	}
-	if wf.Auth != "" {
-		if u, pw, ok := strings.Cut(wf.Auth, ":"); !ok || u == "" || pw == "" {
-			return usagef("--web-auth: want user:pass, both non-empty")
-		}
-	}
-	if err := web.CheckListen(webAddr(*wf), wf.Auth != "" || token != ""); err != nil {
-		if errors.Is(err, web.ErrNoAuth) {
-			return usagef("--web-host %s: %w: add --web-auth user:pass", wf.Host, err)
-		}
-		return usagef("--web-host %s: %w", wf.Host, err)
-	}
-	return nil
-}
-
-func webAddr(wf webFlags) string { return net.JoinHostPort(wf.Host, strconv.Itoa(wf.Port)) }
-
-// runWeb serves the web UI until ctx ends (Ctrl-C), then stops the run in
-// progress and reports the last run as a command-line run would: tables,
-// files and exit code.
-func runWeb(ctx context.Context, e env, set *cli.Settings, p *testPlan, fl *fleet, wf webFlags) (int, error) {
-	ring := web.NewLogRing(0, p.level)
-	log := slog.New(slog.NewMultiHandler(logging.New(e.stderr, p.level).Handler(), ring.Handler()))
-	wr := newWebRunner(e, p, fl, log, set.Given("wait"))
-	defer wr.close()
-
-	defaults := web.StartRequest{Users: p.users, SpawnRate: p.spawnRate, Host: p.host, Profile: p.flags.Profile}
-	// A run from the page goes on until stopped, as in Locust, unless a
-	// run time was asked for.
-	if set.Given("run-time") || p.profile.RunTime > 0 {
-		defaults.RunTime = p.runTime.String()
-	}
-	names := profiles.BuiltinNames()
-	if !slices.Contains(names, p.flags.Profile) {
-		names = append([]string{p.flags.Profile}, names...)
-	}
-	token := ""
-	if fl != nil && fl.local == 0 {
-		token = fl.ff.Token
-	}
+// serveWeb serves the web UI until ctx ends (Ctrl-C), then stops the run
+// in progress and reports the last run as a command-line run would:
+// tables, files and exit code.
+func serveWeb(ctx context.Context, e env, c *cli.Command, set *cli.Settings, spec *loadgen.Spec, engine loadgen.Engine, out *cli.Outputs) (int, error) {
+	ring := web.NewLogRing(0, out.Level)
+	log := slog.New(slog.NewMultiHandler(logging.New(e.stderr, out.Level).Handler(), ring.Handler()))
+	target := &sharedService{log: log, svcLog: logging.New(e.stderr, logging.Quiet(out.Level)).With("component", "albumsvc")}
+	defer target.stop()
+	defaults := webDefaults(c, spec)
 	srv, err := web.New(web.Config{
-		Start: wr.start, Defaults: defaults, Profiles: names,
-		BasicAuth: wf.Auth, Token: token,
+		Start:    webStarter(c, set, engine, loadgen.Hooks{Logger: log, Target: target.url}),
+		Defaults: defaults, Profiles: webProfiles(c.Run.Profile),
+		BasicAuth: c.Web.Auth, Token: c.WebToken(), CSVPrecise: out.Files.Precise,
 		Logger: log.With("component", "web"), Logs: ring, Version: version,
 	})
 	if err != nil {
-		return exitUsage, usageError{Err: err}
+		return exitUsage, cli.UsageError{Err: err}
 	}
-	ln, err := net.Listen("tcp", webAddr(wf))
+	ln, err := net.Listen("tcp", c.WebAddr())
 	if err != nil {
 		return exitInternal, fmt.Errorf("--web-host/--web-port: %w", err)
 	}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	log.Info("web UI listening", "url", "http://"+ln.Addr().String())
-
-	if wf.Autostart {
+	if c.Web.Autostart {
 		if err := srv.Start(defaults); err != nil {
 			srv.Shutdown(context.Background())
 			return exitInternal, fmt.Errorf("--autostart: %w", err)
@@ -107,9 +56,50 @@ func runWeb(ctx context.Context, e env, set *cli.Settings, p *testPlan, fl *flee
 	case err := <-served:
 		return exitInternal, fmt.Errorf("web UI: %w", err)
 	}
+	stopWeb(log, srv, spec.StopGrace())
+	last := srv.Current()
+	if last == nil {
+		fmt.Fprintln(e.stdout, "No run was started.")
+		return exitOK, nil
+	}
+	res, runErr := last.Wait()
+	if res == nil {
+		return exitInternal, runErr
+	}
+	code, err := finish(e, res, out)
+	if err == nil && runErr != nil {
+		return exitInternal, runErr
+	}
+	return code, err
+}
+
+// webStarter starts the UI's runs: each request's Spec is built from the
+// command line's settings and the request's (see webOverrides), and runs
+// on the command line's engine.
+func webStarter(c *cli.Command, set *cli.Settings, engine loadgen.Engine, hooks loadgen.Hooks) web.Starter {
+	return func(ctx context.Context, req web.StartRequest) (loadgen.Run, error) {
+		o, err := webOverrides(c, req)
+		if err != nil {
+			return nil, web.BadRequest(err)
+		}
+		s, err := c.Spec(set, version, o)
+		if err != nil {
+			return nil, web.BadRequest(err)
+		}
+		r, err := loadgen.Start(ctx, engine, s, hooks)
+		var se *loadgen.SpecError
+		if errors.As(err, &se) {
+			return nil, web.BadRequest(err)
+		}
+		return r, err
+	}
+}
+
+// stopWeb stops the run in progress, giving requests in flight the stop
+// timeout and workers time for their final reports, then the UI.
+func stopWeb(log *slog.Logger, srv *web.Server, grace time.Duration) {
 	log.Info("stopping: writing the results of the last run")
-	// Requests in flight get the stop timeout, workers their final reports.
-	stopCtx, cancel := context.WithTimeout(context.Background(), p.flags.StopTimeout+30*time.Second)
+	stopCtx, cancel := context.WithTimeout(context.Background(), grace+30*time.Second)
 	defer cancel()
 	if err := srv.Close(stopCtx); err != nil {
 		log.Warn("the last run did not stop in time", "err", err)
@@ -117,30 +107,82 @@ func runWeb(ctx context.Context, e env, set *cli.Settings, p *testPlan, fl *flee
 	shutCtx, cancelShut := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancelShut()
 	srv.Shutdown(shutCtx)
-
-	res, runErr := wr.lastResult()
-	if res == nil {
-		fmt.Fprintln(e.stdout, "No run was started.")
-		return exitOK, nil
-	}
-	if err := writeOutputs(e, res); err != nil {
-		return exitInternal, err
-	}
-	if runErr != nil {
-		return exitInternal, runErr
-	}
-	if len(res.thresholds) > 0 && !res.thresholdsPass {
-		return exitThreshold, nil
-	}
-	if res.snap.Total.Failures() > 0 {
-		return p.flags.ExitCodeOnError, nil
-	}
-	return exitOK, nil
 }
 
-// evaluate fills a result's threshold outcome.
-func (res *result) evaluate() {
-	if len(res.plan.thresholds) > 0 {
-		res.thresholds, res.thresholdsPass = threshold.EvaluateAll(res.plan.thresholds, res.snap)
+// webDefaults is the start form's defaults: the command line's test. A
+// run from the page goes on until stopped, as in Locust, unless a run
+// time was asked for.
+func webDefaults(c *cli.Command, spec *loadgen.Spec) web.StartRequest {
+	d := web.StartRequest{Users: spec.Users, SpawnRate: spec.SpawnRate, Host: spec.Host, Profile: c.Run.Profile}
+	if spec.Open != nil {
+		d.Rate = spec.Open.Rate.Start
+	}
+	if c.SpecOrigin("run-time").Kind != cli.FromDefault {
+		d.RunTime = spec.RunTime.String()
+	}
+	return d
+}
+
+// webOverrides is what a start request sets over the command line's
+// settings: the users or the rate, the host, the run time, the profile.
+// The profile is a built-in one, the command line's, or YAML sent along,
+// never a path: the UI must not read this machine's files.
+func webOverrides(c *cli.Command, req web.StartRequest) (cli.Overrides, error) {
+	rt, _ := web.RunTime(req) // checked by the server
+	o := cli.Overrides{Users: &req.Users, SpawnRate: &req.SpawnRate, Host: &req.Host, RunTime: &rt, Rate: &req.Rate}
+	switch {
+	case req.ProfileYAML != "":
+		o.Profile = &profiles.Source{File: "profile_yaml", YAML: req.ProfileYAML}
+	case req.Profile == c.Run.Profile:
+	case slices.Contains(profiles.BuiltinNames(), req.Profile):
+		o.Profile = &profiles.Source{Builtin: req.Profile}
+	default:
+		return o, fmt.Errorf("profile %q: neither a built-in profile (%s) nor the one loadgen was started with (%s); send its YAML as profile_yaml",
+			req.Profile, strings.Join(profiles.BuiltinNames(), ", "), c.Run.Profile)
+	}
+	return o, nil
+}
+
+// webProfiles are the profiles the start form offers: the built-in ones,
+// and the command line's.
+func webProfiles(own string) []string {
+	names := profiles.BuiltinNames()
+	if !slices.Contains(names, own) {
+		names = append([]string{own}, names...)
+	}
+	return names
+}
+
+// sharedService is the album service the UI's runs without a host test:
+// started on first use and kept, so that their data builds up as one
+// service's would.
+type sharedService struct {
+	log, svcLog *slog.Logger
+
+	mu  sync.Mutex
+	svc *embedded.Service
+}
+
+func (s *sharedService) url(store string) (string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.svc == nil {
+		kind, err := albumsvc.ParseStoreKind(store)
+		if err != nil {
+			return "", err
+		}
+		if s.svc, err = embedded.Start(kind, s.svcLog); err != nil {
+			return "", err
+		}
+		s.log.Info("embedded album service started", "url", s.svc.URL, "store", store)
+	}
+	return s.svc.URL, nil
+}
+
+func (s *sharedService) stop() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.svc != nil {
+		s.svc.Stop()
 	}
 }

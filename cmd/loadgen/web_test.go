@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/loadgen/loadgen/loadgen"
 	"github.com/loadgen/loadgen/loadgen/cli"
 	"github.com/loadgen/loadgen/loadgen/web"
 )
@@ -31,7 +32,6 @@ func TestWebFlagsUsage(t *testing.T) {
 		{"open to others without auth", []string{"--web", "--web-host", "0.0.0.0"}, "--web-host 0.0.0.0: a web UI reachable from other machines needs credentials"},
 		{"auth without password", []string{"--web", "--web-auth", "admin"}, "--web-auth: want user:pass"},
 		{"port out of range", []string{"--web", "--web-port", "70000"}, "--web-port 70000"},
-		{"open model", []string{"--web", "--rate", "100"}, "--web runs closed-model tests"},
 		{"html into a missing directory", []string{"--html", filepath.Join(dir, "none", "r.html")}, "--html"},
 	}
 	for _, tt := range tests {
@@ -239,28 +239,34 @@ func TestHTMLReportOfACommandLineRun(t *testing.T) {
 	}
 }
 
-// basePlan resolves a command line as loadgen does.
-func basePlan(t *testing.T, args ...string) (*cli.Settings, *testPlan) {
-	t.Helper()
+// webSpec builds a start request's Spec as loadgen --web does, from the
+// command line's settings.
+func webSpec(c *cli.Command, set *cli.Settings, req web.StartRequest) (*loadgen.Spec, error) {
+	o, err := webOverrides(c, req)
+	if err != nil {
+		return nil, web.BadRequest(err)
+	}
+	s, err := c.Spec(set, version, o)
+	if err != nil {
+		return nil, web.BadRequest(err)
+	}
+	return s, nil
+}
+
+func TestWebSpecFor(t *testing.T) {
+	const yaml = "name: mine\ntasks:\n  - name: ping\n    method: GET\n    path: /albums\n"
 	c, err := cli.NewCommand("")
 	if err != nil {
 		t.Fatal(err)
 	}
-	set, err := c.Parse(args, noEnv)
+	set, err := c.Parse([]string{"--ratio", "3:1", "--threshold", "p99<1s", "--warmup", "2s"}, noEnv)
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := plan(c, set)
+	base, err := c.Spec(set, version, cli.Overrides{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return set, p
-}
-
-func TestWebPlanFor(t *testing.T) {
-	const yaml = "name: mine\ntasks:\n  - name: ping\n    method: GET\n    path: /albums\n"
-	_, base := basePlan(t, "--ratio", "3:1", "--threshold", "p99<1s", "--warmup", "2s")
-	wr := newWebRunner(env{stderr: io.Discard}, base, nil, nil, false)
 	tests := []struct {
 		name    string
 		req     web.StartRequest
@@ -279,7 +285,7 @@ func TestWebPlanFor(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p, err := wr.planFor(tt.req)
+			s, err := webSpec(c, set, tt.req)
 			if tt.bad != "" {
 				var re *web.RequestError
 				if !errors.As(err, &re) || !strings.Contains(err.Error(), tt.bad) {
@@ -290,19 +296,20 @@ func TestWebPlanFor(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if p.profile.Name != tt.profile || p.flags.Ratio != tt.ratio || p.users != tt.req.Users || p.run == nil {
-				t.Errorf("plan: profile %s, ratio %q, %d users", p.profile.Name, p.flags.Ratio, p.users)
+			p, err := s.Plan()
+			if err != nil || p.Name() != tt.profile || s.Ratio != tt.ratio || s.Users != tt.req.Users {
+				t.Errorf("spec: profile %s, ratio %q, %d users (%v)", p.Name(), s.Ratio, s.Users, err)
 			}
-			if len(p.thresholds) == 0 || p.thresholds[len(p.thresholds)-1].Source != "p99<1s" {
-				t.Errorf("the command line's threshold is lost: %v", p.thresholds)
+			if len(s.Thresholds) == 0 || s.Thresholds[len(s.Thresholds)-1].Expr != "p99<1s" {
+				t.Errorf("the command line's threshold is lost: %v", s.Thresholds)
 			}
-			if base.users == p.users && tt.req.Users != base.users {
-				t.Error("the request changed the command line's plan")
+			if base.Users == s.Users && tt.req.Users != base.Users {
+				t.Error("the request changed the command line's spec")
 			}
 		})
 	}
-	if base.profile.Name != "albums" || base.flags.Ratio != "3:1" {
-		t.Error("planFor changed the base plan")
+	if base.Profile.Builtin != "albums" || base.Ratio != "3:1" || c.Run.Ratio != "3:1" {
+		t.Error("a start request changed the command line's spec")
 	}
 }
 

@@ -34,6 +34,9 @@ type RunFlags struct {
 	MaxLag           time.Duration
 	Thresholds       []string
 	AbortOnThreshold bool
+	// SpecFile is a Spec's JSON form that describes the whole test, in
+	// place of the flags above.
+	SpecFile string
 
 	CSV             string
 	CSVFullHistory  bool
@@ -75,6 +78,7 @@ func (f *RunFlags) Register(fs *pflag.FlagSet) {
 	fs.StringArrayVar(&f.Thresholds, "threshold", nil, "pass/fail rule checked at the end, e.g. 'p99<250ms', 'fail_ratio<0.01', 'rps>500', 'p95{name=\"GET /albums\"}<100ms' (repeatable; adds to the profile's)")
 	fs.BoolVar(&f.AbortOnThreshold, "abort-on-threshold", false, "check thresholds every second too, and stop the run as soon as one is breached")
 	fs.DurationVar(&f.PrintInterval, "print-interval", 2*time.Second, "how often the live table is printed")
+	fs.StringVar(&f.SpecFile, "spec", "", "run the test a Spec file describes (its JSON form, as compare and scale hand it to their runs) instead of the flags that describe one")
 	fs.SetNormalizeFunc(func(_ *pflag.FlagSet, name string) pflag.NormalizedName {
 		if name == "ramp" {
 			name = "spawn-rate"
@@ -175,6 +179,8 @@ type Command struct {
 	Saved saved.Outputs
 	// ShowVersion is --version.
 	ShowVersion bool
+	// origins are where each setting of the last Spec came from.
+	origins map[string]Origin
 	// coordinator and kind say which command this is.
 	kind string
 }

@@ -1,8 +1,10 @@
 package cli
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 	"time"
 
@@ -37,7 +39,11 @@ type Overrides struct {
 // variable, the profile's file, line and field, or the request's field.
 // version is loadgen's, for the User-Agent.
 func (c *Command) Spec(s *Settings, version string, o Overrides) (*loadgen.Spec, error) {
+	if c.Run.SpecFile != "" {
+		return c.specFile(s)
+	}
 	b := &builder{set: s, f: &c.Run, o: o, origins: map[string]Origin{}}
+	c.origins = b.origins
 	spec, err := b.build(version)
 	if err != nil {
 		return nil, UsageError{err}
@@ -46,6 +52,43 @@ func (c *Command) Spec(s *Settings, version string, o Overrides) (*loadgen.Spec,
 		return nil, UsageError{b.locate(err)}
 	}
 	return spec, nil
+}
+
+// SpecOrigin is where a setting of the last Spec built came from.
+func (c *Command) SpecOrigin(flag string) Origin {
+	if o, ok := c.origins[flag]; ok {
+		return o
+	}
+	return Origin{Kind: FromDefault, Name: "--" + flag}
+}
+
+// specFlags are the flags that describe a test, which --spec replaces.
+var specFlags = []string{"host", "users", "spawn-rate", "run-time", "profile", "ratio", "client", "wait", "timeout",
+	"stop-timeout", "seed", "store", "warmup", "rate", "rate-stages", "arrival", "max-inflight", "max-lag",
+	"threshold", "abort-on-threshold"}
+
+// specFile reads --spec.
+func (c *Command) specFile(s *Settings) (*loadgen.Spec, error) {
+	for _, flag := range specFlags {
+		if s.Given(flag) {
+			return nil, Usagef("--%s cannot be given with --spec, which describes the whole test", flag)
+		}
+	}
+	data, err := os.ReadFile(c.Run.SpecFile)
+	if err != nil {
+		return nil, Usagef("--spec: %w", err)
+	}
+	var spec loadgen.Spec
+	if err := json.Unmarshal(data, &spec); err != nil {
+		return nil, Usagef("--spec %s: %w", c.Run.SpecFile, err)
+	}
+	if s.Given("csv-full-history") {
+		spec.EntryHistory = c.Run.CSVFullHistory
+	}
+	if err := spec.Validate(); err != nil {
+		return nil, Usagef("--spec %s: %w", c.Run.SpecFile, err)
+	}
+	return &spec, nil
 }
 
 // builder resolves one Spec, remembering where each setting came from.

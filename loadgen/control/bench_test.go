@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/loadgen/loadgen/internal/procstat"
+	"github.com/loadgen/loadgen/loadgen"
 	"github.com/loadgen/loadgen/loadgen/control/wire"
 	"github.com/loadgen/loadgen/results"
 )
@@ -67,7 +68,7 @@ func benchCoordinator(b *testing.B, n int) (*Coordinator, http.Handler, []string
 	c.mu.Lock()
 	c.state = runRunning
 	c.start = time.Now()
-	c.agg = results.NewAggregator(c.start, results.AggregatorOptions{})
+	c.stats = loadgen.NewStats(c.start, false)
 	c.mu.Unlock()
 	return c, h, ids
 }

@@ -17,7 +17,6 @@ import (
 	"github.com/loadgen/loadgen/internal/jsonhttp"
 	"github.com/loadgen/loadgen/loadgen"
 	"github.com/loadgen/loadgen/loadgen/control/wire"
-	"github.com/loadgen/loadgen/loadgen/users"
 	"github.com/loadgen/loadgen/results"
 )
 
@@ -91,7 +90,7 @@ type Result struct {
 	// Snapshot holds the merged statistics of every report received.
 	Snapshot *results.Snapshot `json:"-"`
 	// Workers is the final worker table, in registration order.
-	Workers []WorkerStatus `json:"workers"`
+	Workers []results.WorkerStatus `json:"workers"`
 	// Warnings say what went wrong without invalidating the run: lost or
 	// late workers, missing final reports, version mismatches, requests of
 	// an open-model schedule that no worker sent.
@@ -99,10 +98,12 @@ type Result struct {
 	// Open is the fleet's open-model dispatcher counts, the sum over every
 	// worker since the warm-up; nil in a run with users. Its Warnings say
 	// where the workers fell short of their shares.
-	Open *users.OpenStats `json:"open_model,omitempty"`
+	Open *results.OpenStats `json:"open_model,omitempty"`
 	// OpenUnsent estimates how many requests of lost workers' shares no
 	// worker sent (see the warnings for each loss).
 	OpenUnsent int64 `json:"open_model_unsent,omitempty"`
+	// Excluded counts the requests the warm-up and resets excluded.
+	Excluded int64 `json:"-"`
 }
 
 // ErrNoWorkers is returned by Run when no worker registered in time.
@@ -145,7 +146,7 @@ type Coordinator struct {
 	// agg holds the run's statistics from its start. Reports are added as
 	// they arrive: a delta merges into the aggregator's dense histograms
 	// at a cost that grows with its own size only.
-	agg      *results.Aggregator
+	stats    *loadgen.Stats
 	warnings []string
 }
 
@@ -186,7 +187,7 @@ func NewCoordinator(cfg CoordinatorConfig) (*Coordinator, error) {
 	if cfg.FinalWait <= 0 {
 		cfg.FinalWait = cfg.Spec.StopTimeout + 5*time.Second
 		if open != nil {
-			cfg.FinalWait = stopGrace(&cfg.Spec) + max(open.spec.MaxLag, 0) + 5*time.Second
+			cfg.FinalWait = cfg.Spec.StopGrace() + max(open.spec.MaxLag, 0) + 5*time.Second
 		}
 	}
 	if cfg.PollHold <= 0 {

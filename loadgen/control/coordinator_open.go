@@ -1,6 +1,7 @@
 package control
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"strings"
@@ -9,7 +10,7 @@ import (
 	"github.com/loadgen/loadgen/loadgen"
 	"github.com/loadgen/loadgen/loadgen/control/wire"
 	"github.com/loadgen/loadgen/loadgen/schedule"
-	"github.com/loadgen/loadgen/loadgen/users"
+	"github.com/loadgen/loadgen/results"
 )
 
 // OpenLead is how far ahead of the coordinator's clock an open-model
@@ -20,13 +21,15 @@ const OpenLead = 250 * time.Millisecond
 
 // openPlan is the coordinator's side of an open-model run.
 type openPlan struct {
-	spec   *loadgen.OpenModel // the rate cut at the run time
-	pacer  *schedule.Pacer
-	origin time.Time     // the schedule's start; zero before the run
-	gen    uint64        // splits made so far
-	endAt  time.Duration // where the schedule ended; negative while it runs
-	warm   users.OpenStats
-	warmAt time.Duration // where the warm-up ended
+	spec *loadgen.OpenModel // the rate now, cut at the run time
+	// segments are the rate over the schedule, each from its point on:
+	// the run's, then each edit's.
+	segments []rateSegment
+	origin   time.Time     // the schedule's start; zero before the run
+	gen      uint64        // splits made so far
+	endAt    time.Duration // where the schedule ended; negative while it runs
+	warm     results.OpenStats
+	warmAt   time.Duration // where the warm-up ended
 	// unsent estimates the requests of lost workers' shares that no
 	// worker sent.
 	unsent float64
@@ -42,7 +45,63 @@ func newOpenPlan(spec *loadgen.Spec, runTime time.Duration) (*openPlan, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &openPlan{spec: &o, pacer: p, endAt: -1}, nil
+	return &openPlan{spec: &o, segments: []rateSegment{{pacer: p}}, endAt: -1}, nil
+}
+
+// rateSegment is the rate of a stretch of the schedule, from its point on.
+type rateSegment struct {
+	from  time.Duration
+	pacer *schedule.Pacer
+}
+
+// expected is how many requests the schedule asks for between two of its
+// points, fractions included, across edits of the rate.
+func (o *openPlan) expected(from, to time.Duration) float64 {
+	sum := 0.0
+	for i, seg := range o.segments {
+		end := to
+		if i+1 < len(o.segments) {
+			end = min(end, o.segments[i+1].from)
+		}
+		sum += expectedBetween(seg.pacer, max(from, seg.from), end)
+	}
+	return sum
+}
+
+// EditRate changes an open-model run's arrival rate: from a point OpenLead
+// ahead on, the workers share the new rate, until the run's end.
+func (c *Coordinator) EditRate(rate float64) error {
+	if !(rate > 0) || rate > schedule.MaxRate {
+		return fmt.Errorf("rate %g: must be positive, and at most %g", rate, float64(schedule.MaxRate))
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.open == nil {
+		return errors.New("a run with users has a user count, not a rate")
+	}
+	if c.state != runRunning {
+		return ErrNotRunning
+	}
+	r := schedule.Constant(rate)
+	if cur := c.open.spec.Rate; cur.Bounded() {
+		// The run still ends where it did.
+		r = r.Until(cur.Duration())
+	}
+	p, err := schedule.NewPacer(r, 0)
+	if err != nil {
+		return err
+	}
+	m := *c.open.spec
+	m.Rate = r
+	c.open.spec, c.cfg.Spec.Open = &m, &m
+	at := c.openRebalanceLocked(time.Now())
+	segs := c.open.segments
+	if last := len(segs) - 1; segs[last].from >= at {
+		segs = segs[:last]
+	}
+	c.open.segments = append(segs, rateSegment{from: at, pacer: p})
+	c.log.Info("rate edited", "rate", rate, "from", at)
+	return nil
 }
 
 // scheduleAt is where an open-model schedule is at now.
@@ -99,7 +158,7 @@ func (c *Coordinator) openLossLocked(w *workerRec, at time.Duration, handed bool
 		}
 		until = o.spec.Rate.Duration()
 	}
-	lost := expectedBetween(o.pacer, from, until) / float64(w.shareN)
+	lost := o.expected(from, until) / float64(w.shareN)
 	o.unsent += lost
 	where := fmt.Sprintf("no worker is left to send its share of the schedule (1/%d of the rate)", w.shareN)
 	if handed {
@@ -132,8 +191,8 @@ func (c *Coordinator) endScheduleLocked(now time.Time) {
 // openTotalsLocked sums every worker's counts, lost workers' included, as
 // of their latest heartbeats. The in-flight cap is the sum of the caps of
 // the workers still holding a share, when any reported one.
-func (c *Coordinator) openTotalsLocked() users.OpenStats {
-	var sum users.OpenStats
+func (c *Coordinator) openTotalsLocked() results.OpenStats {
+	var sum results.OpenStats
 	capAlive := 0
 	for _, w := range c.order {
 		if !w.openSeen {
@@ -152,16 +211,16 @@ func (c *Coordinator) openTotalsLocked() users.OpenStats {
 }
 
 // openStatsLocked is the fleet's counts since the warm-up.
-func (c *Coordinator) openStatsLocked() users.OpenStats {
-	return sinceWarmup(c.openTotalsLocked(), c.open.warm)
+func (c *Coordinator) openStatsLocked() results.OpenStats {
+	return c.openTotalsLocked().Since(c.open.warm)
 }
 
 // OpenStats returns the fleet's open-model dispatcher counts so far, the
 // sum over every worker as of its latest heartbeat, and false for a run
 // with users. It is safe to call at any time from any goroutine.
-func (c *Coordinator) OpenStats() (users.OpenStats, bool) {
+func (c *Coordinator) OpenStats() (results.OpenStats, bool) {
 	if c.open == nil {
-		return users.OpenStats{}, false
+		return results.OpenStats{}, false
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -171,7 +230,7 @@ func (c *Coordinator) OpenStats() (users.OpenStats, bool) {
 // openTotal is a worker's counts, those of earlier processes under its id
 // included. Those processes ran one after another, so their peaks of
 // requests in flight do not add up, and only the current cap is in force.
-func (w *workerRec) openTotal() users.OpenStats {
+func (w *workerRec) openTotal() results.OpenStats {
 	if w.openBanked.LateAfter == 0 {
 		return w.open
 	}
@@ -198,7 +257,7 @@ func (w *workerRec) setOpenLocked(m *wire.OpenCounts) {
 // to the schedule: a worker that held a share but never reported counts
 // (one too old for open-model runs, say), and a fleet that scheduled
 // fewer requests than the rate asked for, are named.
-func (c *Coordinator) openWarningsLocked(total users.OpenStats) {
+func (c *Coordinator) openWarningsLocked(total results.OpenStats) {
 	o := c.open
 	var silent []string
 	shares := 0
@@ -218,7 +277,7 @@ func (c *Coordinator) openWarningsLocked(total users.OpenStats) {
 	if o.endAt < 0 {
 		return
 	}
-	want := expectedBetween(o.pacer, o.warmAt, o.endAt)
+	want := o.expected(o.warmAt, o.endAt)
 	// Each share rounds its count, and a warm-up cut falls within one
 	// report of its point; Poisson counts vary by their square root.
 	slack := float64(2*shares + 1)

@@ -8,9 +8,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/loadgen/loadgen/loadgen"
 	"github.com/loadgen/loadgen/loadgen/control/wire"
 	"github.com/loadgen/loadgen/loadgen/schedule"
-	"github.com/loadgen/loadgen/loadgen/users"
 	"github.com/loadgen/loadgen/results"
 )
 
@@ -48,7 +48,7 @@ func (c *Coordinator) Run(ctx context.Context) (*Result, error) {
 	c.mu.Lock()
 	c.state = runRunning
 	c.start = start
-	c.agg = results.NewAggregator(start, results.AggregatorOptions{EntryHistory: c.cfg.EntryHistory})
+	c.stats = loadgen.NewStats(start, c.cfg.EntryHistory)
 	c.rebalanceLocked()
 	// Edit may change these from now on.
 	startUsers, startRate := c.cfg.Users, c.cfg.SpawnRate
@@ -91,9 +91,9 @@ running:
 			break running
 		case now := <-warm:
 			warm = nil
-			excluded := c.collect(now, true)
+			c.collect(now, false)
 			c.mu.Lock()
-			c.agg.Reset(now)
+			excluded := c.stats.Restart(now)
 			if c.open != nil {
 				c.open.warm = c.openTotalsLocked()
 				c.open.warmAt = c.scheduleAt(now)
@@ -146,7 +146,7 @@ stopping:
 		c.warnLocked(fmt.Sprintf("no final report within %v from worker(s) %s: their last second of statistics may be missing",
 			c.cfg.FinalWait, strings.Join(late, ", ")))
 	}
-	var open *users.OpenStats
+	var open *results.OpenStats
 	var unsent int64
 	if c.open != nil {
 		st := c.openStatsLocked()
@@ -162,7 +162,10 @@ stopping:
 	}
 	c.quitAll()
 	c.log.Info("run finished", "run", c.runID, "requests", snap.Total.Count(), "failures", snap.Total.Failures())
-	return &Result{RunID: c.runID, Snapshot: snap, Workers: c.Workers(), Warnings: c.Warnings(), Open: open, OpenUnsent: unsent}, nil
+	c.mu.Lock()
+	excluded := c.stats.Excluded()
+	c.mu.Unlock()
+	return &Result{RunID: c.runID, Snapshot: snap, Workers: c.Workers(), Warnings: c.Warnings(), Open: open, OpenUnsent: unsent, Excluded: excluded}, nil
 }
 
 // waitForWorkers returns once ExpectWorkers workers are registered, or
@@ -252,9 +255,9 @@ func (c *Coordinator) collect(now time.Time, snapshot bool) *results.Snapshot {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.sampleRatesLocked(now)
-	c.agg.Tick(now, c.fleetUsersLocked())
+	c.stats.Tick(now, c.fleetUsersLocked())
 	if !snapshot {
 		return nil
 	}
-	return c.agg.Snapshot(now)
+	return c.stats.Snapshot(now)
 }

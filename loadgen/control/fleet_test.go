@@ -117,7 +117,7 @@ func TestWorkerLossHandsUsersOver(t *testing.T) {
 	// The fake now falls silent, as a killed process would.
 	waitFor(t, 10*time.Second, "the real worker to take over all 6 users", func() bool {
 		ws := c.Workers()
-		return len(ws) == 2 && ws[0].State == wire.StateMissing && ws[1].Target == 6 && ws[1].Users == 6
+		return len(ws) == 2 && ws[0].State == string(wire.StateMissing) && ws[1].Target == 6 && ws[1].Users == 6
 	})
 	if st := fake.heartbeat("fake", wire.StateRunning, 3); st != 410 {
 		t.Errorf("heartbeat of a missing worker: HTTP %d, want 410 (register again)", st)
@@ -130,7 +130,7 @@ func TestWorkerLossHandsUsersOver(t *testing.T) {
 	if got, want := out.res.Snapshot.Total.Count(), tg.requests.Load()+50; got != want {
 		t.Errorf("total %d requests, want %d: the target's plus the lost worker's 50", got, want)
 	}
-	if out.res.Workers[0].State != wire.StateMissing || out.res.Workers[0].Requests != 50 {
+	if out.res.Workers[0].State != string(wire.StateMissing) || out.res.Workers[0].Requests != 50 {
 		t.Errorf("lost worker's row %+v, want missing with its 50 requests", out.res.Workers[0])
 	}
 	if len(out.res.Warnings) != 1 || !strings.Contains(out.res.Warnings[0], "fake") ||
@@ -196,7 +196,7 @@ func TestInterruptedWorkerLeaves(t *testing.T) {
 	}
 	waitFor(t, 5*time.Second, "the staying worker to take 4 users", func() bool {
 		ws := c.Workers()
-		return byID(ws, "stays").Target == 4 && byID(ws, "leaves").State == wire.StateLeft
+		return byID(ws, "stays").Target == 4 && byID(ws, "leaves").State == string(wire.StateLeft)
 	})
 	cancel()
 	out := <-runDone
@@ -209,13 +209,13 @@ func TestInterruptedWorkerLeaves(t *testing.T) {
 }
 
 // byID finds a worker's row; registration order varies between runs.
-func byID(ws []WorkerStatus, id string) WorkerStatus {
+func byID(ws []results.WorkerStatus, id string) results.WorkerStatus {
 	for _, w := range ws {
 		if w.ID == id {
 			return w
 		}
 	}
-	return WorkerStatus{}
+	return results.WorkerStatus{}
 }
 
 // TestNoWorkers checks the error when nobody registers in time.

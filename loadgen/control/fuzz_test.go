@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/loadgen/loadgen/loadgen"
 	"github.com/loadgen/loadgen/loadgen/control/wire"
-	"github.com/loadgen/loadgen/results"
 )
 
 // FuzzCoordinatorRequests sends arbitrary bodies to the coordinator's
@@ -39,7 +39,7 @@ func FuzzCoordinatorRequests(f *testing.F) {
 		c.mu.Lock()
 		c.state = runRunning
 		c.start = time.Now()
-		c.agg = newTestAggregator()
+		c.stats = loadgen.NewStats(time.Now(), false)
 		c.mu.Unlock()
 		before := c.Workers()
 
@@ -64,8 +64,4 @@ func FuzzCoordinatorRequests(f *testing.F) {
 			}
 		}
 	})
-}
-
-func newTestAggregator() *results.Aggregator {
-	return results.NewAggregator(time.Now(), results.AggregatorOptions{})
 }

@@ -50,7 +50,7 @@ func (c *Coordinator) handleRegister(w http.ResponseWriter, r *http.Request) {
 	}
 	rec.status.ID, rec.status.Host, rec.status.Version = m.ID, m.Host, m.Version
 	rec.status.PID, rec.status.Cores = m.PID, m.Cores
-	rec.status.State = wire.StateReady
+	rec.status.State = string(wire.StateReady)
 	rec.status.Users = 0
 	rec.status.Error = ""
 	rec.status.LastHeartbeat = now
@@ -95,13 +95,13 @@ func (c *Coordinator) handleHeartbeat(w http.ResponseWriter, r *http.Request) {
 	}
 	st := &rec.status
 	st.LastHeartbeat = now
-	st.State, st.Users, st.CPUPercent, st.RSSBytes = m.State, m.Users, m.CPUPercent, m.RSSBytes
+	st.State, st.Users, st.CPUPercent, st.RSSBytes = string(m.State), m.Users, m.CPUPercent, m.RSSBytes
 	if m.Open != nil && c.open != nil {
 		rec.setOpenLocked(m.Open)
 	}
 	switch {
 	case m.State == wire.StateQuit && c.state == runDone:
-		rec.gone, st.State, st.Users = true, wire.StateLeft, 0
+		rec.gone, st.State, st.Users = true, string(wire.StateLeft), 0
 	case m.State == wire.StateQuit:
 		c.loseLocked(rec, wire.StateLeft, "left before the end of the run", now)
 	case m.State == wire.StateFailed:
@@ -159,11 +159,11 @@ func (c *Coordinator) apply(m *wire.ReportRequest, d *results.Delta) (wire.Repor
 	if rec == nil {
 		return ack, errUnknownWorker
 	}
-	if m.Run != c.runID || c.agg == nil || c.state == runDone || m.Seq <= rec.lastSeq {
+	if m.Run != c.runID || c.stats == nil || c.state == runDone || m.Seq <= rec.lastSeq {
 		return ack, nil
 	}
 	d.SetNode(m.ID) // exceptions name the worker they happened on, as Locust's do
-	if err := c.agg.Add(d); err != nil {
+	if err := c.stats.Add(d); err != nil {
 		return ack, jsonhttp.Errorf(http.StatusUnprocessableEntity, "report %d: %v", m.Seq, err)
 	}
 	rec.lastSeq = m.Seq
@@ -175,7 +175,7 @@ func (c *Coordinator) apply(m *wire.ReportRequest, d *results.Delta) (wire.Repor
 		if !rec.gone {
 			// Its users are gone; the table should not say "running"
 			// until the next heartbeat, which may never come.
-			rec.status.State = wire.StateStopped
+			rec.status.State = string(wire.StateStopped)
 		}
 		c.wake()
 	}

@@ -55,7 +55,7 @@ func TestProtocolRoundTrip(t *testing.T) {
 	}
 	waitFor(t, 5*time.Second, "the worker table to show the heartbeat and the report", func() bool {
 		ws := c.Workers()
-		return len(ws) == 1 && ws[0].Users == 7 && ws[0].State == wire.StateRunning && ws[0].Requests == 100 && ws[0].Failures == 10
+		return len(ws) == 1 && ws[0].Users == 7 && ws[0].State == string(wire.StateRunning) && ws[0].Requests == 100 && ws[0].Failures == 10
 	})
 
 	cancel() // end the run: the worker must be told to stop

@@ -257,7 +257,7 @@ func TestOpenFleetWorkerLost(t *testing.T) {
 		t.Errorf("served %d plus estimated unsent %d is %d over the schedule", served, res.OpenUnsent, over)
 	}
 	near, far := byID(res.Workers, "near"), byID(res.Workers, "far")
-	if far.State != wire.StateMissing || far.Open == nil || far.Open.Scheduled == 0 {
+	if far.State != string(wire.StateMissing) || far.Open == nil || far.Open.Scheduled == 0 {
 		t.Errorf("far worker's row %+v: want missing, with the counts it reported", far)
 	}
 	if near.Open == nil || near.Open.Scheduled <= uint64(want/2)+50 {
@@ -334,7 +334,7 @@ func TestOpenFleetWorkerLeaves(t *testing.T) {
 	if got := out.res.Snapshot.Total.Count(); got != int64(served) {
 		t.Errorf("%d requests recorded, %d served", got, served)
 	}
-	if w := byID(out.res.Workers, "leaves"); w.State != wire.StateLeft || w.Open == nil || w.Open.Sent != uint64(w.Requests) {
+	if w := byID(out.res.Workers, "leaves"); w.State != string(wire.StateLeft) || w.Open == nil || w.Open.Sent != uint64(w.Requests) {
 		t.Errorf("leaving worker's row %+v: want left, with final counts matching its requests", w)
 	}
 }
@@ -388,11 +388,11 @@ func TestOpenFleetWorkerRejoins(t *testing.T) {
 	})
 	down.Store(true)
 	waitFor(t, 10*time.Second, "the far worker to be marked missing", func() bool {
-		return byID(c.Workers(), "far").State == wire.StateMissing
+		return byID(c.Workers(), "far").State == string(wire.StateMissing)
 	})
 	down.Store(false)
 	waitFor(t, 10*time.Second, "the far worker to rejoin", func() bool {
-		return byID(c.Workers(), "far").State == wire.StateRunning
+		return byID(c.Workers(), "far").State == string(wire.StateRunning)
 	})
 	out := <-runDone
 	if out.err != nil {
@@ -407,7 +407,7 @@ func TestOpenFleetWorkerRejoins(t *testing.T) {
 		t.Errorf("%d requests recorded, %d served", got, served)
 	}
 	far := byID(res.Workers, "far")
-	if far.State == wire.StateMissing || far.Open == nil || far.Open.Sent != uint64(far.Requests) {
+	if far.State == string(wire.StateMissing) || far.Open == nil || far.Open.Sent != uint64(far.Requests) {
 		t.Errorf("far worker's row %+v: want it back, its counts matching its requests", far)
 	}
 	if res.Open == nil || res.Open.Sent != uint64(served) {

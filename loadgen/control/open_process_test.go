@@ -47,7 +47,7 @@ func TestProcessOpenWorkerKilled(t *testing.T) {
 		t.Errorf("served %d, estimated unsent %d: want them to account for the schedule's %d", served, res.OpenUnsent, want)
 	}
 	lost, kept := byID(res.Workers, "p1"), byID(res.Workers, "p0")
-	if lost.State != wire.StateMissing || lost.Open == nil {
+	if lost.State != string(wire.StateMissing) || lost.Open == nil {
 		t.Errorf("killed worker's row %+v: want missing, with the counts it reported", lost)
 	}
 	if kept.Open == nil || kept.Open.Scheduled <= uint64(want/2) {

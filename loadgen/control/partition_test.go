@@ -33,14 +33,14 @@ func TestPartitionedWorkerStopsAndRejoins(t *testing.T) {
 
 	down.Store(true)
 	farUsers := func() int {
-		if r := far.current(); r != nil && r.runner != nil {
-			return r.runner.Users()
+		if r := far.current(); r != nil && r.users != nil {
+			return r.users.Count()
 		}
 		return -1
 	}
 	waitFor(t, 10*time.Second, "the cut-off worker to stop and its users to move", func() bool {
 		ws := c.Workers()
-		return farUsers() == 0 && byID(ws, "far").State == wire.StateMissing && byID(ws, "near").Users == 4
+		return farUsers() == 0 && byID(ws, "far").State == string(wire.StateMissing) && byID(ws, "near").Users == 4
 	})
 
 	down.Store(false)
@@ -53,7 +53,7 @@ func TestPartitionedWorkerStopsAndRejoins(t *testing.T) {
 	if out.err != nil {
 		t.Fatal(out.err)
 	}
-	if f := byID(out.res.Workers, "far"); f.State == wire.StateMissing || f.Requests == 0 {
+	if f := byID(out.res.Workers, "far"); f.State == string(wire.StateMissing) || f.Requests == 0 {
 		t.Errorf("rejoined worker's row %+v: want it back, with its requests", f)
 	}
 	if len(out.res.Warnings) != 1 {

@@ -163,7 +163,7 @@ func TestProcessWorkerKilled(t *testing.T) {
 	}
 	waitFor(t, 15*time.Second, "the killed worker's users to move to the others", func() bool {
 		ws := c.Workers()
-		return byID(ws, "p1").State == wire.StateMissing && byID(ws, "p0").Users == 3 && byID(ws, "p2").Users == 3
+		return byID(ws, "p1").State == string(wire.StateMissing) && byID(ws, "p0").Users == 3 && byID(ws, "p2").Users == 3
 	})
 	cancel()
 	out := <-runDone
@@ -179,7 +179,7 @@ func TestProcessWorkerKilled(t *testing.T) {
 		}
 	}
 	lost := byID(out.res.Workers, "p1")
-	if lost.State != wire.StateMissing || lost.Requests == 0 {
+	if lost.State != string(wire.StateMissing) || lost.Requests == 0 {
 		t.Errorf("killed worker's row %+v: want missing, with the requests it reported", lost)
 	}
 	var sum int64

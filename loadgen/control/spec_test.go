@@ -43,7 +43,7 @@ func TestWorkerCannotRunSpec(t *testing.T) {
 	}
 	waitFor(t, 5*time.Second, "the worker to be marked failed", func() bool {
 		ws := c.Workers()
-		return len(ws) == 1 && ws[0].State == wire.StateFailed && ws[0].Error != ""
+		return len(ws) == 1 && ws[0].State == string(wire.StateFailed) && ws[0].Error != ""
 	})
 	cancel()
 	out := <-runDone

@@ -5,12 +5,13 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/loadgen/loadgen/loadgen"
 	"github.com/loadgen/loadgen/results"
 )
 
 // ErrNotRunning is returned by Edit and Reset outside the running phase: a
 // run waiting for its workers, stopping or finished has nothing to steer.
-var ErrNotRunning = errors.New("the run is not running")
+var ErrNotRunning = loadgen.ErrNotRunning
 
 // Edit moves the fleet to a new user count at a new spawn rate while the
 // run goes on (Locust's "edit running test"): the users are split again over
@@ -43,10 +44,10 @@ func (c *Coordinator) Edit(users int, spawnRate float64) error {
 func (c *Coordinator) Reset() error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.state != runRunning || c.agg == nil {
+	if c.state != runRunning || c.stats == nil {
 		return ErrNotRunning
 	}
-	c.agg.Reset(time.Now())
+	c.stats.Restart(time.Now())
 	c.log.Info("statistics reset")
 	return nil
 }
@@ -56,8 +57,8 @@ func (c *Coordinator) Reset() error {
 func (c *Coordinator) Snapshot() *results.Snapshot {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.agg == nil {
+	if c.stats == nil {
 		return nil
 	}
-	return c.agg.Snapshot(time.Now())
+	return c.stats.Snapshot(time.Now())
 }

@@ -151,13 +151,13 @@ func (w *Worker) sendHeartbeat(ctx context.Context) error {
 		V: wire.ProtocolVersion, ID: w.cfg.ID, State: w.state,
 		CPUPercent: cpu, RSSBytes: rss, Error: w.failure,
 	}
-	if w.run != nil && w.run.runner != nil {
-		m.Users = w.run.runner.Users()
+	if w.run != nil && w.run.users != nil {
+		m.Users = w.run.users.Count()
 	}
 	if w.run != nil && w.run.open != nil {
 		// An open-model run's "users" are its requests in flight.
-		m.Users = w.run.open.runner.InFlight()
-		m.Open = wire.CountsOf(w.run.open.runner.Stats())
+		m.Users = w.run.open.InFlight()
+		m.Open = wire.CountsOf(w.run.open.Stats())
 	}
 	w.mu.Unlock()
 	if m.State == wire.StateDisconnected {

@@ -9,7 +9,6 @@ import (
 
 	"github.com/loadgen/loadgen/loadgen"
 	"github.com/loadgen/loadgen/loadgen/control/wire"
-	"github.com/loadgen/loadgen/loadgen/users"
 )
 
 // finishWait bounds the final report's delivery when the worker quits or
@@ -20,14 +19,10 @@ const finishWait = 5 * time.Second
 // a worker that lost its coordinator and finds it again resumes the same
 // run, its unsent statistics and user numbering included.
 type workerRun struct {
-	id     string
-	spec   loadgen.Spec
-	runner *users.Runner // users of a closed-model run; nil otherwise
-	open   *openLoad     // an open-model run's dispatcher; nil otherwise
-
-	// The ramp in progress; owned by the serve goroutine.
-	rampCancel context.CancelFunc
-	rampDone   chan struct{}
+	id    string
+	spec  loadgen.Spec
+	users *loadgen.Users    // a closed-model run's; nil otherwise
+	open  *loadgen.OpenLoad // an open-model run's; nil otherwise
 
 	stopping  bool          // a stop arrived: the run is over here (serve goroutine)
 	stopDone  chan struct{} // closed when the users are gone
@@ -88,11 +83,11 @@ func (w *Worker) spawn(cmd wire.Command) error {
 		if err != nil {
 			return fmt.Errorf("cannot run the coordinator's spec: %w", err)
 		}
-		runner, err := users.New(plan.UsersConfig(cmd.Spec.Host, cmd.FirstID))
+		us, err := loadgen.NewUsers(plan, cmd.Spec.Host, cmd.FirstID)
 		if err != nil {
 			return fmt.Errorf("cannot run the coordinator's spec: %w", err)
 		}
-		r = &workerRun{id: cmd.Run, spec: *cmd.Spec, runner: runner, stopDone: make(chan struct{})}
+		r = &workerRun{id: cmd.Run, spec: *cmd.Spec, users: us, stopDone: make(chan struct{})}
 		w.switchRun(r)
 		w.log.Info("new run", "run", r.id, "first_user_id", cmd.FirstID+1)
 	}
@@ -100,35 +95,18 @@ func (w *Worker) spawn(cmd wire.Command) error {
 		w.log.Warn("spawn for a stopped run ignored", "run", r.id)
 		return nil
 	}
-	w.endRamp(r)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	r.rampCancel, r.rampDone = cancel, done
 	w.setState(r, wire.StateSpawning)
 	w.log.Info("spawning", "users", cmd.Users, "rate", cmd.Rate)
+	ramp := r.users.Ramp(cmd.Users, cmd.Rate)
 	go func() {
-		defer close(done)
-		err := r.runner.Ramp(ctx, cmd.Users, cmd.Rate)
-		if ctx.Err() != nil {
-			return
-		}
-		if err != nil {
+		// Nothing arrives when a later ramp or a stop ended this one.
+		if err := <-ramp; err != nil {
 			w.log.Error("ramp failed", "err", err)
 			return
 		}
 		w.setState(r, wire.StateRunning)
 	}()
 	return nil
-}
-
-// endRamp cancels the ramp in progress and waits for it to return.
-func (w *Worker) endRamp(r *workerRun) {
-	if r.rampCancel == nil {
-		return
-	}
-	r.rampCancel()
-	<-r.rampDone
-	r.rampCancel, r.rampDone = nil, nil
 }
 
 // spawnOpen starts the worker's part in an open-model run, or changes its
@@ -140,7 +118,7 @@ func (w *Worker) spawnOpen(cmd wire.Command) error {
 		if err != nil {
 			return fmt.Errorf("cannot run the coordinator's spec: %w", err)
 		}
-		l, err := newOpenLoad(plan, cmd.FirstID, cmd.Open.Start, w.log)
+		l, err := loadgen.NewOpenLoad(plan, cmd.Spec.Host, cmd.FirstID, cmd.Open.Start, w.log)
 		if err != nil {
 			return fmt.Errorf("cannot run the coordinator's spec: %w", err)
 		}
@@ -152,7 +130,8 @@ func (w *Worker) spawnOpen(cmd wire.Command) error {
 		w.log.Warn("open-model share for a stopped run ignored", "run", r.id)
 		return nil
 	}
-	if err := r.open.assign(*cmd.Open); err != nil {
+	share := loadgen.Share{Model: cmd.Spec.Open, At: cmd.Open.At, Index: cmd.Open.Index, Workers: cmd.Open.Workers, Seed: cmd.Open.Seed}
+	if err := r.open.Assign(share); err != nil {
 		return fmt.Errorf("cannot run the coordinator's spec: %w", err)
 	}
 	w.setState(r, wire.StateRunning)
@@ -177,15 +156,14 @@ func (w *Worker) stopAt(runID string, at time.Duration) {
 		return
 	}
 	r.stopping = true
-	w.endRamp(r)
 	w.setState(r, wire.StateStopping)
 	w.log.Info("stopping", "run", r.id)
 	go func() {
-		if r.runner != nil {
-			r.runner.Stop(r.spec.StopTimeout)
+		if r.users != nil {
+			r.users.Stop(r.spec.StopTimeout)
 		}
 		if r.open != nil {
-			r.open.end(at)
+			r.open.End(at)
 		}
 		w.mu.Lock()
 		r.stopped = true
@@ -209,30 +187,28 @@ func (w *Worker) disconnect() {
 	if r == nil || r.stopping {
 		return
 	}
-	w.endRamp(r)
-	if r.runner != nil {
-		_ = r.runner.SetUsers(0)
+	if r.users != nil {
+		r.users.Pause()
 	}
 	if r.open != nil {
-		r.open.pause()
+		r.open.Pause()
 	}
 	w.setState(r, wire.StateDisconnected)
 }
 
 // halt stops a run's users for good, without waiting for them.
 func (w *Worker) halt(r *workerRun) {
-	w.endRamp(r)
-	if r.runner != nil && !r.stopping {
+	if r.users != nil && !r.stopping {
 		r.stopping = true
 		go func() {
-			r.runner.Stop(0)
+			r.users.Stop(0)
 			close(r.stopDone)
 		}()
 	}
 	if r.open != nil && !r.stopping {
 		r.stopping = true
 		go func() {
-			r.open.halt()
+			r.open.Halt()
 			close(r.stopDone)
 		}()
 	}
@@ -242,11 +218,11 @@ func (w *Worker) halt(r *workerRun) {
 func (w *Worker) abandon() {
 	if r := w.current(); r != nil {
 		w.halt(r)
-		if r.runner != nil {
-			r.runner.Stop(0)
+		if r.users != nil {
+			r.users.Stop(0)
 		}
 		if r.open != nil {
-			r.open.halt()
+			r.open.Halt()
 		}
 	}
 }
@@ -258,11 +234,11 @@ func (w *Worker) abandon() {
 // once rather than after the missed heartbeats.
 func (w *Worker) finish(ctx context.Context, leaving bool) {
 	bg := context.WithoutCancel(ctx)
-	if r := w.current(); r != nil && (r.runner != nil || r.open != nil) {
+	if r := w.current(); r != nil && (r.users != nil || r.open != nil) {
 		w.stop(r.id)
 		grace := r.spec.StopTimeout
 		if r.open != nil {
-			grace = stopGrace(&r.spec) + max(r.open.runner.Stats().MaxLag, 0)
+			grace = r.open.EndWait()
 		}
 		select {
 		case <-r.stopDone:
@@ -344,13 +320,13 @@ func (w *Worker) nextReport() (*outReport, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	r := w.run
-	if r != nil && r.runner != nil {
+	if r != nil && r.users != nil {
 		// Drained even while a report waits for its acknowledgement, so
 		// the users' recorders stay small through a long outage.
-		r.runner.Drain(w.pending)
+		r.users.Drain(w.pending)
 	}
 	if r != nil && r.open != nil {
-		r.open.runner.Drain(w.pending)
+		r.open.Drain(w.pending)
 	}
 	if w.inflight != nil {
 		return w.inflight, nil

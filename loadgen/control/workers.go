@@ -6,41 +6,8 @@ import (
 
 	"github.com/loadgen/loadgen/loadgen/control/wire"
 	"github.com/loadgen/loadgen/loadgen/schedule"
-	"github.com/loadgen/loadgen/loadgen/users"
+	"github.com/loadgen/loadgen/results"
 )
-
-// WorkerStatus is one row of the worker table.
-type WorkerStatus struct {
-	ID      string `json:"id"`
-	Host    string `json:"host"`
-	Version string `json:"version"`
-	PID     int    `json:"pid"`
-	Cores   int    `json:"cores"`
-	// State is what the worker last reported (StateReady, StateRunning,
-	// ...) or what the coordinator concluded (StateMissing, StateLeft).
-	State wire.WorkerState `json:"state"`
-	// Users is the worker's user count in its last heartbeat; Target is
-	// the count the coordinator last asked for.
-	Users  int `json:"users"`
-	Target int `json:"target"`
-	// Requests and Failures count everything the coordinator merged from
-	// this worker.
-	Requests int64 `json:"requests"`
-	Failures int64 `json:"failures"`
-	// RPS is requests per second over the last collections (up to 10 s).
-	RPS        float64 `json:"rps"`
-	CPUPercent float64 `json:"cpu_percent"`
-	RSSBytes   uint64  `json:"rss_bytes"`
-	// Joined is the worker's first registration; LastHeartbeat is its most
-	// recent sign of life.
-	Joined        time.Time `json:"joined"`
-	LastHeartbeat time.Time `json:"last_heartbeat"`
-	// Error says why a worker failed.
-	Error string `json:"error,omitempty"`
-	// Open is the worker's open-model dispatcher counts as of its latest
-	// heartbeat; nil in a run with users.
-	Open *users.OpenStats `json:"open_model,omitempty"`
-}
 
 // rateSamples is how many collections the per-worker RPS looks back over.
 const rateSamples = 10
@@ -48,7 +15,7 @@ const rateSamples = 10
 // workerRec is the coordinator's record of one worker. It is guarded by
 // the coordinator's mutex.
 type workerRec struct {
-	status WorkerStatus
+	status results.WorkerStatus
 	slot   int
 	// gone is true while the worker holds no share of the users: missing,
 	// left or failed. A registration brings it back.
@@ -68,7 +35,7 @@ type workerRec struct {
 	shareAt time.Duration
 	// open is the dispatcher counts of the worker's latest heartbeat, and
 	// openBanked those of earlier processes under its id.
-	open, openBanked users.OpenStats
+	open, openBanked results.OpenStats
 	openSeen         bool
 
 	// samples of (time, requests) at each collection, for RPS.
@@ -147,7 +114,7 @@ func (c *Coordinator) loseLocked(w *workerRec, state wire.WorkerState, why strin
 		return
 	}
 	w.gone = true
-	w.status.State = state
+	w.status.State = string(state)
 	// A poll held for this worker answers 410 now.
 	close(w.wakePoll)
 	w.wakePoll = make(chan struct{})
@@ -216,10 +183,10 @@ func (c *Coordinator) sampleRatesLocked(now time.Time) {
 
 // Workers returns the worker table, in registration order. It is safe to
 // call at any time from any goroutine.
-func (c *Coordinator) Workers() []WorkerStatus {
+func (c *Coordinator) Workers() []results.WorkerStatus {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	out := make([]WorkerStatus, len(c.order))
+	out := make([]results.WorkerStatus, len(c.order))
 	for i, w := range c.order {
 		out[i] = w.status
 	}

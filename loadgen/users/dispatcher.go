@@ -459,8 +459,8 @@ func (r *Dispatcher) Slots() int { return int(r.nslots.Load()) }
 func (r *Dispatcher) DispatchDelay(q float64) time.Duration { return r.delay.quantile(q) }
 
 // Stats returns the dispatcher's counts so far.
-func (r *Dispatcher) Stats() OpenStats {
-	return OpenStats{
+func (r *Dispatcher) Stats() results.OpenStats {
+	return results.OpenStats{
 		Scheduled:   r.scheduled.Load(),
 		Sent:        r.sent.Load(),
 		Late:        r.late.Load(),

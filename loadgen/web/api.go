@@ -16,13 +16,14 @@ type controlAnswer struct {
 	Message string `json:"message"`
 }
 
-func answer(w http.ResponseWriter, run Run, msg string) {
-	writeJSON(w, http.StatusOK, controlAnswer{State: run.State(), Users: run.Snapshot().Users, Message: msg})
+func answer(w http.ResponseWriter, run loadgen.Run, msg string) {
+	writeJSON(w, http.StatusOK, controlAnswer{State: string(run.State()), Users: run.Snapshot().Users, Message: msg})
 }
 
 // startBody is POST /api/start's body: pointers tell a field left out,
 // which takes the default, from one set to zero.
 type startBody struct {
+	Rate        *float64     `json:"rate"`
 	Users       *int         `json:"users"`
 	SpawnRate   *float64     `json:"spawn_rate"`
 	Host        *string      `json:"host"`
@@ -51,6 +52,9 @@ func (f *flexRunTime) UnmarshalJSON(b []byte) error {
 
 func (b startBody) over(d StartRequest) StartRequest {
 	r := d
+	if b.Rate != nil {
+		r.Rate = *b.Rate
+	}
 	if b.Users != nil {
 		r.Users = *b.Users
 	}
@@ -109,21 +113,19 @@ func (s *Server) handleStop(w http.ResponseWriter, r *http.Request) {
 	answer(w, run, "run stopped")
 }
 
-// editBody is POST /api/edit's body; users is required, spawn_rate keeps
-// the run's when left out.
+// editBody is POST /api/edit's body: users (required, with spawn_rate
+// keeping the run's when left out) for a run with users, rate for an
+// open-model run.
 type editBody struct {
 	Users     *int     `json:"users"`
 	SpawnRate *float64 `json:"spawn_rate"`
+	Rate      *float64 `json:"rate"`
 }
 
 func (s *Server) handleEdit(w http.ResponseWriter, r *http.Request) {
 	var body editBody
 	if err := decodeBody(w, r, s.cfg.MaxBodyBytes, &body); err != nil {
 		fail(w, err)
-		return
-	}
-	if body.Users == nil {
-		fail(w, BadRequest(errors.New("users: required")))
 		return
 	}
 	s.mu.Lock()
@@ -134,23 +136,44 @@ func (s *Server) handleEdit(w http.ResponseWriter, r *http.Request) {
 		fail(w, errConflict{"no run in progress"})
 		return
 	}
-	req.Users = *body.Users
-	if body.SpawnRate != nil {
-		req.SpawnRate = *body.SpawnRate
+	open := run.Spec().Open != nil
+	switch {
+	case open && body.Rate == nil:
+		fail(w, BadRequest(errors.New("rate: required for an open-model run")))
+		return
+	case open:
+		req.Rate = *body.Rate
+	case body.Users == nil:
+		fail(w, BadRequest(errors.New("users: required")))
+		return
+	default:
+		req.Users = *body.Users
+		if body.SpawnRate != nil {
+			req.SpawnRate = *body.SpawnRate
+		}
 	}
 	if err := checkStart(req); err != nil {
 		fail(w, BadRequest(err))
 		return
 	}
-	if err := run.Edit(req.Users, req.SpawnRate); err != nil {
+	if open && !(req.Rate > 0) {
+		fail(w, BadRequest(errors.New("rate: must be positive")))
+		return
+	}
+	if err := run.Edit(loadgen.Change{Users: req.Users, SpawnRate: req.SpawnRate, Rate: req.Rate}); err != nil {
 		fail(w, controlError(err))
 		return
 	}
 	s.mu.Lock()
 	if s.run == run {
-		s.req.Users, s.req.SpawnRate = req.Users, req.SpawnRate
+		s.req.Users, s.req.SpawnRate, s.req.Rate = req.Users, req.SpawnRate, req.Rate
 	}
 	s.mu.Unlock()
+	if open {
+		s.log.Info("run edited", "rate", req.Rate)
+		answer(w, run, "sending "+strconv.FormatFloat(req.Rate, 'g', -1, 64)+" requests per second")
+		return
+	}
 	s.log.Info("run edited", "users", req.Users, "spawn_rate", req.SpawnRate)
 	answer(w, run, "ramping to "+strconv.Itoa(req.Users)+" users")
 }
@@ -172,14 +195,6 @@ func (s *Server) handleReset(w http.ResponseWriter, r *http.Request) {
 	s.charts.clear()
 	s.log.Info("statistics reset")
 	answer(w, run, "statistics reset")
-}
-
-// controlError turns a run that ended under a control into a conflict.
-func controlError(err error) error {
-	if errors.Is(err, loadgen.ErrSessionEnded) {
-		return errConflict{"the run has ended"}
-	}
-	return err
 }
 
 // info is GET /api/info: what the page needs to draw its forms.

@@ -176,7 +176,7 @@ func TestControlErrors(t *testing.T) {
 		status int
 	}{
 		{"unsupported", fmt.Errorf("distributed runs: %w", errors.ErrUnsupported), http.StatusNotImplemented},
-		{"ended meanwhile", loadgen.ErrSessionEnded, http.StatusConflict},
+		{"ended meanwhile", loadgen.ErrEnded, http.StatusConflict},
 		{"other", errBoom, http.StatusInternalServerError},
 	}
 	for _, tt := range tests {

@@ -7,72 +7,52 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/loadgen/loadgen/results"
+	"github.com/loadgen/loadgen/loadgen"
+	"github.com/loadgen/loadgen/loadgen/output"
 	"github.com/loadgen/loadgen/results/report"
-	"github.com/loadgen/loadgen/results/threshold"
 )
 
 // download is one file of the Download data tab.
 type download struct {
 	contentType string
-	write       func(w io.Writer, snap *results.Snapshot, run Run, info RunInfo) error
+	write       func(w io.Writer, res *loadgen.Result, s *Server) error
 }
 
 // lookupDownload returns a file by name: Locust's four CSV files, the JSON
-// report and the HTML report, all rendered from the latest snapshot.
+// report and the HTML report, all rendered from the latest statistics,
+// as the command line writes them at the end of a run.
 func lookupDownload(name string) (download, bool) {
 	switch name {
 	case "stats.csv":
-		return download{"text/csv; charset=utf-8", func(w io.Writer, s *results.Snapshot, _ Run, info RunInfo) error {
-			return report.WriteStatsCSV(w, s, info.csvOptions())
+		return download{"text/csv; charset=utf-8", func(w io.Writer, res *loadgen.Result, s *Server) error {
+			return report.WriteStatsCSV(w, res.Snapshot, s.csvOptions(res))
 		}}, true
 	case "stats_history.csv":
-		return download{"text/csv; charset=utf-8", func(w io.Writer, s *results.Snapshot, _ Run, info RunInfo) error {
-			return report.WriteHistoryCSV(w, s, info.csvOptions())
+		return download{"text/csv; charset=utf-8", func(w io.Writer, res *loadgen.Result, s *Server) error {
+			return report.WriteHistoryCSV(w, res.Snapshot, s.csvOptions(res))
 		}}, true
 	case "failures.csv":
-		return download{"text/csv; charset=utf-8", func(w io.Writer, s *results.Snapshot, _ Run, _ RunInfo) error {
-			return report.WriteFailuresCSV(w, s)
+		return download{"text/csv; charset=utf-8", func(w io.Writer, res *loadgen.Result, _ *Server) error {
+			return report.WriteFailuresCSV(w, res.Snapshot)
 		}}, true
 	case "exceptions.csv":
-		return download{"text/csv; charset=utf-8", func(w io.Writer, s *results.Snapshot, _ Run, _ RunInfo) error {
-			return report.WriteExceptionsCSV(w, s)
+		return download{"text/csv; charset=utf-8", func(w io.Writer, res *loadgen.Result, _ *Server) error {
+			return report.WriteExceptionsCSV(w, res.Snapshot)
 		}}, true
 	case "report.json":
-		return download{"application/json", writeJSONReport}, true
+		return download{"application/json", func(w io.Writer, res *loadgen.Result, s *Server) error {
+			return output.JSON(w, res, s.cfg.Version)
+		}}, true
 	case "report.html":
-		return download{"text/html; charset=utf-8", writeHTMLReport}, true
+		return download{"text/html; charset=utf-8", func(w io.Writer, res *loadgen.Result, s *Server) error {
+			return output.HTML(w, res, s.cfg.Version)
+		}}, true
 	}
 	return download{}, false
 }
 
-func writeJSONReport(w io.Writer, s *results.Snapshot, run Run, info RunInfo) error {
-	cfg := info.JSONConfig
-	if cfg == nil && info.Config != nil {
-		cfg = info.Config
-	}
-	opts := report.JSONOptions{Config: cfg, Warnings: run.Warnings(), FullHistory: info.FullHistory}
-	if rs := thresholdResults(info, s); rs != nil {
-		opts.Thresholds = rs
-	}
-	if ws := run.Workers(); ws != nil {
-		opts.Workers = ws
-	}
-	return report.WriteJSON(w, s, opts)
-}
-
-func writeHTMLReport(w io.Writer, s *results.Snapshot, run Run, info RunInfo) error {
-	return report.WriteHTML(w, s, report.HTMLOptions{
-		Config: info.Config, Warnings: run.Warnings(), Thresholds: thresholdResults(info, s), Workers: run.Workers(),
-	})
-}
-
-func thresholdResults(info RunInfo, s *results.Snapshot) []threshold.Result {
-	if len(info.Thresholds) == 0 {
-		return nil
-	}
-	rs, _ := threshold.EvaluateAll(info.Thresholds, s)
-	return rs
+func (s *Server) csvOptions(res *loadgen.Result) report.CSVOptions {
+	return report.CSVOptions{FullHistory: res.Spec.EntryHistory, Precise: s.cfg.CSVPrecise}
 }
 
 func (s *Server) handleDownload(w http.ResponseWriter, r *http.Request) {
@@ -82,16 +62,17 @@ func (s *Server) handleDownload(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "no download "+strconv.Quote(name))
 		return
 	}
-	run, info, _ := s.current()
+	run, _, _ := s.current()
 	if run == nil {
 		writeError(w, http.StatusNotFound, "nothing to download: no run has started")
 		return
 	}
-	snap := run.Snapshot()
+	res := run.Result()
+	snap := res.Snapshot
 	// Rendered whole before answering, so a failure is a clean 500 rather
 	// than a truncated file.
 	var b bytes.Buffer
-	if err := d.write(&b, snap, run, info); err != nil {
+	if err := d.write(&b, res, s); err != nil {
 		fail(w, err)
 		return
 	}

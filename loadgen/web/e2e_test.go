@@ -100,7 +100,7 @@ func TestBrowserEndToEnd(t *testing.T) {
 	albums := startAlbums(t)
 	ring := NewLogRing(0, slog.LevelInfo)
 	srv, err := New(Config{
-		Start:    sessionStarter("http://127.0.0.1:1"), // the form must give the host
+		Start:    localStarter("http://127.0.0.1:1"), // the form must give the host
 		Defaults: StartRequest{Users: 1, SpawnRate: 1, Profile: "smoke", RunTime: "10m"},
 		Logs:     ring,
 		Logger:   slog.New(ring.Handler()),

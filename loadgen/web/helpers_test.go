@@ -15,9 +15,10 @@ import (
 
 	"github.com/loadgen/loadgen/albumsvc"
 	"github.com/loadgen/loadgen/loadgen"
+	"github.com/loadgen/loadgen/loadgen/users"
 	"github.com/loadgen/loadgen/profiles"
 	"github.com/loadgen/loadgen/results"
-	"github.com/loadgen/loadgen/results/report"
+	"github.com/loadgen/loadgen/results/threshold"
 )
 
 var fixtureStart = time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC)
@@ -67,11 +68,12 @@ func letters(i int) string {
 // recorded, to test the server's state machine on its own.
 type fakeRun struct {
 	snap    *results.Snapshot
-	workers []report.WorkerRow
+	workers []results.WorkerStatus
 	mu      sync.Mutex
 	// editErr and resetErr, when set, are what Edit and Reset return.
 	editErr, resetErr error
 	state             string
+	spec              *loadgen.Spec
 	edits             [][2]float64
 	resets            int
 	done              chan struct{}
@@ -83,18 +85,18 @@ func newFakeRun(snap *results.Snapshot) *fakeRun {
 }
 
 func (f *fakeRun) Snapshot() *results.Snapshot { return f.snap }
-func (f *fakeRun) State() string {
+func (f *fakeRun) State() loadgen.State {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return f.state
+	return loadgen.State(f.state)
 }
-func (f *fakeRun) Edit(users int, rate float64) error {
+func (f *fakeRun) Edit(c loadgen.Change) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.editErr != nil {
 		return f.editErr
 	}
-	f.edits = append(f.edits, [2]float64{float64(users), rate})
+	f.edits = append(f.edits, [2]float64{float64(c.Users), c.SpawnRate})
 	return nil
 }
 func (f *fakeRun) Reset() error {
@@ -128,18 +130,55 @@ func (f *fakeRun) recorded() ([][2]float64, int) {
 	return append([][2]float64(nil), f.edits...), f.resets
 }
 
-func (f *fakeRun) Done() <-chan struct{}       { return f.done }
-func (f *fakeRun) Err() error                  { return nil }
-func (f *fakeRun) Workers() []report.WorkerRow { return f.workers }
-func (f *fakeRun) Warnings() []string          { return nil }
+func (f *fakeRun) Done() <-chan struct{}           { return f.done }
+func (f *fakeRun) Workers() []results.WorkerStatus { return f.workers }
+func (f *fakeRun) Warnings() []string              { return nil }
+func (f *fakeRun) Spec() *loadgen.Spec             { return f.spec }
+
+func (f *fakeRun) Wait() (*loadgen.Result, error) {
+	<-f.done
+	return f.Result(), nil
+}
+
+// Result is the run's statistics with its thresholds checked, as a
+// started run gives them.
+func (f *fakeRun) Result() *loadgen.Result {
+	res := &loadgen.Result{Spec: f.spec, Name: "fake", Snapshot: f.snap, Workers: f.workers}
+	p, err := f.spec.Plan()
+	if err != nil {
+		panic(err)
+	}
+	if len(p.Thresholds) > 0 {
+		res.Thresholds, res.ThresholdsPassed = threshold.EvaluateAll(p.Thresholds, f.snap)
+	}
+	return res
+}
+
+// fakeSpec is a Spec with the given tasks (none: one GET /albums) and
+// thresholds.
+func fakeSpec(tasks []loadgen.TaskWeight, thresholds ...string) *loadgen.Spec {
+	if len(tasks) == 0 {
+		tasks = []loadgen.TaskWeight{{Method: "GET", Name: "/albums", Weight: 1}}
+	}
+	w := &loadgen.Workload{}
+	for _, t := range tasks {
+		w.Tasks = append(w.Tasks, users.Task{Method: t.Method, Name: t.Name, Weight: t.Weight})
+	}
+	s := &loadgen.Spec{Host: "http://127.0.0.1:1", Client: "fasthttp", Timeout: time.Minute, Users: 10, Workload: w}
+	for _, th := range thresholds {
+		s.Thresholds = append(s.Thresholds, loadgen.Threshold{Expr: th})
+	}
+	return s
+}
 
 // fakeStarter starts fakeRuns and remembers the requests.
 type fakeStarter struct {
 	t    *testing.T
 	snap *results.Snapshot
-	info RunInfo
+	// spec is the runs' Spec; default fakeSpec().
+	spec *loadgen.Spec
 	// workers is the worker table of the runs started.
-	workers []report.WorkerRow
+	workers []results.WorkerStatus
 	// err, when set, is returned instead of starting.
 	err error
 
@@ -148,17 +187,20 @@ type fakeStarter struct {
 	runs []*fakeRun
 }
 
-func (f *fakeStarter) start(ctx context.Context, req StartRequest) (Run, RunInfo, error) {
+func (f *fakeStarter) start(ctx context.Context, req StartRequest) (loadgen.Run, error) {
 	if f.err != nil {
-		return nil, RunInfo{}, f.err
+		return nil, f.err
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	r := newFakeRun(f.snap)
-	r.workers = f.workers
+	r.workers, r.spec = f.workers, f.spec
+	if r.spec == nil {
+		r.spec = fakeSpec(nil)
+	}
 	f.reqs = append(f.reqs, req)
 	f.runs = append(f.runs, r)
-	return r, f.info, nil
+	return r, nil
 }
 
 func (f *fakeStarter) count() int {
@@ -287,45 +329,33 @@ func startAlbums(t *testing.T) string {
 	return "http://" + srv.Addr()
 }
 
-// sessionStarter runs requests as Sessions in this process, with
-// defaultHost for requests without a host: what the command line does,
-// without its flags.
-func sessionStarter(defaultHost string) Starter {
-	return func(ctx context.Context, req StartRequest) (Run, RunInfo, error) {
-		var p *profiles.Profile
-		var err error
+// localStarter runs requests in this process, with defaultHost for
+// requests without a host: what the command line does, without its
+// flags.
+func localStarter(defaultHost string) Starter {
+	return func(ctx context.Context, req StartRequest) (loadgen.Run, error) {
+		spec := &loadgen.Spec{Host: req.Host, Users: req.Users, SpawnRate: req.SpawnRate, Seed: 1}
+		if spec.Host == "" {
+			spec.Host = defaultHost
+		}
 		if req.ProfileYAML != "" {
-			p, err = profiles.Parse("profile_yaml", []byte(req.ProfileYAML))
+			spec.Profile = profiles.Source{File: "profile_yaml", YAML: req.ProfileYAML}
 		} else {
-			p, err = profiles.Builtin(req.Profile)
+			spec.Profile = profiles.Source{Builtin: req.Profile}
 		}
+		p, err := spec.Profile.Load()
 		if err != nil {
-			return nil, RunInfo{}, BadRequest(err)
+			return nil, BadRequest(err)
 		}
-		c, err := profiles.Compile(p)
+		spec.Wait = p.Wait
+		if spec.RunTime, err = RunTime(req); err != nil {
+			return nil, BadRequest(err)
+		}
+		run, err := loadgen.Start(ctx, loadgen.Local{}, spec, loadgen.Hooks{})
 		if err != nil {
-			return nil, RunInfo{}, BadRequest(err)
+			return nil, BadRequest(err)
 		}
-		host := req.Host
-		if host == "" {
-			host = defaultHost
-		}
-		rt, err := RunTime(req)
-		if err != nil {
-			return nil, RunInfo{}, BadRequest(err)
-		}
-		s, err := loadgen.StartSession(ctx, loadgen.Options{
-			Tasks: loadgen.ProfileTasks(c, host), InitUser: loadgen.InitProfileUser, NewRand: loadgen.ProfileRand(1),
-			Wait: loadgen.ProfileWait(p.Wait), Users: req.Users, SpawnRate: req.SpawnRate, RunTime: rt,
-		})
-		if err != nil {
-			return nil, RunInfo{}, err
-		}
-		info := RunInfo{Config: []report.ConfigItem{{Key: "host", Value: host}, {Key: "profile", Value: p.Name}}}
-		for _, tt := range c.Tasks() {
-			info.Tasks = append(info.Tasks, TaskWeight{Method: tt.Steps[0].Method, Name: tt.Steps[0].Name, Weight: tt.Weight})
-		}
-		return LocalRun(s), info, nil
+		return run, nil
 	}
 }
 

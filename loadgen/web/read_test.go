@@ -11,9 +11,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/loadgen/loadgen/loadgen"
 	"github.com/loadgen/loadgen/results"
 	"github.com/loadgen/loadgen/results/report"
-	"github.com/loadgen/loadgen/results/threshold"
 )
 
 func startFake(t *testing.T, cfg Config, prepare func(*fakeStarter)) (*fakeStarter, func(method, path string) response) {
@@ -27,15 +27,9 @@ func startFake(t *testing.T, cfg Config, prepare func(*fakeStarter)) (*fakeStart
 }
 
 func TestDownloads(t *testing.T) {
-	ths, err := threshold.ParseAll([]string{"p99<1s", "fail_ratio<0.0001"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	ths := []string{"p99<1s", "fail_ratio<0.0001"}
 	fs, get := startFake(t, Config{}, func(fs *fakeStarter) {
-		fs.info = RunInfo{
-			Config:     []report.ConfigItem{{Key: "host", Value: "http://127.0.0.1:1"}, {Key: "users", Value: "10"}},
-			Thresholds: ths,
-		}
+		fs.spec = fakeSpec(nil, ths...)
 	})
 	snap := fs.snap
 	files := []struct {
@@ -121,16 +115,10 @@ func readCSV(t *testing.T, b []byte) [][]string {
 }
 
 func TestStatsAnswer(t *testing.T) {
-	ths, err := threshold.ParseAll([]string{"requests>1", "p50<1us"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	ths := []string{"requests>1", "p50<1us"}
 	fs, get := startFake(t, Config{}, func(fs *fakeStarter) {
 		fs.snap = fixtureSnapshot(t, maxErrorsShown+7)
-		fs.info = RunInfo{
-			Thresholds: ths,
-			Tasks:      []TaskWeight{{"GET", "/albums", 3}, {"POST", "/albums", 1}, {"GET", "/never", 0}},
-		}
+		fs.spec = fakeSpec([]loadgen.TaskWeight{{Method: "GET", Name: "/albums", Weight: 3}, {Method: "POST", Name: "/albums", Weight: 1}, {Method: "GET", Name: "/never", Weight: 0}}, ths...)
 	})
 	snap := fs.snap
 	var st Stats
@@ -185,7 +173,7 @@ func TestWorkersAnswer(t *testing.T) {
 		t.Errorf("a run in this process lists workers %+v, want []", ws.Workers)
 	}
 
-	rows := []report.WorkerRow{{ID: "w1", State: "running", Users: 5, Target: 5, LastHeartbeat: fixtureStart}}
+	rows := []results.WorkerStatus{{ID: "w1", State: "running", Users: 5, Target: 5, LastHeartbeat: fixtureStart}}
 	_, get = startFake(t, Config{}, func(fs *fakeStarter) { fs.workers = rows })
 	r = get("GET", "/api/workers")
 	r.json(t, &ws)
@@ -305,11 +293,11 @@ func TestPageAndInfo(t *testing.T) {
 	}
 }
 
-// TestLocalRun drives a real Session through the API, against the album
+// TestLocalRun drives a real run in this process through the API, against the album
 // service: the adapter, edits and resets for real.
 func TestLocalRun(t *testing.T) {
 	albums := startAlbums(t)
-	_, ts, _ := newTestServer(t, Config{Start: sessionStarter(albums), Defaults: StartRequest{Users: 2, SpawnRate: 0, Profile: "albums"}})
+	_, ts, _ := newTestServer(t, Config{Start: localStarter(albums), Defaults: StartRequest{Users: 2, SpawnRate: 0, Profile: "albums"}})
 	wantStatus(t, call(t, ts, "POST", "/api/start", `{"profile":"nope"}`, nil), 400, "unknown profile")
 	wantStatus(t, call(t, ts, "POST", "/api/start", `{"profile_yaml":"tasks: [}"}`, nil), 400, "bad YAML")
 	wantStatus(t, call(t, ts, "POST", "/api/start", `{}`, nil), 200, "start")

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
 	"sync"
@@ -58,8 +59,11 @@ type Config struct {
 	// IdleTimeout closes a connection Serve holds that has sent no request
 	// for this long; default DefaultIdleTimeout.
 	IdleTimeout time.Duration
-	// Version is shown on the page.
+	// Version is shown on the page and recorded in the reports.
 	Version string
+	// CSVPrecise writes the CSV downloads' medians and percentiles with
+	// their microseconds rather than in Locust's whole milliseconds.
+	CSVPrecise bool
 }
 
 // Server is the web UI and its JSON API. It runs one test at a time; a
@@ -79,8 +83,8 @@ type Server struct {
 	httpSrv *http.Server // set by Serve
 
 	mu      sync.Mutex
-	run     Run
-	info    RunInfo
+	run     loadgen.Run
+	info    runInfo
 	req     StartRequest
 	started time.Time
 }
@@ -184,15 +188,15 @@ func (s *Server) Start(req StartRequest) error {
 	if s.ctx.Err() != nil {
 		return errConflict{"the server is closing"}
 	}
-	run, info, err := s.cfg.Start(s.ctx, req)
+	run, err := s.cfg.Start(s.ctx, req)
 	if err != nil {
 		return err
 	}
-	s.run, s.info, s.req, s.started = run, info, req, time.Now()
+	s.run, s.info, s.req, s.started = run, infoOf(run), req, time.Now()
 	s.log.Info("run started", "users", req.Users, "spawn_rate", req.SpawnRate, "host", req.Host, "run_time", req.RunTime, "profile", profileLabel(req))
 	go func() {
 		<-run.Done()
-		if err := run.Err(); err != nil {
+		if err := runErr(run); err != nil {
 			s.log.Error("run failed", "err", err)
 			return
 		}
@@ -210,6 +214,9 @@ func checkStart(req StartRequest) error {
 	}
 	if err := loadgen.CheckSpawnRate(req.SpawnRate); err != nil {
 		return fmt.Errorf("spawn_rate %w", err)
+	}
+	if req.Rate < 0 || math.IsNaN(req.Rate) || math.IsInf(req.Rate, 0) {
+		return fmt.Errorf("rate %g: must be zero (a run with users) or a positive number of requests per second", req.Rate)
 	}
 	if _, err := RunTime(req); err != nil {
 		return err
@@ -249,14 +256,14 @@ func profileLabel(req StartRequest) string {
 
 // current returns the latest run and what goes with it; run is nil before
 // the first.
-func (s *Server) current() (Run, RunInfo, StartRequest) {
+func (s *Server) current() (loadgen.Run, runInfo, StartRequest) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.run, s.info, s.req
 }
 
 // Current returns the latest run, or nil before the first one.
-func (s *Server) Current() Run {
+func (s *Server) Current() loadgen.Run {
 	run, _, _ := s.current()
 	return run
 }

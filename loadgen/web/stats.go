@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/loadgen/loadgen/loadgen"
 	"github.com/loadgen/loadgen/results"
 	"github.com/loadgen/loadgen/results/report"
 	"github.com/loadgen/loadgen/results/threshold"
@@ -122,14 +123,15 @@ func newStatsEntry(e results.EntryStats) StatsEntry {
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
 // newStats builds the stats answer for a run; run may be nil.
-func newStats(run Run, info RunInfo, req StartRequest) Stats {
+func newStats(run loadgen.Run, info runInfo, req StartRequest) Stats {
 	st := Stats{State: "ready", Stats: []StatsEntry{}, Errors: []ErrorEntry{}, Thresholds: []threshold.Result{}, Ratio: []RatioEntry{}, Warnings: []string{}}
 	if run == nil {
 		return st
 	}
-	snap := run.Snapshot()
-	st.State = run.State()
-	if err := run.Err(); err != nil {
+	res := run.Result()
+	snap := res.Snapshot
+	st.State = string(run.State())
+	if err := runErr(run); err != nil {
 		st.Error = err.Error()
 	}
 	st.Run = &req
@@ -147,18 +149,18 @@ func newStats(run Run, info RunInfo, req StartRequest) Stats {
 		}
 		st.Errors = append(st.Errors, ErrorEntry{Method: e.Method, Name: e.Name, Error: e.Error, Occurrences: e.Count, FirstSeen: e.FirstSeen, LastSeen: e.LastSeen})
 	}
-	if len(info.Thresholds) > 0 {
-		st.Thresholds, _ = threshold.EvaluateAll(info.Thresholds, snap)
+	if res.Thresholds != nil {
+		st.Thresholds = res.Thresholds
 	}
-	st.Ratio = ratio(info.Tasks, snap)
-	if w := run.Warnings(); w != nil {
-		st.Warnings = w
+	st.Ratio = ratio(info.tasks, snap)
+	if res.Warnings != nil {
+		st.Warnings = res.Warnings
 	}
 	return st
 }
 
 // ratio pairs each task's weight with its share of the requests.
-func ratio(tasks []TaskWeight, snap *results.Snapshot) []RatioEntry {
+func ratio(tasks []loadgen.TaskWeight, snap *results.Snapshot) []RatioEntry {
 	out := []RatioEntry{}
 	sum := 0
 	for _, t := range tasks {
@@ -187,11 +189,11 @@ func (s *Server) handleStats(w http.ResponseWriter, r *http.Request) {
 
 // Workers is GET /api/workers.
 type Workers struct {
-	Workers []report.WorkerRow `json:"workers"`
+	Workers []results.WorkerStatus `json:"workers"`
 }
 
 func (s *Server) handleWorkers(w http.ResponseWriter, r *http.Request) {
-	out := Workers{Workers: []report.WorkerRow{}}
+	out := Workers{Workers: []results.WorkerStatus{}}
 	if run := s.Current(); run != nil {
 		if ws := run.Workers(); ws != nil {
 			out.Workers = ws

@@ -45,7 +45,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/loadgen/loadgen/results"
-	"github.com/loadgen/loadgen/results/report"
 )
 
 // Defaults of Options.
@@ -89,7 +88,7 @@ type Source struct {
 	// Snapshot returns the latest statistics, or nil before there are any.
 	Snapshot func() *results.Snapshot
 	// Workers returns the worker table of a distributed run.
-	Workers func() []report.WorkerRow
+	Workers func() []results.WorkerStatus
 	// Open returns the open model's arrival counts, and false in a run
 	// with users.
 	Open func() (OpenCounts, bool)

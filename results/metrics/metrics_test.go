@@ -12,7 +12,6 @@ import (
 	dto "github.com/prometheus/client_model/go"
 
 	"github.com/loadgen/loadgen/results"
-	"github.com/loadgen/loadgen/results/report"
 )
 
 var start = time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC)
@@ -101,8 +100,8 @@ func TestCollectorGivesTheSnapshotsNumbers(t *testing.T) {
 	c := NewCollector(Source{
 		Snapshot: func() *results.Snapshot { return s },
 		Open:     func() (OpenCounts, bool) { return OpenCounts{Scheduled: 10, Sent: 9, Late: 2, Dropped: 1}, true },
-		Workers: func() []report.WorkerRow {
-			return []report.WorkerRow{{ID: "w1", State: "running", Users: 4, Requests: 99}, {ID: "w2", State: "missing"}}
+		Workers: func() []results.WorkerStatus {
+			return []results.WorkerStatus{{ID: "w1", State: "running", Users: 4, Requests: 99}, {ID: "w2", State: "missing"}}
 		},
 	}, Options{})
 	mfs := gather(t, c)

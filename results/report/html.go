@@ -34,7 +34,7 @@ type HTMLOptions struct {
 	// Thresholds are the run's evaluated thresholds.
 	Thresholds []threshold.Result
 	// Workers is the worker table of a distributed run.
-	Workers []WorkerRow
+	Workers []results.WorkerStatus
 	// ScalingSVG is a scaling chart drawn by chart.Throughput, embedded as
 	// an image.
 	ScalingSVG []byte
@@ -47,23 +47,6 @@ type HTMLOptions struct {
 type ConfigItem struct {
 	Key   string `json:"key"`
 	Value string `json:"value"`
-}
-
-// WorkerRow is one worker of a distributed run, in a form that needs
-// nothing from the package that runs workers.
-type WorkerRow struct {
-	ID            string    `json:"id"`
-	Host          string    `json:"host,omitempty"`
-	State         string    `json:"state"`
-	Users         int       `json:"users"`
-	Target        int       `json:"target"`
-	Requests      int64     `json:"requests"`
-	Failures      int64     `json:"failures"`
-	RPS           float64   `json:"rps"`
-	CPUPercent    float64   `json:"cpu_percent"`
-	RSSBytes      uint64    `json:"rss_bytes"`
-	LastHeartbeat time.Time `json:"last_heartbeat"`
-	Error         string    `json:"error,omitempty"`
 }
 
 // WriteHTML writes one self-contained HTML page: inline CSS, charts as
@@ -255,7 +238,7 @@ func htmlFailures(errs []results.ErrorStats, max int) ([]htmlFailure, string) {
 	return out, fmt.Sprintf("and %d more failure groups with %d more occurrences (the CSV and JSON outputs list them all)", len(rest), n)
 }
 
-func newHTMLWorker(w WorkerRow, now time.Time) htmlWorker {
+func newHTMLWorker(w results.WorkerStatus, now time.Time) htmlWorker {
 	state := w.State
 	if w.Error != "" {
 		state += " (" + w.Error + ")"

@@ -37,7 +37,7 @@ func fixtureHTMLOptions(t *testing.T, s *results.Snapshot) HTMLOptions {
 		},
 		Warnings:   []string{"worker w2 went missing at 0:03"},
 		Thresholds: rs,
-		Workers: []WorkerRow{
+		Workers: []results.WorkerStatus{
 			{ID: "w1", Host: "node-a", State: "stopped", Users: 15, Target: 15, Requests: 400, Failures: 3, RPS: 80, CPUPercent: 42, RSSBytes: 30 << 20, LastHeartbeat: fixtureStart.Add(4500 * time.Millisecond)},
 			{ID: "w2", Host: "node-b", State: "missing", Users: 15, Target: 0, Requests: 200, RPS: 0, Error: "no heartbeat for 3s", LastHeartbeat: fixtureStart.Add(2 * time.Second)},
 		},
@@ -220,7 +220,7 @@ func TestHTMLEscapes(t *testing.T) {
 		Title:    "</title><script>x()</script>",
 		Config:   []ConfigItem{{"</style>", `"><b>bold</b>`}},
 		Warnings: []string{"<i>w</i>"},
-		Workers:  []WorkerRow{{ID: "<u>w</u>", State: "running", Error: "&amp;"}},
+		Workers:  []results.WorkerStatus{{ID: "<u>w</u>", State: "running", Error: "&amp;"}},
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -112,7 +112,7 @@ func TestReportRendersTheRunsFilesAgain(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			snap := tc.run.snapshots(t, 1, results.AggregatorOptions{EntryHistory: tc.full, Window: 4 * time.Second})[0]
 			ths, _ := threshold.EvaluateAll(parseAll(t, "p99<250ms", `p95{name="/albums"}<1ms`, "rps>10"), snap)
-			workers := []report.WorkerRow{{ID: "w1", Host: "h", State: "stopped", Users: 5, Target: 5, Requests: 10, RPS: 3.5, LastHeartbeat: start.Add(time.Second)}}
+			workers := []results.WorkerStatus{{ID: "w1", Host: "h", State: "stopped", Users: 5, Target: 5, Requests: 10, RPS: 3.5, LastHeartbeat: start.Add(time.Second)}}
 			html := report.HTMLOptions{
 				Title: "loadgen report: albums", Config: []report.ConfigItem{{Key: "Users", Value: "50"}},
 				Warnings: []string{"worker 2 lost"}, Thresholds: ths, Workers: workers,

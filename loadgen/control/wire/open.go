@@ -7,7 +7,7 @@ import (
 
 	"github.com/loadgen/loadgen/internal/jsonhttp"
 	"github.com/loadgen/loadgen/loadgen"
-	"github.com/loadgen/loadgen/loadgen/users"
+	"github.com/loadgen/loadgen/results"
 )
 
 // OpenShare is one worker's part of an open-model run's schedule. In a
@@ -66,7 +66,7 @@ func (s *OpenShare) validateSpawn() error {
 }
 
 // OpenCounts is a worker's open-model dispatcher counts on the wire, in
-// its heartbeats: users.OpenStats with durations in nanoseconds. The counts
+// its heartbeats: results.OpenStats with durations in nanoseconds. The counts
 // are cumulative over the worker's part in the run, so a lost heartbeat
 // loses nothing and the newest one is always the whole story.
 type OpenCounts struct {
@@ -84,7 +84,7 @@ type OpenCounts struct {
 }
 
 // CountsOf puts a worker's dispatcher counts on the wire.
-func CountsOf(s users.OpenStats) *OpenCounts {
+func CountsOf(s results.OpenStats) *OpenCounts {
 	return &OpenCounts{
 		Scheduled: s.Scheduled, Sent: s.Sent, Late: s.Late, Dropped: s.Dropped,
 		Saturated: s.Saturated, Abandoned: s.Abandoned, MaxLateNS: int64(s.MaxLate),
@@ -92,9 +92,9 @@ func CountsOf(s users.OpenStats) *OpenCounts {
 	}
 }
 
-// Stats returns the counts as users.OpenStats.
-func (c *OpenCounts) Stats() users.OpenStats {
-	return users.OpenStats{
+// Stats returns the counts as results.OpenStats.
+func (c *OpenCounts) Stats() results.OpenStats {
+	return results.OpenStats{
 		Scheduled: c.Scheduled, Sent: c.Sent, Late: c.Late, Dropped: c.Dropped,
 		Saturated: c.Saturated, Abandoned: c.Abandoned, MaxLate: time.Duration(c.MaxLateNS),
 		Slots: c.Slots, MaxInFlight: c.MaxInFlight, MaxLag: time.Duration(c.MaxLagNS), LateAfter: time.Duration(c.LateAfterNS),

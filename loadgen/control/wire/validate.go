@@ -50,13 +50,25 @@ func ParseReportQuery(q url.Values) (ReportRequest, error) {
 	return m, nil
 }
 
-// checkSpec checks what a worker can check without parsing the profile.
+// checkSpec checks the shape of a spawn's spec: what makes it a spec at
+// all. Whether the worker can run it (its profile, its target, its
+// client) is the worker's to find out and report, with its reason.
 func checkSpec(s *loadgen.Spec) error {
-	if s.Host == "" {
-		return errors.New("spec.host is empty")
+	if err := s.Profile.Check(); err != nil {
+		return fmt.Errorf("spec.%w", err)
 	}
-	if err := s.CheckFields(); err != nil {
-		return fmt.Errorf("spec: %w", wireNames(err))
+	switch {
+	case s.Client == "":
+		return errors.New("spec.client is empty")
+	case s.Host == "":
+		return errors.New("spec.host is empty")
+	case s.Timeout < 0 || s.StopTimeout < 0:
+		return errors.New("spec: negative timeout")
+	}
+	if s.Open != nil {
+		if err := s.Open.Check(); err != nil {
+			return fmt.Errorf("spec.open: %w", wireNames(err))
+		}
 	}
 	return nil
 }

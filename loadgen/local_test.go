@@ -43,31 +43,28 @@ func sleepTasks(count *atomic.Int64) []users.Task {
 	}
 }
 
-func TestSessionEditResetStop(t *testing.T) {
+func TestLocalRunEditResetStop(t *testing.T) {
 	var count atomic.Int64
 	var ticks atomic.Int64
-	s, err := StartSession(context.Background(), Options{
-		Tasks: sleepTasks(&count), Users: 2, SpawnRate: 0,
+	spec := goSpec(sleepTasks(&count))
+	spec.Users = 2
+	s := startLocal(t, context.Background(), spec, Hooks{
 		Interval: 20 * time.Millisecond,
-		OnTick:   func(*results.Snapshot) { ticks.Add(1) },
+		OnTick:   func(Tick) { ticks.Add(1) },
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Stop(context.Background())
-	waitFor(t, "2 users running", func() bool { return s.Users() == 2 && s.State() == StateRunning })
+	waitFor(t, "2 users running", func() bool { return usersOf(s) == 2 && s.State() == StateRunning })
 
-	if err := s.Edit(5, 0); err != nil {
+	if err := s.Edit(Change{Users: 5}); err != nil {
 		t.Fatal(err)
 	}
-	if u, r := s.Target(); u != 5 || r != 0 {
-		t.Errorf("target %d at %g/s, want 5 at 0", u, r)
+	if c := targetOf(s); c.Users != 5 || c.SpawnRate != 0 {
+		t.Errorf("target %d at %g/s, want 5 at 0", c.Users, c.SpawnRate)
 	}
-	waitFor(t, "5 users", func() bool { return s.Users() == 5 && s.State() == StateRunning })
-	if err := s.Edit(1, 1000); err != nil {
+	waitFor(t, "5 users", func() bool { return usersOf(s) == 5 && s.State() == StateRunning })
+	if err := s.Edit(Change{Users: 1, SpawnRate: 1000}); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "1 user", func() bool { return s.Users() == 1 && s.State() == StateRunning })
+	waitFor(t, "1 user", func() bool { return usersOf(s) == 1 && s.State() == StateRunning })
 
 	waitFor(t, "some requests and history", func() bool {
 		snap := s.Snapshot()
@@ -93,12 +90,16 @@ func TestSessionEditResetStop(t *testing.T) {
 		t.Errorf("reset dropped the history: %d rows, had %d", len(after.History), len(before.History))
 	}
 
-	final, err := s.Stop(context.Background())
+	if err := s.Stop(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	res, err := s.Wait()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s.State() != StateStopped || s.Users() != 0 {
-		t.Errorf("after Stop: state %s, %d users", s.State(), s.Users())
+	final := res.Snapshot
+	if s.State() != StateStopped || usersOf(s) != 0 {
+		t.Errorf("after Stop: state %s, %d users", s.State(), usersOf(s))
 	}
 	if final != s.Snapshot() || final.Users != 1 {
 		t.Errorf("final snapshot %p (users %d), Snapshot %p", final, final.Users, s.Snapshot())
@@ -108,47 +109,48 @@ func TestSessionEditResetStop(t *testing.T) {
 	default:
 		t.Error("Done not closed after Stop")
 	}
-	if err := s.Edit(3, 1); !errors.Is(err, ErrSessionEnded) {
-		t.Errorf("Edit after Stop: %v, want ErrSessionEnded", err)
+	if err := s.Edit(Change{Users: 3, SpawnRate: 1}); !errors.Is(err, ErrEnded) {
+		t.Errorf("Edit after Stop: %v, want ErrEnded", err)
 	}
-	if err := s.Reset(); !errors.Is(err, ErrSessionEnded) {
-		t.Errorf("Reset after Stop: %v, want ErrSessionEnded", err)
+	if err := s.Reset(); !errors.Is(err, ErrEnded) {
+		t.Errorf("Reset after Stop: %v, want ErrEnded", err)
 	}
-	if again, err := s.Stop(context.Background()); err != nil || again != final {
-		t.Errorf("second Stop: %p, %v", again, err)
+	if err := s.Stop(context.Background()); err != nil || s.Snapshot() != final {
+		t.Errorf("second Stop: %p, %v", s.Snapshot(), err)
 	}
 	if ticks.Load() == 0 {
 		t.Error("OnTick never called")
 	}
 }
 
-func TestSessionEnds(t *testing.T) {
+func TestLocalRunEnds(t *testing.T) {
 	tests := []struct {
-		name string
-		run  func(*Session, context.CancelFunc)
-		opts Options
+		name    string
+		run     func(Run, context.CancelFunc)
+		runTime time.Duration
 	}{
-		{"run time", func(*Session, context.CancelFunc) {}, Options{RunTime: 100 * time.Millisecond}},
-		{"context", func(_ *Session, cancel context.CancelFunc) { cancel() }, Options{}},
+		{"run time", func(Run, context.CancelFunc) {}, 100 * time.Millisecond},
+		{"context", func(_ Run, cancel context.CancelFunc) { cancel() }, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var count atomic.Int64
-			opts := tt.opts
-			opts.Tasks, opts.Users, opts.Interval = sleepTasks(&count), 1, 10*time.Millisecond
+			spec := goSpec(sleepTasks(&count))
+			spec.Users, spec.RunTime = 1, tt.runTime
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
-			s, err := StartSession(ctx, opts)
-			if err != nil {
-				t.Fatal(err)
-			}
+			s := startLocal(t, ctx, spec, Hooks{Interval: 10 * time.Millisecond})
 			waitFor(t, "a request", func() bool { return count.Load() > 0 })
 			tt.run(s, cancel)
 			done := make(chan struct{})
 			var snap *results.Snapshot
+			var err error
 			go func() {
 				defer close(done)
-				snap, err = s.Wait()
+				var res *Result
+				if res, err = s.Wait(); res != nil {
+					snap = res.Snapshot
+				}
 			}()
 			select {
 			case <-done:
@@ -162,26 +164,22 @@ func TestSessionEnds(t *testing.T) {
 	}
 }
 
-func TestSessionStopWaitBoundedByContext(t *testing.T) {
+func TestLocalRunStopWaitBoundedByContext(t *testing.T) {
 	block := make(chan struct{})
 	defer close(block)
-	s, err := StartSession(context.Background(), Options{
-		Tasks: []users.Task{{Method: "GET", Name: "/slow", Weight: 1, Run: func(ctx context.Context, u *users.User) (int64, error) {
-			select {
-			case <-block:
-			case <-ctx.Done():
-			}
-			return 0, nil
-		}}},
-		Users: 1, StopTimeout: time.Minute,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	waitFor(t, "the user", func() bool { return s.Users() == 1 })
+	spec := goSpec([]users.Task{{Method: "GET", Name: "/slow", Weight: 1, Run: func(ctx context.Context, u *users.User) (int64, error) {
+		select {
+		case <-block:
+		case <-ctx.Done():
+		}
+		return 0, nil
+	}}})
+	spec.Users, spec.StopTimeout = 1, time.Minute
+	s := startLocal(t, context.Background(), spec, Hooks{})
+	waitFor(t, "the user", func() bool { return usersOf(s) == 1 })
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
-	if _, err := s.Stop(ctx); !errors.Is(err, context.DeadlineExceeded) {
+	if err := s.Stop(ctx); !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("Stop with a task that will not finish: %v, want the context's error", err)
 	}
 	if s.State() != StateStopping {
@@ -189,32 +187,30 @@ func TestSessionStopWaitBoundedByContext(t *testing.T) {
 	}
 }
 
-func TestSessionBadOptions(t *testing.T) {
+func TestLocalRunBadSpecs(t *testing.T) {
 	var count atomic.Int64
 	tasks := sleepTasks(&count)
 	for _, tt := range []struct {
-		name string
-		opts Options
+		name   string
+		change func(*Spec)
 	}{
-		{"negative users", Options{Tasks: tasks, Users: -1}},
-		{"negative spawn rate", Options{Tasks: tasks, SpawnRate: -1}},
-		{"no tasks", Options{Users: 1}},
-		{"unknown client", Options{Tasks: tasks, Client: "curl"}},
+		{"negative users", func(s *Spec) { s.Users = -1 }},
+		{"negative spawn rate", func(s *Spec) { s.SpawnRate = -1 }},
+		{"no tasks", func(s *Spec) { s.Workload.Tasks = nil }},
+		{"unknown client", func(s *Spec) { s.Client = "curl" }},
 	} {
-		if s, err := StartSession(context.Background(), tt.opts); err == nil {
+		spec := goSpec(tasks)
+		tt.change(spec)
+		if s, err := Start(context.Background(), Local{}, spec, Hooks{}); err == nil {
 			s.Stop(context.Background())
 			t.Errorf("%s: started", tt.name)
 		}
 	}
-	s, err := StartSession(context.Background(), Options{Tasks: tasks})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Stop(context.Background())
-	if err := s.Edit(-1, 1); err == nil || errors.Is(err, ErrSessionEnded) {
+	s := startLocal(t, context.Background(), goSpec(tasks), Hooks{})
+	if err := s.Edit(Change{Users: -1, SpawnRate: 1}); err == nil || errors.Is(err, ErrEnded) {
 		t.Errorf("Edit(-1): %v", err)
 	}
-	if err := s.Edit(1, -1); err == nil {
+	if err := s.Edit(Change{Users: 1, SpawnRate: -1}); err == nil {
 		t.Error("Edit with a negative rate passed")
 	}
 	if s.Snapshot() == nil {
@@ -222,14 +218,13 @@ func TestSessionBadOptions(t *testing.T) {
 	}
 }
 
-// TestSessionConcurrentControl drives one session from several goroutines
+// TestLocalRunConcurrentControl drives one run from several goroutines
 // at once, for the race detector.
-func TestSessionConcurrentControl(t *testing.T) {
+func TestLocalRunConcurrentControl(t *testing.T) {
 	var count atomic.Int64
-	s, err := StartSession(context.Background(), Options{Tasks: sleepTasks(&count), Users: 2, SpawnRate: 50, Interval: 5 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
+	spec := goSpec(sleepTasks(&count))
+	spec.Users, spec.SpawnRate = 2, 50
+	s := startLocal(t, context.Background(), spec, Hooks{Interval: 5 * time.Millisecond})
 	var wg sync.WaitGroup
 	for g := range 4 {
 		wg.Add(1)
@@ -238,7 +233,7 @@ func TestSessionConcurrentControl(t *testing.T) {
 			for i := range 20 {
 				switch (g + i) % 4 {
 				case 0:
-					if err := s.Edit(1+i%4, 100); err != nil {
+					if err := s.Edit(Change{Users: 1 + i%4, SpawnRate: 100}); err != nil {
 						t.Error(err)
 					}
 				case 1:
@@ -249,13 +244,13 @@ func TestSessionConcurrentControl(t *testing.T) {
 					_ = s.Snapshot().Total.Count()
 				case 3:
 					_ = s.State()
-					_, _ = s.Target()
+					_ = s.Result()
 				}
 			}
 		}()
 	}
 	wg.Wait()
-	if _, err := s.Stop(context.Background()); err != nil {
+	if err := s.Stop(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	if s.State() != StateStopped {
@@ -263,22 +258,21 @@ func TestSessionConcurrentControl(t *testing.T) {
 	}
 }
 
-// TestSessionAgainstAlbumService runs the albums profile for real.
-func TestSessionAgainstAlbumService(t *testing.T) {
+// TestLocalRunAgainstAlbumService runs the albums profile for real.
+func TestLocalRunAgainstAlbumService(t *testing.T) {
 	base := startAlbums(t)
-	c := compiled(t, "albums", "")
-	s, err := StartSession(context.Background(), Options{
-		Tasks: ProfileTasks(c, base), InitUser: InitProfileUser, NewRand: ProfileRand(1),
-		Users: 2, Interval: 20 * time.Millisecond,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	spec := profileSpec("albums", "", base)
+	spec.Users, spec.Seed = 2, 1
+	s := startLocal(t, context.Background(), spec, Hooks{Interval: 20 * time.Millisecond})
 	waitFor(t, "50 requests", func() bool { return s.Snapshot().Total.Count() >= 50 })
-	snap, err := s.Stop(context.Background())
+	if err := s.Stop(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	res, err := s.Wait()
 	if err != nil {
 		t.Fatal(err)
 	}
+	snap := res.Snapshot
 	if snap.Total.Failures() != 0 || len(snap.Entries) == 0 {
 		t.Errorf("%d failures over %d entries: %v", snap.Total.Failures(), len(snap.Entries), snap.Errors)
 	}

@@ -1,4 +1,4 @@
-package users
+package results
 
 import (
 	"fmt"
@@ -88,4 +88,25 @@ func percent(n, of uint64) string {
 		return "-"
 	}
 	return fmt.Sprintf("%.2f%%", 100*float64(n)/float64(of))
+}
+
+// Since leaves out of s the counts a warm-up had reached, so that they
+// cover what the statistics cover. A count below its warm-up value (a
+// worker process that restarted under the same id) counts from zero
+// rather than wrapping round. MaxLate and Slots still cover the whole
+// run.
+func (s OpenStats) Since(warm OpenStats) OpenStats {
+	sub := func(a, b uint64) uint64 {
+		if a < b {
+			return 0
+		}
+		return a - b
+	}
+	s.Scheduled = sub(s.Scheduled, warm.Scheduled)
+	s.Sent = sub(s.Sent, warm.Sent)
+	s.Late = sub(s.Late, warm.Late)
+	s.Dropped = sub(s.Dropped, warm.Dropped)
+	s.Saturated = sub(s.Saturated, warm.Saturated)
+	s.Abandoned = sub(s.Abandoned, warm.Abandoned)
+	return s
 }

@@ -1,0 +1,163 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/loadgen/loadgen/loadgen/cli"
+	"github.com/loadgen/loadgen/loadgen/client"
+	"github.com/loadgen/loadgen/loadgen/sweep"
+	"github.com/loadgen/loadgen/results/report"
+	"github.com/loadgen/loadgen/results/scaling"
+)
+
+// runCompare runs the same test once per client, with the same seed and
+// duration and a cool-down between, and prints them side by side.
+func runCompare(ctx context.Context, e env, args []string) (int, error) {
+	c, set, done, err := parse(e, "compare", args)
+	if done {
+		return usageCode(err), err
+	}
+	spec, err := c.Spec(set, version, cli.Overrides{})
+	if err != nil {
+		return exitUsage, err
+	}
+	var kinds []string
+	for _, k := range strings.Split(c.Compare.Clients, ",") {
+		if k = strings.TrimSpace(k); !slices.Contains(client.Kinds(), k) {
+			return exitUsage, cli.Usagef("--clients: unknown client %q", k)
+		}
+		kinds = append(kinds, k)
+	}
+	if c.Compare.Cooldown < 0 {
+		return exitUsage, cli.Usagef("--cooldown %v: must not be negative", c.Compare.Cooldown)
+	}
+	cmp, err := sweep.Compare(ctx, spec, kinds, c.Compare.Cooldown, sweepOptions(e, c, set))
+	if err != nil {
+		return exitInternal, err
+	}
+	if err := report.WriteComparison(e.stdout, cmp.Runs); err != nil {
+		return exitInternal, err
+	}
+	if err := writeJSON(c.Run.JSON, cmp); err != nil {
+		return exitInternal, err
+	}
+	var codes []int
+	for _, r := range cmp.Runs {
+		codes = append(codes, r.ExitCode)
+	}
+	return sweep.ExitCode(codes), nil
+}
+
+// runScale runs one measured step per value of a dimension, each in a
+// child process after a warm-up that is not counted, then fits Amdahl's
+// law and the USL to the throughputs and draws them.
+func runScale(ctx context.Context, e env, args []string) (int, error) {
+	c, set, done, err := parse(e, "scale", args)
+	if done {
+		return usageCode(err), err
+	}
+	over, err := sweep.ParseOver(c.Scale.Over)
+	if err != nil {
+		return exitUsage, cli.UsageError{Err: err}
+	}
+	steps := sweep.Steps{Warmup: c.Run.Warmup, Step: c.Scale.Step, Cooldown: c.Scale.Cooldown}
+	if steps.Warmup < 0 || steps.Step <= 0 || steps.Cooldown < 0 {
+		return exitUsage, cli.Usagef("--warmup, --step and --cooldown: need warmup >= 0, step > 0, cooldown >= 0 (got %v, %v, %v)", steps.Warmup, steps.Step, steps.Cooldown)
+	}
+	if set.Given(over.Dimension) {
+		return exitUsage, cli.Usagef("--over %s=... and --%s both set the same thing; drop one", over.Dimension, over.Dimension)
+	}
+	// The steps set the warm-up and the run time; the Spec checks the rest.
+	c.Run.Warmup, c.Run.RunTime = 0, (steps.Warmup + steps.Step).String()
+	spec, err := c.Spec(set, version, cli.Overrides{})
+	if err != nil {
+		return exitUsage, err
+	}
+	if over.Dimension == "store" && !spec.Embedded() {
+		return exitUsage, cli.Usagef("--over store=... sweeps the embedded album service's stores; it cannot be used with --host")
+	}
+	for _, p := range []string{c.Run.JSON, c.Run.CSV, c.Scale.HTML} {
+		if err := cli.CheckOutputDir(p); err != nil {
+			return exitUsage, cli.Usagef("%s: %w", p, err)
+		}
+	}
+	res, err := sweep.Scale(ctx, spec, over, steps, sweepOptions(e, c, set))
+	if err != nil {
+		return exitInternal, err
+	}
+	if err := writeSweep(e.stdout, c, res); err != nil {
+		return exitInternal, err
+	}
+	var codes []int
+	for _, st := range res.Steps {
+		codes = append(codes, st.ExitCode)
+	}
+	return sweep.ExitCode(codes), nil
+}
+
+// writeSweep draws the sweep's charts beside --json, --csv or --html (or
+// in the current directory), prints it and writes its files.
+func writeSweep(w io.Writer, c *cli.Command, res *scaling.Sweep) error {
+	base := "scale-" + res.Dimension
+	for _, p := range []string{c.Run.JSON, c.Run.CSV, c.Scale.HTML} {
+		if p != "" {
+			base = strings.TrimSuffix(p, filepath.Ext(p))
+			break
+		}
+	}
+	var err error
+	if res.Charts, err = report.WriteSweepCharts(base, res); err != nil {
+		return err
+	}
+	if err := report.WriteSweepTable(w, res); err != nil {
+		return err
+	}
+	if f := c.Run.CSV; f != "" {
+		if err := report.WriteFileAtomic(f, func(w io.Writer) error { return report.WriteSweepCSV(w, res) }); err != nil {
+			return fmt.Errorf("--csv %s: %w", f, err)
+		}
+	}
+	if f := c.Scale.HTML; f != "" {
+		if err := report.WriteFileAtomic(f, func(w io.Writer) error { return report.WriteSweepHTML(w, res) }); err != nil {
+			return fmt.Errorf("--html %s: %w", f, err)
+		}
+	}
+	return writeJSON(c.Run.JSON, res)
+}
+
+// sweepOptions run each child with the flags that say how a test runs.
+func sweepOptions(e env, c *cli.Command, set *cli.Settings) sweep.Options {
+	var args []string
+	for _, flag := range []string{"loglevel", "exit-code-on-error", "csv-full-history"} {
+		if set.Given(flag) {
+			args = append(args, "--"+flag+"="+c.Flags.Lookup(flag).Value.String())
+		}
+	}
+	if c.Fleet.Workers > 0 {
+		args = append(args, fmt.Sprintf("--workers=%d", c.Fleet.Workers))
+	}
+	return sweep.Options{Command: e.self, Args: args, Progress: e.stderr}
+}
+
+// writeJSON writes v as indented JSON to path, when there is one.
+func writeJSON(path string, v any) error {
+	if path == "" {
+		return nil
+	}
+	err := report.WriteFileAtomic(path, func(w io.Writer) error {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		enc.SetEscapeHTML(false)
+		return enc.Encode(v)
+	})
+	if err != nil {
+		return fmt.Errorf("--json %s: %w", path, err)
+	}
+	return nil
+}

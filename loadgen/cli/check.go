@@ -1,0 +1,159 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/loadgen/loadgen/internal/logging"
+	"github.com/loadgen/loadgen/internal/netaddr"
+	"github.com/loadgen/loadgen/loadgen"
+	"github.com/loadgen/loadgen/loadgen/control"
+	"github.com/loadgen/loadgen/loadgen/output"
+	"github.com/loadgen/loadgen/loadgen/web"
+)
+
+// Outputs are how a run is watched and where its results go, checked.
+type Outputs struct {
+	Files output.Files
+	// Level is --loglevel.
+	Level slog.Level
+	// Quiet is --only-summary: no live tables.
+	Quiet         bool
+	PrintInterval time.Duration
+	// ExitCodeOnError is the exit code when a request failed.
+	ExitCodeOnError int
+}
+
+// Outputs checks the command's output flags. A directory that does not
+// exist is found now, not after the run.
+func (c *Command) Outputs() (*Outputs, error) {
+	f := &c.Run
+	level, err := logging.ParseLevel(f.LogLevel)
+	if err != nil {
+		return nil, Usagef("--loglevel %w", err)
+	}
+	if f.PrintInterval <= 0 {
+		return nil, Usagef("--print-interval %v: must be positive", f.PrintInterval)
+	}
+	o := &Outputs{
+		Files: output.Files{CSV: f.CSV, Precise: f.CSVPrecise, JSON: f.JSON, HTML: c.Web.HTML},
+		Level: level, Quiet: f.OnlySummary, PrintInterval: f.PrintInterval, ExitCodeOnError: f.ExitCodeOnError,
+	}
+	for _, out := range []struct{ flag, path string }{{"--csv", f.CSV}, {"--json", f.JSON}, {"--html", c.Web.HTML}} {
+		if err := CheckOutputDir(out.path); err != nil {
+			return nil, Usagef("%s %s: %w", out.flag, out.path, err)
+		}
+	}
+	return o, nil
+}
+
+// CheckOutputDir checks that path's directory exists, so that results
+// have somewhere to go.
+func CheckOutputDir(path string) error {
+	if path == "" {
+		return nil
+	}
+	dir := filepath.Dir(path)
+	st, err := os.Stat(dir)
+	if err != nil {
+		return fmt.Errorf("directory %s: %w", dir, errors.Unwrap(err))
+	}
+	if !st.IsDir() {
+		return fmt.Errorf("%s is not a directory", dir)
+	}
+	return nil
+}
+
+// Engine is what runs the command's tests: this process, or a fleet of
+// workers, either the command's own processes (--workers N, made by
+// workerCommand) or the coordinator command's workers.
+func (c *Command) Engine(spec *loadgen.Spec, workerCommand func(url string) (*exec.Cmd, error), version string) (loadgen.Engine, error) {
+	f := c.Fleet
+	if c.kind != "coordinator" {
+		switch {
+		case f.Workers < 0:
+			return nil, Usagef("--workers %d: must be zero (run in this process) or more", f.Workers)
+		case f.Workers == 0:
+			return loadgen.Local{}, nil
+		}
+		return &control.Fleet{Workers: f.Workers, WorkerCommand: workerCommand, Version: version}, nil
+	}
+	if f.Expect < 1 {
+		return nil, Usagef("--expect-workers %d: must be at least 1", f.Expect)
+	}
+	if f.ExpectWait < 0 {
+		return nil, Usagef("--expect-workers-max-wait %v: must not be negative", f.ExpectWait)
+	}
+	if err := control.ListenCheck(f.Listen, f.Token); err != nil {
+		if errors.Is(err, control.ErrNoToken) {
+			return nil, Usagef("--listen %s: %w (--token or LOADGEN_TOKEN sets one)", f.Listen, err)
+		}
+		return nil, Usagef("--listen %s: %w", f.Listen, err)
+	}
+	if spec.Embedded() && !netaddr.LoopbackAddr(f.Listen) {
+		return nil, Usagef("--listen %s takes workers from other machines, which cannot reach the album service embedded here on loopback: give --host", f.Listen)
+	}
+	return &control.Fleet{Listen: f.Listen, Token: f.Token, ExpectWorkers: f.Expect, ExpectWait: f.ExpectWait, Version: version}, nil
+}
+
+// WebToken is the token that also opens the web UI: a coordinator's.
+func (c *Command) WebToken() string {
+	if c.kind == "coordinator" {
+		return c.Fleet.Token
+	}
+	return ""
+}
+
+// CheckWeb refuses web flags without --web, and a UI that others could
+// reach without credentials.
+func (c *Command) CheckWeb(s *Settings) error {
+	wf := c.Web
+	if !wf.Web {
+		for _, name := range []string{"web-host", "web-port", "autostart", "web-auth"} {
+			if s.Given(name) {
+				return Usagef("--%s applies to the web UI only: add --web", name)
+			}
+		}
+		return nil
+	}
+	if wf.Port < 0 || wf.Port > 65535 {
+		return Usagef("--web-port %d: want 0 to 65535", wf.Port)
+	}
+	if wf.Auth != "" {
+		if u, pw, ok := strings.Cut(wf.Auth, ":"); !ok || u == "" || pw == "" {
+			return Usagef("--web-auth: want user:pass, both non-empty")
+		}
+	}
+	if err := web.CheckListen(c.WebAddr(), wf.Auth != "" || c.WebToken() != ""); err != nil {
+		if errors.Is(err, web.ErrNoAuth) {
+			return Usagef("--web-host %s: %w: add --web-auth user:pass", wf.Host, err)
+		}
+		return Usagef("--web-host %s: %w", wf.Host, err)
+	}
+	return nil
+}
+
+// WebAddr is the web UI's listen address.
+func (c *Command) WebAddr() string {
+	return net.JoinHostPort(c.Web.Host, strconv.Itoa(c.Web.Port))
+}
+
+// ExitCode decides a finished run's exit code: a failed threshold, then a
+// failed request (exitOnError), else success.
+func ExitCode(res *loadgen.Result, exitOnError int) int {
+	switch res.Outcome() {
+	case loadgen.ThresholdFailed:
+		return ExitThreshold
+	case loadgen.RequestsFailed:
+		return exitOnError
+	}
+	return ExitOK
+}
