@@ -3,16 +3,15 @@ package main
 import (
 	"fmt"
 	"net"
-	"strings"
 	"time"
 
 	"github.com/loadgen/loadgen/albumsvc"
+	albumflags "github.com/loadgen/loadgen/albumsvc/flags"
 	"github.com/spf13/pflag"
 )
 
-// envPrefix prefixes the environment variable of every flag: --fsync is
-// also ALBUMSVC_FSYNC.
-const envPrefix = "ALBUMSVC"
+// envPrefix prefixes the environment variable of every flag.
+const envPrefix = albumflags.EnvPrefix
 
 // options is the parsed command line.
 type options struct {
@@ -22,33 +21,13 @@ type options struct {
 	version  bool
 }
 
-func newFlagSet(o *options, store, fsync *string) *pflag.FlagSet {
-	fs := pflag.NewFlagSet("albumsvc", pflag.ContinueOnError)
-	fs.SetOutput(discard{}) // errors are reported by run, once
-	fs.SortFlags = false
-	fs.StringVar(&o.addr, "addr", "127.0.0.1:8080", "address to listen on (host:port; port 0 picks a free one)")
-	fs.StringVar(store, "store", string(albumsvc.StoreMutex), "store strategy: "+strings.Join(kindNames(albumsvc.StoreKinds()), ", "))
-	fs.IntVar(&o.cfg.Shards, "shards", albumsvc.DefaultShards, "number of shards for --store sharded")
-	fs.StringVar(&o.cfg.DataFile, "data", "", "journal file: rebuild the store from it at start and append every new album (default: memory only)")
-	fs.StringVar(fsync, "fsync", string(albumsvc.FsyncAlways), "with --data, when to fsync: always (before answering, with group commit), interval (every 100ms), never")
-	fs.IntVar(&o.cfg.Preload, "preload", 3, "sample albums to start with (with --data, only when the journal is empty)")
-	fs.DurationVar(&o.cfg.ReadTimeout, "read-timeout", albumsvc.DefaultReadTimeout, "longest time to read a request, body included")
-	fs.DurationVar(&o.cfg.WriteTimeout, "write-timeout", albumsvc.DefaultWriteTimeout, "longest time to write a response")
-	fs.IntVar(&o.cfg.MaxHeaderBytes, "max-header-bytes", albumsvc.DefaultMaxHeaderBytes, "largest request header block; larger gets 431")
-	fs.IntVar(&o.cfg.MaxConns, "max-conns", albumsvc.DefaultMaxConns, "connections open at once; more wait to be accepted")
-	fs.IntVar(&o.cfg.MaxFieldBytes, "max-field-bytes", albumsvc.DefaultMaxFieldBytes, "longest title or artist, in bytes of UTF-8")
-	fs.IntVar(&o.cfg.MaxAlbums, "max-albums", albumsvc.DefaultMaxAlbums, "largest catalogue; a POST beyond it gets 507")
-	fs.BoolVar(&o.version, "version", false, "print the version and exit")
-	return fs
-}
-
 // parseFlags parses args, then fills every flag not given on the command
 // line from its environment variable. Every error names the flag (and the
 // variable, when the value came from one).
 func parseFlags(args []string, getenv func(string) (string, bool)) (options, error) {
 	var o options
-	var store, fsync string
-	fs := newFlagSet(&o, &store, &fsync)
+	var v albumflags.Values
+	fs := albumflags.New(&v)
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -61,7 +40,7 @@ func parseFlags(args []string, getenv func(string) (string, bool)) (options, err
 		if envErr != nil || f.Changed || f.Name == "version" {
 			return
 		}
-		name := envPrefix + "_" + strings.ReplaceAll(strings.ToUpper(f.Name), "-", "_")
+		name := albumflags.EnvName(f.Name)
 		v, ok := getenv(name)
 		if !ok {
 			return
@@ -75,6 +54,8 @@ func parseFlags(args []string, getenv func(string) (string, bool)) (options, err
 		return o, envErr
 	}
 
+	store, fsync := v.Store, v.Fsync
+	o.addr, o.cfg, o.version = v.Addr, v.Config, v.Version
 	var err error
 	if _, _, err := net.SplitHostPort(o.addr); err != nil {
 		return o, fmt.Errorf("invalid --addr%s %q: want host:port: %w", source["addr"], o.addr, err)
@@ -106,30 +87,16 @@ func parseFlags(args []string, getenv func(string) (string, bool)) (options, err
 }
 
 func usage() string {
-	var o options
-	var s, f string
+	var v albumflags.Values
 	return `albumsvc serves the album API (GET/POST /albums, GET /albums/{id}, GET /healthz).
 
 Usage: albumsvc [flags]
 
 Flags:
-` + newFlagSet(&o, &s, &f).FlagUsages() + `
+` + albumflags.New(&v).FlagUsages() + `
 Every flag can also be set through an environment variable named
 ALBUMSVC_ and the flag name in capitals, dashes as underscores
 (ALBUMSVC_STORE=sharded, ALBUMSVC_MAX_CONNS=500); a flag
 given on the command line wins. SIGINT or SIGTERM shuts down gracefully.
 `
 }
-
-func kindNames(kinds []albumsvc.StoreKind) []string {
-	out := make([]string, len(kinds))
-	for i, k := range kinds {
-		out[i] = string(k)
-	}
-	return out
-}
-
-// discard swallows pflag's own error printing.
-type discard struct{}
-
-func (discard) Write(p []byte) (int, error) { return len(p), nil }
