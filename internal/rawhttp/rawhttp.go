@@ -65,7 +65,19 @@ type HoldFunc func(conn net.Conn, resp []byte) bool
 // NewHolding is NewStatus with a HoldFunc, called for every request.
 func NewHolding(tb testing.TB, status int, body []byte, hold HoldFunc) *Server {
 	tb.Helper()
-	s, err := listen("127.0.0.1:0", status, body, hold)
+	s, err := listen("127.0.0.1:0", status, body, hold, "")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(s.Close)
+	return s
+}
+
+// NewWithHeader is NewStatus with more header lines in every response,
+// such as "Set-Cookie: sid=1; Path=/", each ended by CRLF.
+func NewWithHeader(tb testing.TB, status int, body []byte, header string) *Server {
+	tb.Helper()
+	s, err := listen("127.0.0.1:0", status, body, nil, header)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -75,10 +87,10 @@ func NewHolding(tb testing.TB, status int, body []byte, hold HoldFunc) *Server {
 
 // Listen starts a server at addr that answers status with body.
 func Listen(addr string, status int, body []byte) (*Server, error) {
-	return listen(addr, status, body, nil)
+	return listen(addr, status, body, nil, "")
 }
 
-func listen(addr string, status int, body []byte, hold HoldFunc) (*Server, error) {
+func listen(addr string, status int, body []byte, hold HoldFunc, header string) (*Server, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, err
@@ -91,7 +103,9 @@ func listen(addr string, status int, body []byte, hold HoldFunc) (*Server, error
 	}
 	s.resp = append(s.resp, "HTTP/1.1 "...)
 	s.resp = strconv.AppendInt(s.resp, int64(status), 10)
-	s.resp = append(s.resp, " X\r\nContent-Type: application/json\r\nContent-Length: "...)
+	s.resp = append(s.resp, " X\r\n"...)
+	s.resp = append(s.resp, header...)
+	s.resp = append(s.resp, "Content-Type: application/json\r\nContent-Length: "...)
 	s.resp = strconv.AppendInt(s.resp, int64(len(body)), 10)
 	s.resp = append(s.resp, "\r\n\r\n"...)
 	s.resp = append(s.resp, body...)

@@ -17,8 +17,10 @@
 // exchange, body included; a header block is read up to
 // Options.MaxHeaderBytes.
 //
-// Neither client follows redirects: a 3xx response is returned as is,
-// because a load test should measure the request it was asked to send.
+// Neither client keeps cookies or follows redirects: a 3xx response is
+// returned as is. Package browser adds both above either client, as
+// simulated users need them; both clients keep a response's headers for
+// it when asked (see HeaderReader).
 package client
 
 import (
@@ -74,6 +76,9 @@ type Request struct {
 	Body []byte
 	// ContentType, when set, is sent as the Content-Type header.
 	ContentType string
+	// KeepHeaders asks the client to keep the response's headers until
+	// its next Do, for HeaderReader.ResponseHeader.
+	KeepHeaders bool
 	// KeepBody asks for the first Options.MaxKeptBody bytes of the
 	// response body in Response.Body. The rest is still read and counted.
 	KeepBody bool

@@ -73,7 +73,7 @@ func TestBehaviour(t *testing.T) {
 func behaviours() []behaviour {
 	small := []byte("hello, world\n")
 	big := pattern(1 << 20)
-	return append(hostileBehaviours(), []behaviour{
+	return append(append(hostileBehaviours(), headerBehaviours()...), []behaviour{
 		{
 			name:    "GET small content-length",
 			handler: serveBody(small, false),

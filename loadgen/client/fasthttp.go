@@ -68,6 +68,9 @@ type fastHTTP struct {
 	watch    cancelWatch
 	conn     fastConn
 	keep     keeper
+	// headers is a copy of the last response's headers, when its request
+	// asked to keep them.
+	headers headerKeeper
 }
 
 // fastConn is the client's one connection, and the read buffer it holds
@@ -113,12 +116,16 @@ func newFastHTTP(cfg *config) *fastHTTP {
 }
 
 func (c *fastHTTP) Do(ctx context.Context, req *Request) (Response, error) {
+	c.headers.reset(false)
 	if err := ctx.Err(); err != nil {
 		return Response{}, err
 	}
 	r := requestPool.Get().(*fasthttp.Request)
 	c.hdr = headerPool.Get().(*fasthttp.ResponseHeader)
 	resp, err := c.do(ctx, req, r)
+	if err != nil {
+		c.headers.reset(false)
+	}
 	r.Reset()
 	requestPool.Put(r)
 	if c.hdr != nil && !c.hdrGrown && !c.conn.grown {
@@ -303,6 +310,12 @@ func (c *fastHTTP) read(ctx context.Context, req *Request, head bool) (Response,
 		}
 	}
 	status := hdr.StatusCode()
+	c.headers.reset(req.KeepHeaders)
+	if req.KeepHeaders {
+		for k, v := range hdr.All() {
+			c.headers.add(k, v)
+		}
+	}
 	c.keep.reset(req.KeepBody, c.cfg.MaxKeptBody)
 	var n int64
 	var err error
@@ -401,3 +414,6 @@ func (c *fastHTTP) Close() error {
 	c.closeConn()
 	return nil
 }
+
+// ResponseHeader implements HeaderReader.
+func (c *fastHTTP) ResponseHeader(name string, i int) ([]byte, bool) { return c.headers.get(name, i) }

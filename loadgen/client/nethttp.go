@@ -27,6 +27,8 @@ type netHTTP struct {
 	auth    []string // Authorization from the URL's user information
 	body    bodyReader
 	buf     []byte
+	// header is the last response's, when its request asked to keep it.
+	header http.Header
 }
 
 // bodyReader is a reusable request body; the Transport closes bodies it is
@@ -71,6 +73,7 @@ func newNetHTTP(cfg *config) *netHTTP {
 }
 
 func (c *netHTTP) Do(ctx context.Context, req *Request) (Response, error) {
+	c.header = nil
 	if err := ctx.Err(); err != nil {
 		return Response{}, err
 	}
@@ -97,6 +100,9 @@ func (c *netHTTP) Do(ctx context.Context, req *Request) (Response, error) {
 	}
 	out := Response{Status: resp.StatusCode, Bytes: n}
 	c.keep.fill(&out)
+	if req.KeepHeaders {
+		c.header = resp.Header
+	}
 	return out, nil
 }
 
@@ -175,3 +181,6 @@ func (c *netHTTP) Close() error {
 	c.tr.CloseIdleConnections()
 	return nil
 }
+
+// ResponseHeader implements HeaderReader.
+func (c *netHTTP) ResponseHeader(name string, i int) ([]byte, bool) { return headerValue(c.header, name, i) }
