@@ -183,4 +183,6 @@ func (c *netHTTP) Close() error {
 }
 
 // ResponseHeader implements HeaderReader.
-func (c *netHTTP) ResponseHeader(name string, i int) ([]byte, bool) { return headerValue(c.header, name, i) }
+func (c *netHTTP) ResponseHeader(name string, i int) ([]byte, bool) {
+	return headerValue(c.header, name, i)
+}
