@@ -92,6 +92,8 @@ func (b *Browser) Do(ctx context.Context, req *client.Request) (client.Response,
 	}
 	b.req = *req
 	b.req.Header = b.req.Header[:0:0]
+	// Set-Cookie and Location are read after each hop.
+	b.req.KeepHeaders = true
 	rawURL := req.URL
 	for hop := 0; ; hop++ {
 		b.prepare(req, rawURL, hop > 0)
