@@ -77,6 +77,9 @@ type RequestTemplate struct {
 	// Captures take values out of the response, choosing with Pick.
 	Captures []CaptureTemplate
 	Pick     capture.Pick
+	// KeepBody is true when a capture or a check reads the response body,
+	// which the client then keeps (its first part) for them.
+	KeepBody bool
 
 	path    field
 	headers []headerField
@@ -409,7 +412,10 @@ func compileRequest(p *Profile, c *Class, r *Request, sc *scope) (*RequestTempla
 	}
 	for _, cp := range r.Captures {
 		t.Captures = append(t.Captures, CaptureTemplate{Var: sc.vars[cp.Var], Name: cp.Var, Expr: cp.Expr})
+		t.KeepBody = t.KeepBody || cp.Expr.Kind == capture.JSON || cp.Expr.Kind == capture.Regex
 	}
+	chk := &r.Check
+	t.KeepBody = t.KeepBody || len(chk.BodyContains) > 0 || len(chk.BodyNotContains) > 0 || len(chk.JSON) > 0
 	return t, nil
 }
 
