@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/loadgen/loadgen/loadgen/client"
+	"github.com/loadgen/loadgen/results"
 )
 
 // Task is one weighted action of a user. Each run of a task is timed from
@@ -47,6 +48,14 @@ type User struct {
 	// Data is state that the task set keeps per user, made by
 	// Config.InitUser (rendering buffers, a login token, ...).
 	Data any
+	// Class is the name of the user's class.
+	Class string
+
+	// What the user records into, set by the runner; see user.go.
+	rec      sink
+	rows     *results.Rows
+	pend     pending
+	recorded int
 }
 
 // StatusError is the failure of a response whose status was not expected.
