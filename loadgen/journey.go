@@ -179,7 +179,7 @@ func (u *journeyUser) request(ctx context.Context, r *profiles.RequestTemplate, 
 	}
 	req.Header = u.headers
 	req.Body = u.out.Body
-	req.KeepBody = r.KeepBody
+	req.KeepBody, req.KeepHeaders = r.KeepBody, r.KeepHeaders
 	start := time.Now()
 	resp, err := u.b.Do(ctx, req)
 	took := time.Since(start)

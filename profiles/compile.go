@@ -78,8 +78,10 @@ type RequestTemplate struct {
 	Captures []CaptureTemplate
 	Pick     capture.Pick
 	// KeepBody is true when a capture or a check reads the response body,
-	// which the client then keeps (its first part) for them.
-	KeepBody bool
+	// which the client then keeps (its first part) for them; KeepHeaders
+	// when one reads its headers or cookies.
+	KeepBody    bool
+	KeepHeaders bool
 
 	path    field
 	headers []headerField
@@ -413,9 +415,11 @@ func compileRequest(p *Profile, c *Class, r *Request, sc *scope) (*RequestTempla
 	for _, cp := range r.Captures {
 		t.Captures = append(t.Captures, CaptureTemplate{Var: sc.vars[cp.Var], Name: cp.Var, Expr: cp.Expr})
 		t.KeepBody = t.KeepBody || cp.Expr.Kind == capture.JSON || cp.Expr.Kind == capture.Regex
+		t.KeepHeaders = t.KeepHeaders || cp.Expr.Kind == capture.Header || cp.Expr.Kind == capture.Cookie
 	}
 	chk := &r.Check
 	t.KeepBody = t.KeepBody || len(chk.BodyContains) > 0 || len(chk.BodyNotContains) > 0 || len(chk.JSON) > 0
+	t.KeepHeaders = t.KeepHeaders || len(chk.Headers) > 0
 	return t, nil
 }
 
