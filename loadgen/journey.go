@@ -10,41 +10,39 @@ import (
 	"unsafe"
 
 	"github.com/loadgen/loadgen/loadgen/client"
-	"github.com/loadgen/loadgen/loadgen/client/browser"
 	"github.com/loadgen/loadgen/profiles"
 	"github.com/loadgen/loadgen/profiles/dataset"
+	"github.com/loadgen/loadgen/profiles/response"
 	"github.com/loadgen/loadgen/results"
 )
 
-// sampleSink is where a journey records its requests: the user's
-// recorder, addressed by row.
+// sampleSink is where a journey records its requests: the user (see
+// users.User.RecordRow), addressed by row.
 type sampleSink interface {
-	// Record records one request of row: how long it took, the body
+	// RecordRow records one request of row: how long it took, the body
 	// bytes, and why it failed (nil for a success).
-	Record(row int, took time.Duration, bytes int64, err error)
-	// Skip records n requests of row that were not sent.
-	Skip(row, n int)
+	RecordRow(row int, took time.Duration, bytes int64, err error)
+	// SkipRow records n requests of row that were not sent.
+	SkipRow(row, n int)
 }
 
 // journeyClass is a compiled user class ready to run against one host:
 // its requests' statistics rows and its data rows.
 type journeyClass struct {
-	tmpl    *profiles.ClassTemplate
-	base    string
-	rows    map[*profiles.RequestTemplate]int
-	dealer  *dataset.Dealer // nil without a data file
-	browser browser.Options
+	tmpl   *profiles.ClassTemplate
+	base   string
+	rows   map[*profiles.RequestTemplate]int
+	dealer *dataset.Dealer // nil without a data file
 }
 
 // newJourneyClass resolves the rows of every request of c against host,
-// in rows, and deals c's data from table (the whole file in one process,
-// this worker's share in a distributed run; nil when c has none).
-func newJourneyClass(c *profiles.ClassTemplate, host string, rows *results.Rows, table *dataset.Table) *journeyClass {
+// in rows, and deals c's data from table (nil when c has none) as worker
+// w of n (0 of 1 in one process).
+func newJourneyClass(c *profiles.ClassTemplate, host string, rows *results.Rows, table *dataset.Table, w, n int) *journeyClass {
 	jc := &journeyClass{
-		tmpl:    c,
-		base:    strings.TrimRight(host, "/"),
-		rows:    map[*profiles.RequestTemplate]int{},
-		browser: browser.Options{Cookies: c.Cookies, FollowRedirects: c.FollowRedirects},
+		tmpl: c,
+		base: strings.TrimRight(host, "/"),
+		rows: map[*profiles.RequestTemplate]int{},
 	}
 	basePath := BasePath(host)
 	add := func(r *profiles.RequestTemplate) {
@@ -62,52 +60,62 @@ func newJourneyClass(c *profiles.ClassTemplate, host string, rows *results.Rows,
 		add(r)
 	}
 	if c.Data != nil && table != nil {
-		jc.dealer = dataset.NewDealer(table, c.Data.Mode, c.Data.Recycle)
+		jc.dealer = dataset.NewDealer(table, c.Data.Mode, c.Data.Recycle, w, n)
 	}
 	return jc
 }
 
-// journeyUser is one user of a class: its browser (cookies, redirects),
-// its variables and its rendering buffers. It belongs to the user's
-// goroutine.
+// journeyUser is one user of a class: its client, its variables and its
+// rendering buffers. It belongs to the user's goroutine.
 type journeyUser struct {
 	cls     *journeyClass
-	b       *browser.Browser
+	c       client.Client
+	view    response.View
 	rc      profiles.RenderContext
 	out     profiles.Rendered
 	url     []byte
 	headers []client.Header
 	req     client.Request
-	dataRow int // the per-user row, or -1
 }
 
-// newJourneyUser wraps the user's client in a browser with the class's
-// cookies and redirects.
-func newJourneyUser(cls *journeyClass, c client.Client, id int, rnd *rand.Rand) (*journeyUser, error) {
-	b, err := browser.New(c, cls.browser)
-	if err != nil {
-		return nil, err
+// newJourneyUser makes the journey state of a user whose client is c:
+// normally a browser, with the class's cookies and redirects, whose last
+// response the checks and captures read.
+func newJourneyUser(cls *journeyClass, c client.Client, id int, rnd *rand.Rand) *journeyUser {
+	u := &journeyUser{cls: cls, c: c}
+	if v, ok := c.(response.View); ok {
+		u.view = v
+	} else {
+		u.view = noView{}
 	}
-	u := &journeyUser{cls: cls, b: b, dataRow: -1}
 	u.rc = profiles.RenderContext{UserID: id, Rand: rnd, Vars: profiles.NewVars(cls.tmpl.Vars)}
-	return u, nil
+	return u
 }
+
+// noView is the response of a client that keeps none: checks see only
+// the status, which Do returns.
+type noView struct{ status int }
+
+func (v noView) Status() int                     { return v.status }
+func (noView) Body() []byte                      { return nil }
+func (noView) Header(string, int) ([]byte, bool) { return nil, false }
+func (noView) Cookie(string) ([]byte, bool)      { return nil, false }
 
 // errCutOff is a request ended by the end of the run: neither a success
 // nor a failure of the target, and not recorded.
 var errCutOff = errors.New("cut off by the end of the run")
 
-// start takes the user's per-user data row and runs on_start in order. A
-// request that fails skips the rest of on_start, and the user goes on to
-// its tasks, as a Locust user whose on_start failed a request does. It
-// fails only when no data row is free.
-func (u *journeyUser) start(ctx context.Context, sink sampleSink) error {
+// start takes the per-user data row of the user of rank classRank in its
+// class, and runs on_start in order. A request that fails skips the rest
+// of on_start, and the user goes on to its tasks, as a Locust user whose
+// on_start failed a request does. It fails only when the file has no row
+// for the user.
+func (u *journeyUser) start(ctx context.Context, classRank int, sink sampleSink) error {
 	if d := u.cls.dealer; d != nil && d.Mode() == dataset.PerUser {
-		row, err := d.Acquire()
+		row, err := d.PerUser(classRank)
 		if err != nil {
 			return err
 		}
-		u.dataRow = row
 		u.setData(row)
 	}
 	u.sequence(ctx, u.cls.tmpl.OnStart, sink)
@@ -123,17 +131,10 @@ func (u *journeyUser) task(ctx context.Context, t *profiles.TaskTemplate, sink s
 	u.sequence(ctx, t.Steps, sink)
 }
 
-// stop runs on_stop and gives the data row back.
+// stop runs on_stop.
 func (u *journeyUser) stop(ctx context.Context, sink sampleSink) {
 	u.sequence(ctx, u.cls.tmpl.OnStop, sink)
-	if u.dataRow >= 0 {
-		u.cls.dealer.Release(u.dataRow)
-		u.dataRow = -1
-	}
 }
-
-// close closes the user's connection.
-func (u *journeyUser) close() error { return u.b.Close() }
 
 func (u *journeyUser) setData(row int) {
 	values := u.cls.dealer.Table().Rows[row]
@@ -151,7 +152,7 @@ func (u *journeyUser) sequence(ctx context.Context, reqs []*profiles.RequestTemp
 		}
 		if err != nil {
 			for _, rest := range reqs[i+1:] {
-				sink.Skip(u.cls.rows[rest], 1)
+				sink.SkipRow(u.cls.rows[rest], 1)
 			}
 			return
 		}
@@ -163,7 +164,7 @@ func (u *journeyUser) sequence(ctx context.Context, reqs []*profiles.RequestTemp
 func (u *journeyUser) request(ctx context.Context, r *profiles.RequestTemplate, sink sampleSink) error {
 	row := u.cls.rows[r]
 	if err := r.Render(&u.rc, &u.out); err != nil {
-		sink.Record(row, 0, 0, err)
+		sink.RecordRow(row, 0, 0, err)
 		return err
 	}
 	req := &u.req
@@ -181,18 +182,23 @@ func (u *journeyUser) request(ctx context.Context, r *profiles.RequestTemplate, 
 	req.Body = u.out.Body
 	req.KeepBody, req.KeepHeaders = r.KeepBody, r.KeepHeaders
 	start := time.Now()
-	resp, err := u.b.Do(ctx, req)
+	resp, err := u.c.Do(ctx, req)
 	took := time.Since(start)
 	if ctx.Err() != nil {
 		return errCutOff
 	}
 	if err == nil {
-		err = r.Check.Evaluate(u.b, took)
+		view := u.view
+		if nv, ok := view.(noView); ok {
+			nv.status = resp.Status
+			view = nv
+		}
+		err = r.Check.Evaluate(view, took)
 	}
 	if err == nil {
 		err = u.capture(r)
 	}
-	sink.Record(row, took, resp.Bytes, err)
+	sink.RecordRow(row, took, resp.Bytes, err)
 	return err
 }
 
@@ -200,7 +206,7 @@ func (u *journeyUser) request(ctx context.Context, r *profiles.RequestTemplate, 
 // first that finds nothing fails the request.
 func (u *journeyUser) capture(r *profiles.RequestTemplate) error {
 	for _, c := range r.Captures {
-		v, err := c.Expr.Extract(u.b, r.Pick, u.rc.Rand, u.rc.Vars.Buffer(c.Var))
+		v, err := c.Expr.Extract(u.view, r.Pick, u.rc.Rand, u.rc.Vars.Buffer(c.Var))
 		if err != nil {
 			return &CaptureError{Var: c.Name, Err: err}
 		}

@@ -2,12 +2,16 @@ package loadgen
 
 import (
 	"context"
+	"net/http"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/loadgen/loadgen/internal/race"
+	"github.com/loadgen/loadgen/internal/rawhttp"
 	"github.com/loadgen/loadgen/internal/shoptest"
 	"github.com/loadgen/loadgen/loadgen/client"
+	"github.com/loadgen/loadgen/loadgen/client/browser"
 	"github.com/loadgen/loadgen/profiles"
 	"github.com/loadgen/loadgen/results"
 )
@@ -30,7 +34,7 @@ func (s *memSink) name(row int) string {
 	return k.Method + " " + k.Name
 }
 
-func (s *memSink) Record(row int, took time.Duration, bytes int64, err error) {
+func (s *memSink) RecordRow(row int, took time.Duration, bytes int64, err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if err != nil {
@@ -40,7 +44,7 @@ func (s *memSink) Record(row int, took time.Duration, bytes int64, err error) {
 	s.ok[s.name(row)]++
 }
 
-func (s *memSink) Skip(row, n int) {
+func (s *memSink) SkipRow(row, n int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.skip[s.name(row)] += n
@@ -68,19 +72,20 @@ func TestJourneyAgainstTheShop(t *testing.T) {
 			shop := shoptest.New(t)
 			c := loadExample(t, "sequence.yaml")
 			rows := results.NewRows()
-			jc := newJourneyClass(c.Classes[0], shop.URL, rows, nil)
+			jc := newJourneyClass(c.Classes[0], shop.URL, rows, nil, 0, 1)
 			cl, err := client.New(kind, client.Options{Timeout: 5 * time.Second})
 			if err != nil {
 				t.Fatal(err)
 			}
-			u, err := newJourneyUser(jc, cl, 7, ProfileRand(1)(7))
+			b, err := browser.New(cl, browser.Options{Cookies: true, FollowRedirects: true})
 			if err != nil {
 				t.Fatal(err)
 			}
-			defer u.close()
+			defer b.Close()
+			u := newJourneyUser(jc, b, 7, ProfileRand(1)(7))
 			sink := newSink(rows)
 			ctx := context.Background()
-			if err := u.start(ctx, sink); err != nil {
+			if err := u.start(ctx, 0, sink); err != nil {
 				t.Fatal(err)
 			}
 			for range 5 {
@@ -128,16 +133,17 @@ tasks:
 		t.Fatal(err)
 	}
 	rows := results.NewRows()
-	jc := newJourneyClass(c.Classes[0], shop.URL, rows, nil)
+	jc := newJourneyClass(c.Classes[0], shop.URL, rows, nil, 0, 1)
 	cl, _ := client.New(client.KindFastHTTP, client.Options{Timeout: 5 * time.Second})
-	u, err := newJourneyUser(jc, cl, 1, ProfileRand(1)(1))
+	b, err := browser.New(cl, browser.Options{Cookies: true, FollowRedirects: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer u.close()
+	defer b.Close()
+	u := newJourneyUser(jc, b, 1, ProfileRand(1)(1))
 	sink := newSink(rows)
 	ctx := context.Background()
-	if err := u.start(ctx, sink); err != nil {
+	if err := u.start(ctx, 0, sink); err != nil {
 		t.Fatal(err)
 	}
 	u.task(ctx, c.Classes[0].Tasks[0], sink)
@@ -158,5 +164,73 @@ tasks:
 	}
 	if len(sink.ok) != 0 {
 		t.Errorf("successes %v, want none", sink.ok)
+	}
+}
+
+// countSink counts what it is given, allocating nothing.
+type countSink struct{ ok, fail, skip int }
+
+func (s *countSink) RecordRow(row int, took time.Duration, bytes int64, err error) {
+	if err != nil {
+		s.fail++
+		return
+	}
+	s.ok++
+}
+func (s *countSink) SkipRow(row, n int) { s.skip += n }
+
+// journeyBench is a three-step journey with a JSON capture, a cookie and
+// status checks, against a canned JSON answer.
+const journeyBench = `name: journey
+tasks:
+  - steps:
+      - {name: /albums, path: /albums, capture: {id: "json:id"}, check: {status: 201}}
+      - {name: "/albums/{id}", path: "/albums/{{.id}}", check: {status: 201}}
+      - {name: new album, method: POST, path: /albums, json: {title: "t {{.id}}", price: 1.5}, check: {status: [200, 201]}}
+`
+
+// TestJourneyAllocatesNothing pins a journey's request path, rendering
+// through checks and captures, at zero allocations per request once the
+// user's buffers have grown, with a cookie sent on every request.
+func TestJourneyAllocatesNothing(t *testing.T) {
+	if race.Enabled {
+		t.Skip("allocation counts are meaningless under the race detector; make test runs this without -race")
+	}
+	// Every answer sets the session cookie again, as many sites do: the
+	// jar updates it in place, and sends it back on every request.
+	srv := rawhttp.NewWithHeader(t, http.StatusCreated, []byte(`{"id":42,"title":"t"}`), "Set-Cookie: sid=s-1; Path=/\r\n")
+	p, err := profiles.Parse("journey.yaml", []byte(journeyBench))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := profiles.Compile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	jc := newJourneyClass(c.Classes[0], srv.URL, results.NewRows(), nil, 0, 1)
+	cl, _ := client.New(client.KindFastHTTP, client.Options{Timeout: 5 * time.Second})
+	b, err := browser.New(cl, browser.Options{Cookies: true, FollowRedirects: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	if _, err := b.Do(context.Background(), &client.Request{URL: srv.URL + "/"}); err != nil {
+		t.Fatal(err)
+	}
+	if v, ok := b.Cookie("sid"); !ok || string(v) != "s-1" {
+		t.Fatalf("the session cookie %q was not kept", v)
+	}
+	u := newJourneyUser(jc, b, 1, ProfileRand(1)(1))
+	sink := &countSink{}
+	ctx := context.Background()
+	task := c.Classes[0].Tasks[0]
+	for range 50 {
+		u.task(ctx, task, sink)
+	}
+	if a := testing.AllocsPerRun(200, func() { u.task(ctx, task, sink) }); a != 0 {
+		t.Errorf("%.1f allocations per run of a three-step journey, want 0", a)
+	}
+	if sink.fail > 0 || sink.skip > 0 || sink.ok == 0 {
+		t.Errorf("%d ok, %d failed, %d skipped", sink.ok, sink.fail, sink.skip)
 	}
 }

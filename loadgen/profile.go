@@ -13,6 +13,8 @@ import (
 	"github.com/loadgen/loadgen/loadgen/client"
 	"github.com/loadgen/loadgen/loadgen/users"
 	"github.com/loadgen/loadgen/profiles"
+	"github.com/loadgen/loadgen/profiles/dataset"
+	"github.com/loadgen/loadgen/results"
 )
 
 // CheckProfile says which part of a compiled profile the users cannot run
@@ -57,6 +59,51 @@ func CheckProfile(c *profiles.Compiled) error {
 		return fmt.Errorf("profile %s uses %s, which this version of loadgen cannot run yet", c.Profile.Name, strings.Join(used, ", "))
 	}
 	return nil
+}
+
+// ProfileClasses turns a compiled profile into its classes of users,
+// requesting host: each user of a class runs its on_start, its weighted
+// tasks (every request its own row of rows, resolved here once) and its
+// on_stop, through a client with the class's cookies and redirects, and
+// takes its data from the class's rows (Data.Table: the whole file in one
+// process, the same rows on every worker of a distributed run, dealt as
+// worker w of n: see dataset.Dealer; 0 and 1 in one process).
+func ProfileClasses(c *profiles.Compiled, host string, rows *results.Rows, w, n int) []users.Class {
+	out := make([]users.Class, 0, len(c.Classes))
+	for _, ct := range c.Classes {
+		var table *dataset.Table
+		if ct.Data != nil {
+			table = ct.Data.Table
+		}
+		jc := newJourneyClass(ct, host, rows, table, w, n)
+		uc := users.Class{
+			Name:        ct.Name,
+			Weight:      ct.Weight,
+			Wait:        ProfileWait(ct.Wait),
+			NoCookies:   !ct.Cookies,
+			NoRedirects: !ct.FollowRedirects,
+			InitUser: func(u *users.User) {
+				u.Data = newJourneyUser(jc, u.Client, u.ID, u.Rand)
+			},
+			OnStart: func(ctx context.Context, u *users.User) error {
+				return u.Data.(*journeyUser).start(ctx, u.ClassRank, u)
+			},
+		}
+		if d, ok := ct.Wait.ExpectedInterval(); ok {
+			uc.ExpectedInterval = d
+		}
+		if len(ct.OnStop) > 0 {
+			uc.OnStop = func(ctx context.Context, u *users.User) { u.Data.(*journeyUser).stop(ctx, u) }
+		}
+		for _, t := range ct.Tasks {
+			uc.Tasks = append(uc.Tasks, users.Task{Weight: t.Weight, Run: func(ctx context.Context, u *users.User) (int64, error) {
+				u.Data.(*journeyUser).task(ctx, t, u)
+				return 0, nil
+			}})
+		}
+		out = append(out, uc)
+	}
+	return out
 }
 
 // ProfileTasks turns a compiled profile into tasks that request baseURL.

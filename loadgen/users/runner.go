@@ -16,7 +16,8 @@ import (
 	"github.com/loadgen/loadgen/results"
 )
 
-// Config describes the users a Runner runs.
+// Config describes the users a Runner runs: one class of users made of
+// Tasks, Wait, InitUser and ExpectedInterval, or the weighted Classes.
 type Config struct {
 	// Tasks are the weighted actions every user chooses from.
 	Tasks []Task
@@ -42,6 +43,23 @@ type Config struct {
 	// corrected series, which adds the runs a slow response kept the user
 	// from starting.
 	ExpectedInterval time.Duration
+
+	// Classes, when set, replace Tasks, Wait, InitUser and
+	// ExpectedInterval: users are spread over them by weight as Locust
+	// spreads its users over its classes (see schedule.Classes): the k-th
+	// user started belongs to the k-th class of a smooth weighted round
+	// robin, and the newest retire first, so the mix stays as close to the
+	// weights as whole users allow.
+	Classes []Class
+	// Rows, when set, are the run's statistics rows, shared with whoever
+	// resolves rows by index (a profile's journeys); nil makes new ones.
+	Rows *results.Rows
+	// UserOffset and UserStride place this runner's users in a fleet's
+	// start order: its k-th user is the fleet's user UserOffset +
+	// k*UserStride, whose class the fleet's mix decides, so that workers
+	// w of n (offset w, stride n) together run the mix of one process.
+	// Zero stride means 1.
+	UserOffset, UserStride int
 }
 
 // Runner starts, runs and retires users. Its methods are safe for concurrent
@@ -62,9 +80,9 @@ type Config struct {
 // say) holds up neither the ramp nor the statistics.
 type Runner struct {
 	cfg     Config
-	keys    []results.EntryKey
-	weights []int
-	total   int // sum of weights
+	rows    *results.Rows
+	classes []*classState
+	mix     *schedule.Classes
 	epoch   time.Time
 
 	// hard ends requests still in flight once a stop's grace period is
@@ -123,12 +141,14 @@ const (
 
 type running struct {
 	user   *User
+	class  *classState
 	rec    *results.Recorder // shared with the user's group
 	picker *picker
 	// retired ends the user between tasks.
 	retired atomic.Bool
 	done    chan struct{}
-	started bool // InitUser has run; touched by the user's worker only
+	started bool // the class's start has run; touched by the user's worker only
+	live    bool // the start succeeded: the class's stop is due
 
 	wakeAt time.Duration // since the runner's epoch, while sleeping
 	index  int           // in the sleep queue, while sleeping
@@ -147,25 +167,51 @@ func New(cfg Config) (*Runner, error) {
 		seed := cfg.Seed
 		cfg.NewRand = func(id int) *rand.Rand { return rand.New(rand.NewPCG(seed, uint64(id))) }
 	}
-	if cfg.Wait == nil {
-		cfg.Wait = NoWait{}
-	}
-	keys, weights, err := taskKeys(cfg.Tasks)
-	if err != nil {
-		return nil, err
-	}
 	r := &Runner{
-		cfg: cfg, nextID: cfg.FirstID, keys: keys, weights: weights, total: sumInts(weights),
+		cfg: cfg, nextID: cfg.FirstID, rows: cfg.Rows,
 		epoch: time.Now(),
 		wake:  make(chan struct{}, 1),
 		quit:  make(chan struct{}),
 	}
+	if r.rows == nil {
+		r.rows = results.NewRows()
+	}
+	classes := cfg.Classes
+	if len(classes) == 0 {
+		classes = []Class{{Weight: 1, Tasks: cfg.Tasks, Wait: cfg.Wait, InitUser: cfg.InitUser, ExpectedInterval: cfg.ExpectedInterval}}
+	}
+	weights := make([]int, len(classes))
+	for i := range classes {
+		cs, err := newClassState(&classes[i], r.rows)
+		switch {
+		case err == nil:
+		case len(classes) == 1:
+			return nil, err
+		case errors.Is(err, ErrNoTasks) && classes[i].Weight == 0:
+			// A class with no users needs no tasks.
+		case errors.Is(err, ErrNoTasks):
+			return nil, fmt.Errorf("users: class %s: %w", classes[i].Name, err)
+		default:
+			return nil, err
+		}
+		r.classes = append(r.classes, cs)
+		weights[i] = classes[i].Weight
+	}
+	mix, err := schedule.NewClasses(weights)
+	if err != nil {
+		return nil, fmt.Errorf("users: %w", err)
+	}
+	r.mix = mix
 	r.hard, r.hardCancel = context.WithCancel(context.Background())
 	return r, nil
 }
 
-// Keys are the statistics rows of the runner's tasks, in task order.
-func (r *Runner) Keys() []results.EntryKey { return r.keys }
+// Keys are the statistics rows of the run so far: its tasks' rows, in
+// class and task order, then those its users' requests have named.
+func (r *Runner) Keys() []results.EntryKey { return r.rows.Keys() }
+
+// Rows are the run's statistics rows.
+func (r *Runner) Rows() *results.Rows { return r.rows }
 
 // Users is the number of users running now.
 func (r *Runner) Users() int { return int(r.count.Load()) }
@@ -196,10 +242,11 @@ func (r *Runner) SetUsers(n int) error {
 		r.retired = append(r.retired, last)
 	}
 	pos, firstID := len(r.active), r.nextID
+	offset, stride := r.cfg.UserOffset, max(r.cfg.UserStride, 1)
 	add := max(n-pos, 0)
 	r.nextID += add
 	for len(r.groups)*recorderGroup < pos+add {
-		r.groups = append(r.groups, results.NewRecorder(r.keys))
+		r.groups = append(r.groups, results.NewRowsRecorder(r.rows))
 	}
 	groups := r.groups
 	r.count.Store(int64(pos))
@@ -220,12 +267,20 @@ func (r *Runner) SetUsers(n int) error {
 			return fmt.Errorf("users: making a client: %w", err)
 		}
 		id := firstID + i + 1
+		// The class is the one the mix gives this place in the fleet's
+		// start order.
+		ordinal := offset + (pos+i)*stride
+		ci := r.mix.Of(ordinal)
+		cs := r.classes[ci]
+		rec := groups[(pos+i)/recorderGroup]
 		u := &running{
-			user: &User{ID: id, Client: cl, Rand: r.cfg.NewRand(id)},
-			rec:  groups[(pos+i)/recorderGroup],
-			done: make(chan struct{}),
+			user: &User{ID: id, Client: cs.session(cl), Rand: r.cfg.NewRand(id),
+				Class: cs.Name, ClassRank: r.mix.Counts(ordinal)[ci], rec: rec, rows: r.rows},
+			class: cs,
+			rec:   rec,
+			done:  make(chan struct{}),
 		}
-		u.picker = newPicker(r.weights, int(u.user.Rand.Uint64()%uint64(r.total)))
+		u.picker = newPicker(cs.weights, int(u.user.Rand.Uint64()%uint64(cs.total)))
 		made = append(made, u)
 	}
 
@@ -301,17 +356,25 @@ func sumInts(v []int) int {
 }
 
 // retire ends u between tasks: at once if it is sleeping, after its task
-// if it is running.
+// if it is running. A sleeping user whose class has a stop to run goes to
+// a worker for it, never to the caller, which may hold the runner's lock.
 func (r *Runner) retire(u *running) {
 	u.retired.Store(true)
 	r.sched.Lock()
 	sleeping := u.state == userSleeping
+	stop := sleeping && u.live && u.class.OnStop != nil
 	if sleeping {
 		heap.Remove(&r.sleeping, u.index)
 		u.state = userFinished
+		if stop {
+			u.state = userRunning
+		}
 	}
 	r.sched.Unlock()
-	if sleeping {
+	switch {
+	case stop:
+		go r.dispatch(u)
+	case sleeping:
 		r.finish(u)
 	}
 }
@@ -387,47 +450,43 @@ func (r *Runner) reapIdle(now time.Duration) (next time.Duration, any bool) {
 // run runs u's tasks back to back until it must wait, which puts it in
 // the sleep queue, or until it is retired. The request in flight runs on
 // under r.hard until a stop's grace period is over.
+//
+// A user's first run starts it: its class's InitUser and OnStart, on the
+// worker, outside every lock. Its last runs the class's OnStop, unless
+// the end of the run cut it off.
 func (r *Runner) run(u *running) {
-	for !u.retired.Load() {
-		i := u.picker.next()
-		task := &r.cfg.Tasks[i]
-		if !u.started {
-			u.started = true
-			if r.cfg.InitUser != nil {
-				if err := initUser(r.cfg.InitUser, u.user); err != nil {
-					// Counted against the first task; the user goes on,
-					// and its tasks fail or not as they will.
-					u.rec.Failure(i, 0, 0, results.NormalizeError(err))
-				}
+	cs := u.class
+	next := -1
+	if !u.started {
+		u.started = true
+		if !u.retired.Load() {
+			next = u.picker.next()
+			if err := callInit(cs.Class, u.user); err != nil && cs.rows[next] >= 0 {
+				// Counted against the first task; the user goes on,
+				// and its tasks fail or not as they will.
+				u.rec.Failure(cs.rows[next], 0, 0, results.NormalizeError(err))
 			}
-			if u.retired.Load() {
-				break // while it was being prepared
+			u.live = callStart(r.hard, cs.Class, u.user) == nil
+			if !u.live {
+				u.retired.Store(true) // a user that could not start runs no task
 			}
 		}
-		u.user.Seq++
+	}
+	for !u.retired.Load() {
+		i := next
+		if i < 0 {
+			i = u.picker.next()
+		}
+		next = -1
 		start := time.Now()
-		n, err := runTask(r.hard, task, u.user)
-		took := time.Since(start)
-		if r.hard.Err() != nil {
-			// Cut off by the end of the run: neither a success nor a failure
-			// of the target.
+		took, ok := r.runTask(u, i)
+		if !ok {
+			u.live = false // cut off by the end of the run
 			break
 		}
-		switch {
-		case r.cfg.ExpectedInterval > 0:
-			o := results.Observation{Latency: took, Bytes: n, ExpectedInterval: r.cfg.ExpectedInterval}
-			if err != nil {
-				o.Err = results.NormalizeError(err)
-			}
-			u.rec.Observe(i, o)
-		case err != nil:
-			u.rec.Failure(i, took, n, results.NormalizeError(err))
-		default:
-			u.rec.Success(i, took, n)
-		}
-		d, werr := nextWait(r.cfg.Wait, u.user, took)
-		if werr != nil {
-			u.rec.Failure(i, 0, 0, results.NormalizeError(werr))
+		d, werr := waitAfter(cs.Wait, u.user, took)
+		if werr != nil && cs.rows[i] >= 0 {
+			u.rec.Failure(cs.rows[i], 0, 0, results.NormalizeError(werr))
 		}
 		if d > 0 {
 			if r.sleep(u, start.Add(took+d).Sub(r.epoch)) {
@@ -435,10 +494,54 @@ func (r *Runner) run(u *running) {
 			}
 		}
 	}
+	if u.live && cs.OnStop != nil && r.hard.Err() == nil {
+		u.live = false
+		callStop(r.hard, cs.Class, u.user)
+	}
 	r.sched.Lock()
 	u.state = userFinished
 	r.sched.Unlock()
 	r.finish(u)
+}
+
+// runTask runs task i of the user's class once and records it: its own
+// requests, if it made them through the user, or else the run itself as
+// one request of the task's row. ok is false when the end of the run cut
+// it off, which is neither a success nor a failure of the target.
+func (r *Runner) runTask(u *running, i int) (took time.Duration, ok bool) {
+	cs, user := u.class, u.user
+	task := &cs.Tasks[i]
+	user.Seq++
+	user.recorded = 0
+	start := time.Now()
+	n, err := callTask(r.hard, task, user)
+	took = time.Since(start)
+	if r.hard.Err() != nil {
+		user.pend = pending{}
+		return took, false
+	}
+	if user.recorded > 0 || cs.rows[i] < 0 {
+		var interval time.Duration
+		if user.recorded == 1 {
+			interval = cs.ExpectedInterval
+		}
+		user.flushPaced(interval)
+		return took, true
+	}
+	row := cs.rows[i]
+	switch {
+	case cs.ExpectedInterval > 0:
+		o := results.Observation{Latency: took, Bytes: n, ExpectedInterval: cs.ExpectedInterval}
+		if err != nil {
+			o.Err = results.NormalizeError(err)
+		}
+		u.rec.Observe(row, o)
+	case err != nil:
+		u.rec.Failure(row, took, n, results.NormalizeError(err))
+	default:
+		u.rec.Success(row, took, n)
+	}
+	return took, true
 }
 
 // sleep puts u in the sleep queue until at, and false when u was retired
@@ -601,4 +704,14 @@ func (r *Runner) stopWorkers() {
 		close(w.next)
 	}
 	r.idle = nil
+}
+
+// Place sets where the users started from now on sit in the fleet's start
+// order: worker index of workers (see Config.UserOffset). A coordinator
+// that splits the users again, after a worker came or went, places each
+// worker anew; users already running keep their classes.
+func (r *Runner) Place(index, workers int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.cfg.UserOffset, r.cfg.UserStride = index, max(workers, 1)
 }

@@ -48,8 +48,13 @@ type User struct {
 	// Data is state that the task set keeps per user, made by
 	// Config.InitUser (rendering buffers, a login token, ...).
 	Data any
-	// Class is the name of the user's class.
-	Class string
+	// Class is the name of the user's class, and ClassRank the user's
+	// place among the users of its class in the start order of the whole
+	// run, from 0: on every worker of a distributed run, the k-th user of
+	// a class started has rank k, so a per-user resource (a row of a data
+	// file) chosen by rank is never held by two users at once.
+	Class     string
+	ClassRank int
 
 	// What the user records into, set by the runner; see user.go.
 	rec      sink

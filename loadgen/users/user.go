@@ -14,6 +14,7 @@ import (
 type sink interface {
 	Success(entry int, latency time.Duration, bytes int64)
 	Failure(entry int, latency time.Duration, bytes int64, errText string)
+	Observe(entry int, o results.Observation)
 	Skip(entry, n int)
 	Exception(message, traceback string)
 }
@@ -98,16 +99,12 @@ func (u *User) Last() response.View {
 
 // RecordRow records a request under the row at index row of the run's
 // rows (see Rows); it is Record for callers that resolved the row once.
+// Like Request's, the sample is held until the next one, or the end of
+// the task, so that Fail and Succeed apply to it.
 func (u *User) RecordRow(row int, took time.Duration, bytes int64, err error) {
-	if u.rec == nil {
-		return
-	}
+	u.flush()
+	u.pend = pending{set: true, row: row, took: took, bytes: bytes, err: err}
 	u.recorded++
-	if err != nil {
-		u.rec.Failure(row, took, bytes, results.NormalizeError(err))
-		return
-	}
-	u.rec.Success(row, took, bytes)
 }
 
 // SkipRow records n requests of the row at index row that were not sent,
@@ -130,14 +127,33 @@ func (u *User) row(method, name string) int {
 }
 
 // flush records the pending request, if any.
-func (u *User) flush() {
+func (u *User) flush() { u.flushPaced(0) }
+
+// flushPaced records the pending request, also into the coordinated-
+// omission corrected series when interval is positive: the runner asks
+// for that when the request was its task's only one, as a paced task of
+// one request is what the correction models.
+func (u *User) flushPaced(interval time.Duration) {
 	if !u.pend.set {
 		return
 	}
 	p := u.pend
 	u.pend = pending{}
-	u.recorded--
-	u.RecordRow(p.row, p.took, p.bytes, p.err)
+	if u.rec == nil {
+		return
+	}
+	switch {
+	case interval > 0:
+		o := results.Observation{Latency: p.took, Bytes: p.bytes, ExpectedInterval: interval}
+		if p.err != nil {
+			o.Err = results.NormalizeError(p.err)
+		}
+		u.rec.Observe(p.row, o)
+	case p.err != nil:
+		u.rec.Failure(p.row, p.took, p.bytes, results.NormalizeError(p.err))
+	default:
+		u.rec.Success(p.row, p.took, p.bytes)
+	}
 }
 
 // emptyView is the Last of a user whose client keeps no response.

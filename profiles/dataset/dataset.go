@@ -1,9 +1,8 @@
 // Package dataset holds the rows of a profile's data file (a CSV file with
 // a header row, whose columns become template variables) and hands them to
 // users: a row per user for its whole life, or a row per task run in file
-// order or at random. It also splits a file's rows over the workers of a
-// distributed run, so that no two users anywhere hold the same per-user
-// row.
+// order or at random. In a distributed run, every worker deals from the
+// same rows without sharing a per-user row with another (see Dealer).
 package dataset
 
 import (
@@ -15,7 +14,6 @@ import (
 	"math/rand/v2"
 	"os"
 	"strings"
-	"sync"
 	"sync/atomic"
 )
 
@@ -175,87 +173,37 @@ func (t *Table) Column(name string) int {
 	return -1
 }
 
-// Range is the rows from Start up to, not including, End.
-type Range struct{ Start, End int }
-
-// Len is the number of rows in the range.
-func (r Range) Len() int { return r.End - r.Start }
-
-// Partition splits n rows into one contiguous range per share, sized in
-// proportion to the shares (largest remainders take the rows left over,
-// earlier shares first on ties), so that workers running different
-// numbers of users hold rows in the same proportion. Shares that are all
-// zero split the rows evenly. No row is in two ranges, and every row is in
-// one.
-func Partition(n int, shares []int) []Range {
-	out := make([]Range, len(shares))
-	if len(shares) == 0 || n <= 0 {
-		return out
-	}
-	total := 0
-	for _, s := range shares {
-		total += max(s, 0)
-	}
-	weights := make([]int, len(shares))
-	for i, s := range shares {
-		weights[i] = max(s, 0)
-		if total == 0 {
-			weights[i] = 1
-		}
-	}
-	if total == 0 {
-		total = len(shares)
-	}
-	sizes := make([]int, len(shares))
-	given := 0
-	rems := make([]int64, len(shares))
-	for i, w := range weights {
-		q := int64(n) * int64(w)
-		sizes[i] = int(q / int64(total))
-		rems[i] = q % int64(total)
-		given += sizes[i]
-	}
-	for ; given < n; given++ {
-		best := 0
-		for i := range rems {
-			if rems[i] > rems[best] {
-				best = i
-			}
-		}
-		sizes[best]++
-		rems[best] = -1
-	}
-	start := 0
-	for i, s := range sizes {
-		out[i] = Range{Start: start, End: start + s}
-		start += s
-	}
-	return out
-}
-
-// Slice returns the table cut to the rows of r, sharing its memory.
-func (t *Table) Slice(r Range) *Table {
-	return &Table{Source: t.Source, Columns: t.Columns, Rows: t.Rows[r.Start:r.End:r.End]}
-}
-
 // Dealer hands one process's users their rows. Its methods are safe for
 // concurrent use.
+//
+// A per-user row is chosen by the user's rank in its class over the whole
+// run: the k-th user of a class started, wherever it runs, takes row k.
+// Users on different workers therefore never hold the same row, with no
+// coordination beyond the start order the workers already share, and a
+// user started again after a retirement takes the row its place had.
+// Sequential rows are shared out in turn: worker w of n goes through rows
+// w, w+n, w+2n, ..., so that the workers together go through the file
+// once before any row comes again.
 type Dealer struct {
 	t       *Table
 	mode    Mode
 	recycle bool
-
-	mu   sync.Mutex
-	next int   // per-user: the first row never handed out
-	free []int // per-user: rows given back by retired users
-	seq  atomic.Uint64
+	// The sequential rows of this worker: first, first+stride, ...
+	first, stride, count int
+	seq                  atomic.Uint64
 }
 
-// NewDealer hands out t's rows in mode. With recycle, per-user rows are
-// handed out again from the first once every row is taken, so users share
-// rows rather than fail to start.
-func NewDealer(t *Table, mode Mode, recycle bool) *Dealer {
-	return &Dealer{t: t, mode: mode, recycle: recycle}
+// NewDealer hands out t's rows in mode, for the one process of a run or
+// for worker w of n (see Dealer); w and n are 0 and 1 in one process.
+// With recycle, per-user rows are handed out again from the first once
+// every row is taken, so users share rows rather than fail to start.
+func NewDealer(t *Table, mode Mode, recycle bool, w, n int) *Dealer {
+	d := &Dealer{t: t, mode: mode, recycle: recycle, first: 0, stride: 1, count: len(t.Rows)}
+	if n > 1 && w >= 0 && w < len(t.Rows) {
+		d.first, d.stride = w, n
+		d.count = (len(t.Rows) - w + n - 1) / n
+	}
+	return d
 }
 
 // Table is the dealer's table.
@@ -264,57 +212,42 @@ func (d *Dealer) Table() *Table { return d.t }
 // Mode is the dealer's mode.
 func (d *Dealer) Mode() Mode { return d.mode }
 
-// ExhaustedError is a per-user row asked for when every row is held by a
-// running user and rows may not be shared.
+// ExhaustedError is a per-user row asked for past the end of the file
+// when rows may not be shared.
 type ExhaustedError struct {
 	Source string
 	Rows   int
+	// Rank is the user's rank in its class, counting from 0: the row it
+	// needed.
+	Rank int
 }
 
 func (e *ExhaustedError) Error() string {
-	return fmt.Sprintf("data %s: all %d rows are held by running users (mode per-user gives each user its own row); add rows, run fewer users, or set recycle: true to share them",
-		e.Source, e.Rows)
+	return fmt.Sprintf("data %s: user %d of its class needs a row of its own, but the file has %d (mode per-user gives each user its own row); add rows, run fewer users, or set recycle: true to share them",
+		e.Source, e.Rank+1, e.Rows)
 }
 
-// Acquire gives a new user its per-user row: rows given back by retired
-// users first, then rows never handed out, in file order. Without
-// recycle, it fails with an *ExhaustedError when every row is held.
-func (d *Dealer) Acquire() (int, error) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if n := len(d.free); n > 0 {
-		row := d.free[n-1]
-		d.free = d.free[:n-1]
-		return row, nil
-	}
-	if d.next < len(d.t.Rows) {
-		d.next++
-		return d.next - 1, nil
+// PerUser gives the user of the given rank in its class (0 for the
+// class's first user started) its row. Without recycle, a rank past the
+// last row fails with an *ExhaustedError.
+func (d *Dealer) PerUser(rank int) (int, error) {
+	n := len(d.t.Rows)
+	if rank < n {
+		return rank, nil
 	}
 	if !d.recycle {
-		return 0, &ExhaustedError{Source: d.t.Source, Rows: len(d.t.Rows)}
+		return 0, &ExhaustedError{Source: d.t.Source, Rows: n, Rank: rank}
 	}
-	d.next++
-	return (d.next - 1) % len(d.t.Rows), nil
+	return rank % n, nil
 }
 
-// Release gives back the row of a user that has stopped, so that the next
-// user to start can have it. Rows shared under recycle are not tracked.
-func (d *Dealer) Release(row int) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if d.next > len(d.t.Rows) {
-		return // recycling: rows are shared, none is free
-	}
-	d.free = append(d.free, row)
-}
-
-// Next gives a task run its row: the next in file order (Sequential,
-// starting over after the last) or a random one drawn from rnd (Random).
+// Next gives a task run its row: this worker's next in file order
+// (Sequential, starting over after its last) or a random one drawn from
+// rnd (Random).
 func (d *Dealer) Next(rnd *rand.Rand) int {
-	n := uint64(len(d.t.Rows))
 	if d.mode == Random && rnd != nil {
-		return int(rnd.Uint64N(n))
+		return int(rnd.Uint64N(uint64(len(d.t.Rows))))
 	}
-	return int((d.seq.Add(1) - 1) % n)
+	k := (d.seq.Add(1) - 1) % uint64(d.count)
+	return d.first + int(k)*d.stride
 }

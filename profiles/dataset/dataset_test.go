@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 )
 
@@ -62,35 +61,6 @@ func TestSizeCap(t *testing.T) {
 	}
 }
 
-func TestPartition(t *testing.T) {
-	for _, tc := range []struct {
-		n      int
-		shares []int
-		want   []int
-	}{
-		{10, []int{1, 1}, []int{5, 5}},
-		{10, []int{3, 1}, []int{8, 2}},
-		{10, []int{1, 1, 1}, []int{4, 3, 3}},
-		{7, []int{0, 0}, []int{4, 3}},
-		{5, []int{2, 0, 3}, []int{2, 0, 3}},
-		{0, []int{1, 2}, []int{0, 0}},
-		{3, []int{5, 5, 5, 5}, []int{1, 1, 1, 0}},
-	} {
-		got := Partition(tc.n, tc.shares)
-		start := 0
-		for i, r := range got {
-			if r.Start != start || r.Len() != tc.want[i] {
-				t.Errorf("Partition(%d, %v) = %v, want sizes %v", tc.n, tc.shares, got, tc.want)
-				break
-			}
-			start = r.End
-		}
-		if start != max(tc.n, 0) {
-			t.Errorf("Partition(%d, %v) covers %d rows", tc.n, tc.shares, start)
-		}
-	}
-}
-
 func table(n int) *Table {
 	tb := &Table{Source: "d.csv", Columns: []string{"v"}}
 	for i := range n {
@@ -100,72 +70,59 @@ func table(n int) *Table {
 }
 
 func TestPerUserRows(t *testing.T) {
-	d := NewDealer(table(3), PerUser, false)
-	var rows []int
-	for range 3 {
-		r, err := d.Acquire()
-		if err != nil {
-			t.Fatal(err)
+	d := NewDealer(table(3), PerUser, false, 0, 1)
+	for rank := range 3 {
+		if r, err := d.PerUser(rank); err != nil || r != rank {
+			t.Errorf("rank %d: row %d, %v", rank, r, err)
 		}
-		rows = append(rows, r)
 	}
-	if rows[0] != 0 || rows[1] != 1 || rows[2] != 2 {
-		t.Errorf("rows %v, want 0 1 2 in file order", rows)
-	}
-	_, err := d.Acquire()
+	_, err := d.PerUser(3)
 	var ex *ExhaustedError
-	if !errors.As(err, &ex) || !strings.Contains(err.Error(), "data d.csv: all 3 rows are held by running users") {
+	if !errors.As(err, &ex) || !strings.Contains(err.Error(), "data d.csv: user 4 of its class needs a row of its own, but the file has 3") {
 		t.Fatalf("fourth user: %v", err)
 	}
-	d.Release(1)
-	if r, err := d.Acquire(); err != nil || r != 1 {
-		t.Errorf("after a release: row %d, %v; want the released row 1", r, err)
-	}
-}
-
-func TestPerUserRecycle(t *testing.T) {
-	d := NewDealer(table(2), PerUser, true)
+	r := NewDealer(table(2), PerUser, true, 0, 1)
 	var rows []int
-	for range 5 {
-		r, err := d.Acquire()
+	for rank := range 5 {
+		row, err := r.PerUser(rank)
 		if err != nil {
 			t.Fatal(err)
 		}
-		rows = append(rows, r)
+		rows = append(rows, row)
 	}
-	if got := rows; got[0] != 0 || got[1] != 1 || got[2] != 0 || got[3] != 1 || got[4] != 0 {
-		t.Errorf("recycled rows %v, want 0 1 0 1 0", got)
+	if want := []int{0, 1, 0, 1, 0}; !equal(rows, want) {
+		t.Errorf("recycled rows %v, want %v", rows, want)
 	}
 }
 
-func TestPerUserConcurrent(t *testing.T) {
-	d := NewDealer(table(50), PerUser, false)
-	var mu sync.Mutex
-	held := map[int]bool{}
-	var wg sync.WaitGroup
-	for range 50 {
-		wg.Go(func() {
-			r, err := d.Acquire()
-			if err != nil {
-				t.Error(err)
-				return
-			}
-			mu.Lock()
-			defer mu.Unlock()
-			if held[r] {
-				t.Errorf("row %d handed out twice", r)
-			}
-			held[r] = true
-		})
+// TestSequentialShares: workers take the rows in turn, so that together
+// they go through the file once before any row comes again.
+func TestSequentialShares(t *testing.T) {
+	tb := table(7)
+	seen := map[int]int{}
+	for w := range 3 {
+		d := NewDealer(tb, Sequential, false, w, 3)
+		for range d.count {
+			seen[d.Next(nil)]++
+		}
 	}
-	wg.Wait()
-	if len(held) != 50 {
-		t.Errorf("%d distinct rows, want 50", len(held))
+	if len(seen) != 7 {
+		t.Errorf("rows %v, want each of 7 once", seen)
+	}
+	for row, n := range seen {
+		if n != 1 {
+			t.Errorf("row %d dealt %d times", row, n)
+		}
+	}
+	// More workers than rows: a worker past the end goes through them all.
+	d := NewDealer(table(2), Sequential, false, 5, 8)
+	if a, b, c := d.Next(nil), d.Next(nil), d.Next(nil); a != 0 || b != 1 || c != 0 {
+		t.Errorf("a worker past the rows dealt %d %d %d", a, b, c)
 	}
 }
 
 func TestSequentialAndRandom(t *testing.T) {
-	d := NewDealer(table(3), Sequential, false)
+	d := NewDealer(table(3), Sequential, false, 0, 1)
 	var got []int
 	for range 7 {
 		got = append(got, d.Next(nil))
@@ -173,7 +130,7 @@ func TestSequentialAndRandom(t *testing.T) {
 	if want := []int{0, 1, 2, 0, 1, 2, 0}; !equal(got, want) {
 		t.Errorf("sequential rows %v, want %v", got, want)
 	}
-	r := NewDealer(table(4), Random, false)
+	r := NewDealer(table(4), Random, false, 0, 1)
 	rnd := rand.New(rand.NewPCG(1, 2))
 	counts := make([]int, 4)
 	for range 4000 {
