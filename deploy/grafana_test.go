@@ -66,9 +66,9 @@ func TestGrafanaDashboardQueriesWork(t *testing.T) {
 		Workers: func() []results.WorkerStatus {
 			return []results.WorkerStatus{{ID: "w1", State: "running", Users: 3, Requests: 10, RPS: 5, CPUPercent: 20}}
 		},
-		Open: func() (metrics.OpenCounts, bool) {
+		Open: func() *results.OpenStats {
 			n := sent.Add(50)
-			return metrics.OpenCounts{Scheduled: n, Sent: n, Late: n / 10, Dropped: n / 50}, true
+			return &results.OpenStats{Scheduled: n, Sent: n, Late: n / 10, Dropped: n / 50}
 		},
 	}, metrics.Options{})
 	srv := httptest.NewServer(metrics.Handler(c))

@@ -47,7 +47,7 @@ func (Local) Execute(ctx context.Context, p *Plan, h Hooks) (Run, error) {
 	if err != nil {
 		return nil, err
 	}
-	r.stats = NewStats(r.start, s.EntryHistory)
+	r.stats = NewStats(r.start, s.EntryHistory, h.Window)
 	r.snap.Store(r.stats.Snapshot(r.start))
 	r.target.Store(&Change{Users: s.Users, SpawnRate: s.SpawnRate})
 	r.setState(StateSpawning)

@@ -94,6 +94,10 @@ type Hooks struct {
 	Logger *slog.Logger
 	// Interval is how often statistics are collected; default a second.
 	Interval time.Duration
+	// Window is the span of the current window, behind the current rates
+	// and the windowed percentiles of the live table, the charts, the
+	// history and the metrics; default results.DefaultWindow (10 s).
+	Window time.Duration
 	// Target, when set, gives the base URL of the album service a Spec
 	// without a host tests (a web UI keeps one for all its runs);
 	// otherwise the run starts one of its own.

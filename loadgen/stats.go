@@ -21,9 +21,10 @@ type Stats struct {
 }
 
 // NewStats starts statistics at start; entryHistory keeps a history row
-// per entry (Spec.EntryHistory).
-func NewStats(start time.Time, entryHistory bool) *Stats {
-	return &Stats{agg: results.NewAggregator(start, results.AggregatorOptions{EntryHistory: entryHistory})}
+// per entry (Spec.EntryHistory); window is the current window's span
+// (Hooks.Window; zero is the default).
+func NewStats(start time.Time, entryHistory bool, window time.Duration) *Stats {
+	return &Stats{agg: results.NewAggregator(start, results.AggregatorOptions{EntryHistory: entryHistory, Window: window})}
 }
 
 // Add merges a delta.

@@ -2,11 +2,13 @@ package main
 
 import (
 	"context"
+	"log/slog"
 	"os/exec"
 
 	"github.com/loadgen/loadgen/internal/logging"
 	"github.com/loadgen/loadgen/loadgen"
 	"github.com/loadgen/loadgen/loadgen/cli"
+	"github.com/loadgen/loadgen/loadgen/observe"
 	"github.com/loadgen/loadgen/loadgen/output"
 )
 
@@ -37,18 +39,42 @@ func runTest(ctx context.Context, e env, sub string, args []string) (int, error)
 	if c.Web.Web {
 		return serveWeb(ctx, e, c, set, spec, engine, out)
 	}
+	log := logging.New(e.stderr, out.Level)
 	live := output.NewLive(e.stderr, e.isTerminal, spec.RunTime, out.PrintInterval, out.Quiet)
-	hooks := loadgen.Hooks{OnTick: live.Tick, Logger: logging.New(e.stderr, out.Level)}
+	watch, err := watcher(out, spec, log)
+	if err != nil {
+		return exitUsage, err
+	}
+	hooks := watch.Hooks(loadgen.Hooks{OnTick: live.Tick, Logger: log, Window: out.Window})
 	r, err := loadgen.Start(ctx, engine, spec, hooks)
 	if err != nil {
+		watch.Close(ctx, nil)
 		return exitInternal, err
 	}
 	res, err := r.Wait()
 	live.Done()
 	if err != nil {
+		watch.Close(ctx, nil)
 		return exitInternal, err
 	}
-	return finish(e, res, out)
+	code, err := finish(e, res, out)
+	// After the files: a last scrape of the metrics may take a while.
+	if werr := watch.Close(ctx, res); werr != nil && err == nil {
+		return exitInternal, werr
+	}
+	return code, err
+}
+
+// watcher opens what watches the run from outside: --hdr-log, --jsonl
+// and --metrics.
+func watcher(out *cli.Outputs, spec *loadgen.Spec, log *slog.Logger) (*observe.Watcher, error) {
+	o := out.Watch
+	o.Warmup = spec.Warmup
+	w, err := observe.Open(o, log)
+	if err != nil {
+		return nil, cli.UsageError{Err: err}
+	}
+	return w, nil
 }
 
 // finish writes a finished run's tables and files and decides its exit

@@ -29,8 +29,12 @@ func serveWeb(ctx context.Context, e env, c *cli.Command, set *cli.Settings, spe
 	target := &sharedService{log: log, svcLog: logging.New(e.stderr, logging.Quiet(out.Level)).With("component", "albumsvc")}
 	defer target.stop()
 	defaults := webDefaults(c, spec)
+	watch, err := watcher(out, spec, log)
+	if err != nil {
+		return exitUsage, err
+	}
 	srv, err := web.New(web.Config{
-		Start:    webStarter(c, set, engine, loadgen.Hooks{Logger: log, Target: target.url}),
+		Start:    webStarter(c, set, engine, watch.Hooks(loadgen.Hooks{Logger: log, Target: target.url, Window: out.Window})),
 		Defaults: defaults, Profiles: webProfiles(c.Run.Profile),
 		BasicAuth: c.Web.Auth, Token: c.WebToken(), CSVPrecise: out.Files.Precise,
 		Logger: log.With("component", "web"), Logs: ring, Version: version,
@@ -60,13 +64,17 @@ func serveWeb(ctx context.Context, e env, c *cli.Command, set *cli.Settings, spe
 	last := srv.Current()
 	if last == nil {
 		fmt.Fprintln(e.stdout, "No run was started.")
-		return exitOK, nil
+		return exitOK, watch.Close(ctx, nil)
 	}
 	res, runErr := last.Wait()
 	if res == nil {
+		watch.Close(ctx, nil)
 		return exitInternal, runErr
 	}
 	code, err := finish(e, res, out)
+	if werr := watch.Close(ctx, res); werr != nil && err == nil {
+		err = werr
+	}
 	if err == nil && runErr != nil {
 		return exitInternal, runErr
 	}

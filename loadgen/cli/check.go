@@ -16,8 +16,10 @@ import (
 	"github.com/loadgen/loadgen/internal/netaddr"
 	"github.com/loadgen/loadgen/loadgen"
 	"github.com/loadgen/loadgen/loadgen/control"
+	"github.com/loadgen/loadgen/loadgen/observe"
 	"github.com/loadgen/loadgen/loadgen/output"
 	"github.com/loadgen/loadgen/loadgen/web"
+	"github.com/loadgen/loadgen/results"
 )
 
 // Outputs are how a run is watched and where its results go, checked.
@@ -30,6 +32,10 @@ type Outputs struct {
 	PrintInterval time.Duration
 	// ExitCodeOnError is the exit code when a request failed.
 	ExitCodeOnError int
+	// Window is the statistics' current window; Watch the live files and
+	// the metrics endpoint.
+	Window time.Duration
+	Watch  observe.Options
 }
 
 // Outputs checks the command's output flags. A directory that does not
@@ -47,7 +53,25 @@ func (c *Command) Outputs() (*Outputs, error) {
 		Files: output.Files{CSV: f.CSV, Precise: f.CSVPrecise, JSON: f.JSON, HTML: c.Web.HTML},
 		Level: level, Quiet: f.OnlySummary, PrintInterval: f.PrintInterval, ExitCodeOnError: f.ExitCodeOnError,
 	}
-	for _, out := range []struct{ flag, path string }{{"--csv", f.CSV}, {"--json", f.JSON}, {"--html", c.Web.HTML}} {
+	if err := results.CheckWindow(f.Window); err != nil {
+		return nil, Usagef("--window: %w", err)
+	}
+	o.Window = f.Window
+	linger := f.MetricsLinger
+	if linger == 0 {
+		linger = -1 // observe's "do not wait"
+	}
+	o.Watch = observe.Options{
+		HDRLog: f.HDRLog, HDRLogInterval: f.HDRLogInterval, JSONL: f.JSONL,
+		Metrics: f.Metrics, BasicAuth: c.Web.Auth, Token: c.WebToken(), MetricsLinger: linger,
+	}
+	if err := o.Watch.Check(); err != nil {
+		if errors.Is(err, observe.ErrMetricsNoAuth) {
+			return nil, Usagef("%w: add --web-auth user:pass", err)
+		}
+		return nil, Usagef("%w", err)
+	}
+	for _, out := range []struct{ flag, path string }{{"--csv", f.CSV}, {"--json", f.JSON}, {"--html", c.Web.HTML}, {"--hdr-log", f.HDRLog}, {"--jsonl", f.JSONL}} {
 		if err := CheckOutputDir(out.path); err != nil {
 			return nil, Usagef("%s %s: %w", out.flag, out.path, err)
 		}

@@ -46,6 +46,13 @@ type RunFlags struct {
 	ExitCodeOnError int
 	LogLevel        string
 	PrintInterval   time.Duration
+	// How the run is watched while it goes on.
+	Window         time.Duration
+	HDRLog         string
+	HDRLogInterval time.Duration
+	JSONL          string
+	Metrics        string
+	MetricsLinger  time.Duration
 }
 
 // Register adds the run flags to fs, in the order --help lists them.
@@ -78,6 +85,12 @@ func (f *RunFlags) Register(fs *pflag.FlagSet) {
 	fs.StringArrayVar(&f.Thresholds, "threshold", nil, "pass/fail rule checked at the end, e.g. 'p99<250ms', 'fail_ratio<0.01', 'rps>500', 'p95{name=\"GET /albums\"}<100ms' (repeatable; adds to the profile's)")
 	fs.BoolVar(&f.AbortOnThreshold, "abort-on-threshold", false, "check thresholds every second too, and stop the run as soon as one is breached")
 	fs.DurationVar(&f.PrintInterval, "print-interval", 2*time.Second, "how often the live table is printed")
+	fs.DurationVar(&f.Window, "window", 0, "span of the current window behind the live table's, the charts' and the metrics' windowed percentiles and current rates (default 10s, Locust's)")
+	fs.StringVar(&f.HDRLog, "hdr-log", "", "write an HdrHistogram interval log to this file as the run goes: one untagged line for all requests and one tagged line per entry each interval")
+	fs.DurationVar(&f.HDRLogInterval, "hdr-log-interval", time.Second, "interval of the --hdr-log lines")
+	fs.StringVar(&f.JSONL, "jsonl", "", "stream one JSON object per second to this file as the run goes (a row of the JSON report's history, with every entry)")
+	fs.StringVar(&f.Metrics, "metrics", "", "serve Prometheus metrics at http://ADDR/metrics while the run goes on, e.g. 127.0.0.1:9464; anything but loopback needs --web-auth or a coordinator's --token")
+	fs.DurationVar(&f.MetricsLinger, "metrics-linger", 30*time.Second, "after the run, keep the metrics endpoint up until it is scraped once more, at most this long, so that Prometheus sees the final numbers (0: do not wait)")
 	fs.StringVar(&f.SpecFile, "spec", "", "run the test a Spec file describes (its JSON form, as compare and scale hand it to their runs) instead of the flags that describe one")
 	fs.SetNormalizeFunc(func(_ *pflag.FlagSet, name string) pflag.NormalizedName {
 		if name == "ramp" {

@@ -68,7 +68,7 @@ func benchCoordinator(b *testing.B, n int) (*Coordinator, http.Handler, []string
 	c.mu.Lock()
 	c.state = runRunning
 	c.start = time.Now()
-	c.stats = loadgen.NewStats(c.start, false)
+	c.stats = loadgen.NewStats(c.start, false, 0)
 	c.mu.Unlock()
 	return c, h, ids
 }

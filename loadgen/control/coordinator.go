@@ -57,6 +57,9 @@ type CoordinatorConfig struct {
 	// Interval is how often statistics are collected and OnTick called;
 	// default 1 s.
 	Interval time.Duration
+	// Window is the span of the statistics' current window; default
+	// results.DefaultWindow.
+	Window time.Duration
 	// FinalWait bounds the wait for workers' final reports after the stop
 	// command; default Spec.StopTimeout plus 5 s. In an open-model run the
 	// default also covers the lag bound and, without a stop timeout,

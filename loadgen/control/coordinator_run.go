@@ -48,7 +48,7 @@ func (c *Coordinator) Run(ctx context.Context) (*Result, error) {
 	c.mu.Lock()
 	c.state = runRunning
 	c.start = start
-	c.stats = loadgen.NewStats(start, c.cfg.EntryHistory)
+	c.stats = loadgen.NewStats(start, c.cfg.EntryHistory, c.cfg.Window)
 	c.rebalanceLocked()
 	// Edit may change these from now on.
 	startUsers, startRate := c.cfg.Users, c.cfg.SpawnRate

@@ -69,7 +69,7 @@ func (f *Fleet) Execute(ctx context.Context, p *loadgen.Plan, h loadgen.Hooks) (
 	cfg := CoordinatorConfig{
 		Token: token, Spec: spec.ForWorker(),
 		Users: spec.Users, SpawnRate: spec.SpawnRate, RunTime: spec.RunTime,
-		ExpectWorkers: expect, ExpectWait: wait, Interval: h.Interval,
+		ExpectWorkers: expect, ExpectWait: wait, Interval: h.Interval, Window: h.Window,
 		EntryHistory: spec.EntryHistory, Warmup: spec.Warmup, OnWarmupEnd: h.OnWarmupEnd,
 		OnTick: func(s *results.Snapshot) {
 			r.snap.Store(s)

@@ -39,7 +39,7 @@ func FuzzCoordinatorRequests(f *testing.F) {
 		c.mu.Lock()
 		c.state = runRunning
 		c.start = time.Now()
-		c.stats = loadgen.NewStats(time.Now(), false)
+		c.stats = loadgen.NewStats(time.Now(), false, 0)
 		c.mu.Unlock()
 		before := c.Workers()
 

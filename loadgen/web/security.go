@@ -118,3 +118,23 @@ func guard(c credentials, next http.Handler) http.Handler {
 		protected.ServeHTTP(w, r)
 	})
 }
+
+// RequireAuth serves next only to requests that carry the credentials,
+// HTTP basic auth as user:pass or the token as a bearer token (or as a
+// basic-auth password), compared as the UI compares them; with neither
+// configured, it serves every request. Other listeners that share the
+// UI's credentials, such as a metrics endpoint, use it.
+func RequireAuth(basicAuth, token string, next http.Handler) (http.Handler, error) {
+	c, err := newCredentials(basicAuth, token)
+	if err != nil {
+		return nil, err
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !c.allow(r) {
+			w.Header().Set("WWW-Authenticate", `Basic realm="loadgen", charset="UTF-8"`)
+			http.Error(w, "authentication required", http.StatusUnauthorized)
+			return
+		}
+		next.ServeHTTP(w, r)
+	}), nil
+}

@@ -15,6 +15,7 @@ import (
 	"github.com/loadgen/loadgen/internal/netlimit"
 	"github.com/loadgen/loadgen/loadgen"
 	"github.com/loadgen/loadgen/profiles"
+	"github.com/loadgen/loadgen/results/metrics"
 )
 
 // DefaultMaxBodyBytes caps request bodies: a start request may carry a
@@ -165,6 +166,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /api/logs", s.handleLogs)
 	mux.HandleFunc("GET /api/charts/{file}", s.handleChart)
 	mux.HandleFunc("GET /download/{file}", s.handleDownload)
+	mux.Handle("GET /metrics", metrics.Handler(metrics.NewCollector(RunSource(s.Current), metrics.Options{})))
 	return mux
 }
 

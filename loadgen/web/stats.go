@@ -6,6 +6,7 @@ import (
 
 	"github.com/loadgen/loadgen/loadgen"
 	"github.com/loadgen/loadgen/results"
+	"github.com/loadgen/loadgen/results/metrics"
 	"github.com/loadgen/loadgen/results/report"
 	"github.com/loadgen/loadgen/results/threshold"
 )
@@ -200,4 +201,32 @@ func (s *Server) handleWorkers(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	writeJSON(w, http.StatusOK, out)
+}
+
+// RunSource is a metrics source over the run current() returns (nil
+// before the first): the web UI's /metrics, under the UI's own
+// credentials.
+func RunSource(current func() loadgen.Run) metrics.Source {
+	return metrics.Source{
+		Snapshot: func() *results.Snapshot {
+			if r := current(); r != nil {
+				return r.Snapshot()
+			}
+			return nil
+		},
+		Workers: func() []results.WorkerStatus {
+			if r := current(); r != nil {
+				return r.Workers()
+			}
+			return nil
+		},
+		Open: func() *results.OpenStats {
+			if r := current(); r != nil {
+				if res := r.Result(); res != nil {
+					return res.Open
+				}
+			}
+			return nil
+		},
+	}
 }

@@ -77,11 +77,6 @@ func DefaultBuckets() []time.Duration {
 // DefaultQuantiles are the window gauges' quantiles.
 func DefaultQuantiles() []float64 { return []float64{0.5, 0.9, 0.95, 0.99, 0.999, 1} }
 
-// OpenCounts are an open-model run's arrival counts.
-type OpenCounts struct {
-	Scheduled, Sent, Late, Dropped uint64
-}
-
 // Source is what a Collector reads at each scrape. Snapshot is required;
 // the others are optional.
 type Source struct {
@@ -89,9 +84,9 @@ type Source struct {
 	Snapshot func() *results.Snapshot
 	// Workers returns the worker table of a distributed run.
 	Workers func() []results.WorkerStatus
-	// Open returns the open model's arrival counts, and false in a run
-	// with users.
-	Open func() (OpenCounts, bool)
+	// Open returns the open model's arrival counts, or nil in a run with
+	// users.
+	Open func() *results.OpenStats
 }
 
 // Options configure a Collector; zero values take the defaults.
@@ -177,7 +172,7 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 		c.collectRun(ch, s)
 	}
 	if c.src.Open != nil {
-		if o, ok := c.src.Open(); ok {
+		if o := c.src.Open(); o != nil {
 			ch <- prometheus.MustNewConstMetric(c.openScheduled, prometheus.CounterValue, float64(o.Scheduled))
 			ch <- prometheus.MustNewConstMetric(c.openSent, prometheus.CounterValue, float64(o.Sent))
 			ch <- prometheus.MustNewConstMetric(c.openLate, prometheus.CounterValue, float64(o.Late))

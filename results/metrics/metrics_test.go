@@ -99,7 +99,7 @@ func TestCollectorGivesTheSnapshotsNumbers(t *testing.T) {
 	s := snapshot(t, 3, 15)
 	c := NewCollector(Source{
 		Snapshot: func() *results.Snapshot { return s },
-		Open:     func() (OpenCounts, bool) { return OpenCounts{Scheduled: 10, Sent: 9, Late: 2, Dropped: 1}, true },
+		Open:     func() *results.OpenStats { return &results.OpenStats{Scheduled: 10, Sent: 9, Late: 2, Dropped: 1} },
 		Workers: func() []results.WorkerStatus {
 			return []results.WorkerStatus{{ID: "w1", State: "running", Users: 4, Requests: 99}, {ID: "w2", State: "missing"}}
 		},
