@@ -330,3 +330,28 @@ func TestLocalRun(t *testing.T) {
 	wantStatus(t, call(t, ts, "POST", "/api/start", `{"run_time":"300ms"}`, nil), 200, "timed start")
 	waitFor(t, "the timed run to stop", func() bool { return getStats(t, ts).State == "stopped" })
 }
+
+// TestMetricsOnTheUIsPort: the UI serves the current run's Prometheus
+// metrics at /metrics, behind its own credentials.
+func TestMetricsOnTheUIsPort(t *testing.T) {
+	_, ts, fs := newTestServer(t, Config{Token: "s3cret"})
+	auth := map[string]string{"Authorization": "Bearer s3cret"}
+	r := call(t, ts, "GET", "/metrics", nil, auth)
+	wantStatus(t, r, 200, "metrics before a run")
+	if strings.Contains(string(r.body), "loadgen_requests_total") {
+		t.Error("request counts before any run")
+	}
+	wantStatus(t, call(t, ts, "GET", "/metrics", nil, nil), 401, "metrics without the token")
+	wantStatus(t, call(t, ts, "POST", "/api/start", `{}`, auth), 200, "start")
+	r = call(t, ts, "GET", "/metrics", nil, auth)
+	wantStatus(t, r, 200, "metrics")
+	for _, e := range fs.snap.Entries {
+		want := fmt.Sprintf("loadgen_requests_total{method=%q,name=%q} %d", e.Method(), e.Name(), e.Count())
+		if !strings.Contains(string(r.body), want) {
+			t.Errorf("metrics lack %q:\n%.2000s", want, r.body)
+		}
+	}
+	if !strings.Contains(string(r.body), `loadgen_window_response_time_seconds{method="",name="Aggregated",quantile="0.99"}`) {
+		t.Error("metrics lack the Aggregated window p99")
+	}
+}
