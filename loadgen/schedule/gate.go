@@ -13,15 +13,21 @@ import (
 // after the point its change took over and before the next one's.
 //
 // Unlike the rest of this package, a Gate keeps time: it holds each
-// arrival until its time comes, rather than leaving the wait to the
-// generator, so that a change that arrives while the generator waits
-// still applies to the arrival it was waiting for: no request is sent
-// twice, and none falls between two changes. It is safe for concurrent
-// use.
+// arrival until GateLead before its time, rather than leaving the whole
+// wait to the generator, so that a change that arrives while the
+// generator waits still applies to the arrival it was waiting for: no
+// request is sent twice, and none falls between two changes. The last
+// GateLead is the generator's to wait, more precisely than the Go timers
+// a Gate waits on. It is safe for concurrent use.
 type Gate struct {
 	origin time.Time
 	// end is where a bounded schedule ends; zero for an unending one.
 	end time.Duration
+
+	// timerMu keeps timer, reused by Next's waits, to one caller at a
+	// time; the generator is the only one in practice.
+	timerMu sync.Mutex
+	timer   *time.Timer
 
 	mu      sync.Mutex
 	stages  []gateStage   // the first is current; later ones take over in turn
@@ -47,8 +53,17 @@ type gateStage struct {
 // NewGate returns a gate with nothing to send yet, timed from origin; end
 // is where a bounded schedule ends, zero for an unending one.
 func NewGate(origin time.Time, end time.Duration) *Gate {
-	return &Gate{origin: origin, end: end, last: -1, changed: make(chan struct{})}
+	t := time.NewTimer(time.Hour)
+	t.Stop()
+	return &Gate{origin: origin, end: end, last: -1, changed: make(chan struct{}), timer: t}
 }
+
+// GateLead is how long before its time a Gate hands out an arrival. Go's
+// timers can wake a millisecond late; an arrival handed out this early
+// reaches the generator before its time, and the generator waits the
+// rest precisely. A change that comes within GateLead of an arrival
+// already handed out applies from the next one.
+const GateLead = 2 * time.Millisecond
 
 // from is where a change asked for at may apply: not before an arrival
 // already handed out, nor before a stage already planned. A change that
@@ -99,26 +114,20 @@ func (g *Gate) signalLocked() {
 	g.changed = make(chan struct{})
 }
 
-// Next returns the next arrival once its time has come, and false when
-// the schedule has ended, stopped or the gate closed. While the worker is
-// cut off (a stage without arrivals) it waits for the next change.
+// Next returns the next arrival once its time is GateLead away or less,
+// and false when the schedule has ended, stopped or the gate closed. While
+// the worker is cut off (a stage without arrivals) it waits for the next
+// change. It allocates nothing.
 func (g *Gate) Next() (time.Duration, bool) {
-	var timer *time.Timer
-	defer func() {
-		if timer != nil {
-			timer.Stop()
-		}
-	}()
+	g.timerMu.Lock()
+	defer g.timerMu.Unlock()
+	timer := g.timer
 	wait := func(ch <-chan struct{}, d time.Duration) {
 		if d < 0 {
 			<-ch
 			return
 		}
-		if timer == nil {
-			timer = time.NewTimer(d)
-		} else {
-			timer.Reset(d)
-		}
+		timer.Reset(d)
 		select {
 		case <-timer.C:
 		case <-ch:
@@ -171,7 +180,7 @@ func (g *Gate) Next() (time.Duration, bool) {
 			wait(ch, left)
 			continue
 		}
-		if d := time.Until(g.origin.Add(s.next)); d > 0 {
+		if d := time.Until(g.origin.Add(s.next)) - GateLead; d > 0 {
 			ch := g.changed
 			g.mu.Unlock()
 			wait(ch, d)

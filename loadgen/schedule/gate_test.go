@@ -4,6 +4,8 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/loadgen/loadgen/internal/race"
 )
 
 // pastGate is a gate whose origin lies well in the past, so every arrival
@@ -165,5 +167,43 @@ func TestGateEndsWithTheSchedule(t *testing.T) {
 	mustChange(t, g, 0, shareBuild(t, o, 1, 2), false)
 	if got := take(t, g, 100); len(got) != 5 {
 		t.Errorf("%d arrivals of half of 10 a second for a second, want 5", len(got))
+	}
+}
+
+// TestGateNextAllocatesNothing pins the gate's hand-out, which every
+// open-model request goes through, at zero allocations: arrivals 3 ms
+// apart make each call wait on the gate's timer.
+func TestGateNextAllocatesNothing(t *testing.T) {
+	if race.Enabled {
+		t.Skip("allocation counts are meaningless under the race detector; make test runs this without -race")
+	}
+	o := &gateRate{Rate: Constant(1000.0 / 3)}
+	g := NewGate(time.Now(), 0)
+	mustChange(t, g, 0, shareBuild(t, o, 0, 1), false)
+	if n := testing.AllocsPerRun(50, func() {
+		if _, ok := g.Next(); !ok {
+			t.Fatal("the gate ended")
+		}
+	}); n != 0 {
+		t.Errorf("%v allocations per arrival, want 0", n)
+	}
+}
+
+// TestGateHandsOutJustBeforeTheTime checks the lead: an arrival comes
+// out no sooner than GateLead before its time, so that the generator's
+// precise wait covers the rest.
+func TestGateHandsOutJustBeforeTheTime(t *testing.T) {
+	o := &gateRate{Rate: Constant(200)}
+	origin := time.Now()
+	g := NewGate(origin, 0)
+	mustChange(t, g, 0, shareBuild(t, o, 0, 1), false)
+	for range 10 {
+		at, ok := g.Next()
+		if !ok {
+			t.Fatal("the gate ended")
+		}
+		if got := time.Since(origin); got < at-GateLead {
+			t.Errorf("arrival at %v handed out at %v, more than %v early", at, got, GateLead)
+		}
 	}
 }
