@@ -22,9 +22,10 @@ type Users struct {
 }
 
 // NewUsers makes the Plan's users, requesting host and numbered from
-// firstID+1; none runs until Ramp.
-func NewUsers(p *Plan, host string, firstID int) (*Users, error) {
-	r, err := users.New(p.UsersConfig(host, firstID))
+// firstID+1, as worker index of workers (0 of 1 in one process): see
+// Place. None runs until Ramp.
+func NewUsers(p *Plan, host string, firstID, index, workers int) (*Users, error) {
+	r, err := users.New(p.UsersConfig(host, firstID, index, workers))
 	if err != nil {
 		return nil, err
 	}
@@ -88,3 +89,9 @@ func (u *Users) Stop(grace time.Duration) {
 	u.mu.Unlock()
 	u.runner.Stop(grace)
 }
+
+// Place sets the users' place in the fleet for the users started from now
+// on: the fleet's users k with k mod workers == index are theirs, which
+// decides their classes and per-user data rows. Users already running
+// keep theirs.
+func (u *Users) Place(index, workers int) { u.runner.Place(index, workers) }

@@ -42,7 +42,7 @@ func (Local) Execute(ctx context.Context, p *Plan, h Hooks) (Run, error) {
 	if s.Open != nil {
 		r.open, err = NewOpenLoad(p, s.Host, 0, r.start, h.Logger)
 	} else {
-		r.users, err = NewUsers(p, s.Host, 0)
+		r.users, err = NewUsers(p, s.Host, 0, 0, 1)
 	}
 	if err != nil {
 		return nil, err

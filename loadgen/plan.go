@@ -9,6 +9,7 @@ import (
 	"github.com/loadgen/loadgen/loadgen/schedule"
 	"github.com/loadgen/loadgen/loadgen/users"
 	"github.com/loadgen/loadgen/profiles"
+	"github.com/loadgen/loadgen/results"
 	"github.com/loadgen/loadgen/results/threshold"
 )
 
@@ -21,6 +22,15 @@ type Workload struct {
 	Name string
 	// Tasks are the weighted actions of every user.
 	Tasks []users.Task
+	// Classes, when set, replace Tasks, InitUser, Wait and
+	// ExpectedInterval with classes of users, spread over by weight as
+	// Locust spreads users over its classes (see users.Config.Classes);
+	// a profile compiles into classes (see ProfileClasses). They run in
+	// the closed model only.
+	Classes []users.Class
+	// Rows, when set, are the statistics rows that Classes record into by
+	// index (see ProfileClasses); nil makes new ones.
+	Rows *results.Rows
 	// InitUser prepares each new user (see users.Config.InitUser).
 	InitUser func(u *users.User)
 	// NewRand makes each user's random source (see users.Config.NewRand).
@@ -45,7 +55,10 @@ type Plan struct {
 	Profile *profiles.Profile
 	// Thresholds are the parsed thresholds, in the Spec's order.
 	Thresholds []*threshold.Threshold
-	compiled   *profiles.Compiled
+	// Notices say what the Spec left out of its profile: a class left
+	// without a task by its tags.
+	Notices  []string
+	compiled *profiles.Compiled
 }
 
 // TaskWeight is one task of a run and its weight.
@@ -62,7 +75,7 @@ func (s *Spec) Plan() (*Plan, error) {
 	p := &Plan{Spec: s}
 	if s.Workload == nil && s.Profile.Check() == nil {
 		errs = append(errs, p.compile())
-	} else if s.Workload != nil && len(s.Workload.Tasks) == 0 {
+	} else if s.Workload != nil && len(s.Workload.Tasks) == 0 && len(s.Workload.Classes) == 0 {
 		errs = append(errs, &SpecError{Setting: "workload", Err: users.ErrNoTasks})
 	}
 	var err error
@@ -85,11 +98,16 @@ func (p *Plan) compile() error {
 			return &SpecError{Setting: "ratio", Err: err}
 		}
 	}
+	if p.Notices, err = profiles.SelectTags(prof, s.Tags, s.ExcludeTags); err != nil {
+		return &SpecError{Setting: "tags", Err: err}
+	}
 	if p.compiled, err = profiles.Compile(prof); err != nil {
 		return &SpecError{Setting: "profile", Err: err}
 	}
-	if err := CheckProfile(p.compiled); err != nil {
-		return &SpecError{Setting: "profile", Err: err}
+	if s.IsOpen() {
+		if err := CheckProfile(p.compiled); err != nil {
+			return &SpecError{Setting: "profile", Err: err}
+		}
 	}
 	p.Profile = prof
 	return nil
@@ -129,30 +147,47 @@ func (p *Plan) Tasks() []TaskWeight {
 // workload, or its profile's tasks with the Spec's wait and seed. In a
 // paced run (the wait has an interval) every request is also recorded
 // into the coordinated-omission corrected series.
-func (p *Plan) Workload(host string) *Workload {
+func (p *Plan) Workload(host string) *Workload { return p.workload(host, 0, 1) }
+
+// workload is Workload for worker index of workers, whose data rows it
+// deals (see dataset.Dealer).
+func (p *Plan) workload(host string, index, workers int) *Workload {
 	s := p.Spec
 	if s.Workload != nil {
 		return s.Workload
 	}
 	w := &Workload{
-		Name:     p.Profile.Name,
-		Tasks:    ProfileTasks(p.compiled, host),
-		InitUser: InitProfileUser,
-		NewRand:  ProfileRand(s.Seed),
-		Wait:     ProfileWait(s.Wait),
+		Name:    p.Profile.Name,
+		NewRand: ProfileRand(s.Seed),
+		Wait:    ProfileWait(s.Wait),
 	}
 	if d, ok := s.Wait.ExpectedInterval(); ok {
 		// Pacing says when each task should have started, so the
 		// requests a stalled user failed to send can be accounted for.
 		w.ExpectedInterval = d
 	}
+	if s.IsOpen() {
+		// The open model sends single requests: CheckProfile has refused
+		// any journey.
+		w.Tasks, w.InitUser = ProfileTasks(p.compiled, host), InitProfileUser
+		return w
+	}
+	w.Rows = results.NewRows()
+	w.Classes = ProfileClasses(p.compiled, host, w.Rows, index, workers)
+	if s.Wait != p.Profile.Wait {
+		// A wait given for the run (--wait) replaces every class's own.
+		for i := range w.Classes {
+			w.Classes[i].Wait, w.Classes[i].ExpectedInterval = w.Wait, w.ExpectedInterval
+		}
+	}
 	return w
 }
 
 // UsersConfig is the closed model's users, requesting host and numbered
-// from firstID+1, each with its own client of the Spec's kind.
-func (p *Plan) UsersConfig(host string, firstID int) users.Config {
-	w := p.Workload(host)
+// from firstID+1, each with its own client of the Spec's kind, as worker
+// index of workers (0 of 1 in one process).
+func (p *Plan) UsersConfig(host string, firstID, index, workers int) users.Config {
+	w := p.workload(host, index, workers)
 	return users.Config{
 		Tasks:            w.Tasks,
 		Wait:             w.Wait,
@@ -162,6 +197,10 @@ func (p *Plan) UsersConfig(host string, firstID int) users.Config {
 		FirstID:          firstID,
 		NewRand:          w.NewRand,
 		ExpectedInterval: w.ExpectedInterval,
+		Classes:          w.Classes,
+		Rows:             w.Rows,
+		UserOffset:       index,
+		UserStride:       workers,
 	}
 }
 

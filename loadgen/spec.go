@@ -46,6 +46,16 @@ type Spec struct {
 	// per second (zero: all at once).
 	Users     int
 	SpawnRate float64
+	// Stages, when set, move a closed-model run's users over time instead
+	// of Users and SpawnRate, as Locust's LoadTestShape does: each ramps
+	// linearly from the users before it to its own over its duration (see
+	// profiles.ParseStages). The run lasts as long as the stages, unless
+	// RunTime ends it sooner.
+	Stages []profiles.Stage
+	// Tags and ExcludeTags select the profile's tasks, as Locust's --tags
+	// and --exclude-tags do (see profiles.SelectTags).
+	Tags        []string
+	ExcludeTags []string
 	// Open, when set, makes the run an open-model one: requests at a
 	// rate, whatever the target's speed, and no users.
 	Open *OpenModel
@@ -63,6 +73,9 @@ type Spec struct {
 	Client    string
 	Timeout   time.Duration
 	UserAgent string
+	// Insecure accepts any TLS certificate, for test targets with
+	// self-signed ones (--insecure, tls_verify: false in a profile).
+	Insecure bool
 	// Seed makes task choice, waits and generated data reproducible;
 	// zero means one is picked from the clock when the run starts.
 	Seed uint64
@@ -177,7 +190,7 @@ func (s *Spec) Embedded() bool { return s.Host == "" }
 
 // ClientOptions are the options of each user's HTTP client.
 func (s *Spec) ClientOptions() client.Options {
-	return client.Options{Timeout: s.Timeout, UserAgent: s.UserAgent}
+	return client.Options{Timeout: s.Timeout, UserAgent: s.UserAgent, InsecureSkipVerify: s.Insecure}
 }
 
 // CheckFields checks each setting on its own, without reading the
@@ -206,6 +219,15 @@ func (s *Spec) CheckFields() error {
 	}
 	if s.Open != nil {
 		errs = append(errs, s.Open.check(s)...)
+	}
+	if len(s.Stages) > 0 && (s.Users != 0 || s.SpawnRate != 0 || s.Open != nil) {
+		add(specErr("stages", profiles.FormatStages(s.Stages), "stages set the users over time: give neither users, nor a spawn rate, nor a rate with them"))
+	}
+	for _, st := range s.Stages {
+		if st.Users < 0 || st.Users > MaxUsers || st.Duration < 0 {
+			add(specErr("stages", profiles.FormatStages(s.Stages), "a stage has users out of 0 to %d or a negative duration", MaxUsers))
+			break
+		}
 	}
 	if s.RunTime < 0 {
 		add(specErr("run-time", s.RunTime.String(), "must not be negative"))
@@ -283,6 +305,7 @@ func (s Spec) ForWorker() Spec {
 		Host: s.Host, Profile: s.Profile, Ratio: s.Ratio, Wait: s.Wait,
 		StopTimeout: s.StopTimeout, Client: s.Client, Timeout: s.Timeout,
 		UserAgent: s.UserAgent, Seed: s.Seed, Workload: s.Workload,
+		Tags: s.Tags, ExcludeTags: s.ExcludeTags, Insecure: s.Insecure,
 	}
 	if s.Open != nil {
 		o := *s.Open

@@ -26,6 +26,11 @@ type specJSON struct {
 	Host          string          `json:"host"`
 	UserAgent     string          `json:"user_agent,omitempty"`
 	Open          *openJSON       `json:"open,omitempty"`
+	// Tags and ExcludeTags select the profile's tasks on workers too;
+	// left out when empty, as they are in every spec without them.
+	Tags        []string `json:"tags,omitempty"`
+	ExcludeTags []string `json:"exclude_tags,omitempty"`
+	Insecure    bool     `json:"insecure,omitempty"`
 
 	Store            string      `json:"store,omitempty"`
 	Users            int         `json:"users,omitempty"`
@@ -35,6 +40,7 @@ type specJSON struct {
 	Thresholds       []Threshold `json:"thresholds,omitempty"`
 	AbortOnThreshold bool        `json:"abort_on_threshold,omitempty"`
 	EntryHistory     bool        `json:"entry_history,omitempty"`
+	Stages           string      `json:"stages,omitempty"`
 }
 
 // openJSON is OpenModel's JSON form: the stages in --rate-stages syntax,
@@ -58,6 +64,10 @@ func (s Spec) MarshalJSON() ([]byte, error) {
 		Store: s.Store, Users: s.Users, SpawnRate: s.SpawnRate,
 		RunTimeMS: s.RunTime.Milliseconds(), WarmupMS: s.Warmup.Milliseconds(),
 		Thresholds: s.Thresholds, AbortOnThreshold: s.AbortOnThreshold, EntryHistory: s.EntryHistory,
+		Tags: s.Tags, ExcludeTags: s.ExcludeTags, Insecure: s.Insecure,
+	}
+	if len(s.Stages) > 0 {
+		j.Stages = profiles.FormatStages(s.Stages)
 	}
 	if o := s.Open; o != nil {
 		j.Open = &openJSON{
@@ -86,6 +96,12 @@ func (s *Spec) UnmarshalJSON(data []byte) error {
 		RunTime: ms(j.RunTimeMS), Warmup: ms(j.WarmupMS), StopTimeout: ms(j.StopTimeoutMS),
 		Client: j.Client, Timeout: ms(j.TimeoutMS), UserAgent: j.UserAgent, Seed: j.Seed,
 		Thresholds: j.Thresholds, AbortOnThreshold: j.AbortOnThreshold, EntryHistory: j.EntryHistory,
+		Tags: j.Tags, ExcludeTags: j.ExcludeTags, Insecure: j.Insecure,
+	}
+	if j.Stages != "" {
+		if out.Stages, err = profiles.ParseStages(j.Stages); err != nil {
+			return &SpecError{Setting: "stages", Err: err}
+		}
 	}
 	if o := j.Open; o != nil {
 		m := &OpenModel{Rate: schedule.Rate{Start: o.Rate}, MaxInFlight: o.MaxInFlight,

@@ -11,6 +11,7 @@ import (
 
 	"github.com/loadgen/loadgen/loadgen/schedule"
 	"github.com/loadgen/loadgen/profiles"
+	"github.com/loadgen/loadgen/results"
 )
 
 // wireSpec is a valid spec in its worker form, to change in tests.
@@ -93,18 +94,21 @@ func TestPlanBuildsUsersOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := p.UsersConfig(s.Host, 2_000_000)
-	if cfg.FirstID != 2_000_000 || cfg.Seed != 42 || len(cfg.Tasks) != 1 || cfg.Tasks[0].Name != "/u" {
-		t.Errorf("config %+v: want first ID 2000000, seed 42 and the profile's task", cfg)
+	cfg := p.UsersConfig(s.Host, 2_000_000, 0, 1)
+	// A profile runs as classes of journeys, whose requests' rows are
+	// known before any user starts.
+	if cfg.FirstID != 2_000_000 || cfg.Seed != 42 || len(cfg.Classes) != 1 || len(cfg.Classes[0].Tasks) != 1 ||
+		cfg.Rows == nil || len(cfg.Rows.Keys()) != 1 || cfg.Rows.Keys()[0] != (results.EntryKey{Method: "GET", Name: "/u"}) {
+		t.Errorf("config %+v: want first ID 2000000, seed 42 and the profile's one class with its task", cfg)
 	}
-	if cfg.ExpectedInterval != 250*time.Millisecond {
-		t.Errorf("expected interval %v, want the pacing's 250ms", cfg.ExpectedInterval)
+	if cfg.Classes[0].ExpectedInterval != 250*time.Millisecond {
+		t.Errorf("expected interval %v, want the pacing's 250ms", cfg.Classes[0].ExpectedInterval)
 	}
 	if p.Name() != "wire-test" || len(p.Tasks()) != 1 || p.Tasks()[0] != (TaskWeight{Method: "GET", Name: "/u", Weight: 1}) {
 		t.Errorf("name %q, tasks %+v", p.Name(), p.Tasks())
 	}
 	s.Wait = profiles.Wait{Kind: profiles.WaitConstant, Min: time.Second, Max: time.Second}
-	if p, _ := s.Plan(); p.UsersConfig(s.Host, 0).ExpectedInterval != 0 {
+	if p, _ := s.Plan(); p.UsersConfig(s.Host, 0, 0, 1).Classes[0].ExpectedInterval != 0 {
 		t.Error("a constant wait has no expected interval")
 	}
 }

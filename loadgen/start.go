@@ -2,6 +2,7 @@ package loadgen
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -12,6 +13,7 @@ import (
 	"github.com/loadgen/loadgen/internal/embedded"
 	"github.com/loadgen/loadgen/internal/procstat"
 	"github.com/loadgen/loadgen/loadgen/client"
+	"github.com/loadgen/loadgen/profiles"
 	"github.com/loadgen/loadgen/results"
 	"github.com/loadgen/loadgen/results/threshold"
 )
@@ -36,6 +38,9 @@ func Start(ctx context.Context, engine Engine, spec *Spec, h Hooks) (Run, error)
 	}
 	if h.Logger == nil {
 		h.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if len(s.Stages) > 0 && s.RunTime == 0 {
+		s.RunTime = profiles.StagesDuration(s.Stages)
 	}
 	r := &run{ctx: ctx, started: time.Now(), cpu0: procstat.CPU() + procstat.ChildrenCPU(), breach: make(chan struct{})}
 	if s.Host == "" && s.Workload == nil {
@@ -65,6 +70,9 @@ func Start(ctx context.Context, engine Engine, spec *Spec, h Hooks) (Run, error)
 		}
 	}
 	r.log = user.Logger
+	for _, n := range plan.Notices {
+		r.log.Warn(n)
+	}
 	r.log.Info("starting", startAttrs(&s, plan)...)
 	inner, err := engine.Execute(ctx, plan, h)
 	if err != nil {
@@ -72,6 +80,9 @@ func Start(ctx context.Context, engine Engine, spec *Spec, h Hooks) (Run, error)
 		return nil, err
 	}
 	r.Run = inner
+	if len(s.Stages) > 0 {
+		go followStages(inner, s.Stages, r.log)
+	}
 	go func() {
 		// The abort rule asks from the collecting goroutine; the run is
 		// stopped from here, where it is known.
@@ -283,4 +294,48 @@ func (q quiet) Enabled(ctx context.Context, l slog.Level) bool {
 		return true
 	}
 	return l >= slog.LevelWarn && q.Handler.Enabled(ctx, l)
+}
+
+// followStages moves a run's users through its stages by editing it, in
+// one process or on workers alike: each stage ramps from the users before
+// it to its own at the rate that takes its duration (at once for a stage
+// of none). A run still waiting for its workers is asked again shortly;
+// the stages' clock runs from the start all the same.
+func followStages(r Run, stages []profiles.Stage, log *slog.Logger) {
+	start := time.Now()
+	at := time.Duration(0)
+	from := 0
+	timer := time.NewTimer(0)
+	defer timer.Stop()
+	for _, st := range stages {
+		rate := 0.0
+		if st.Duration > 0 && st.Users != from {
+			rate = float64(max(st.Users-from, from-st.Users)) / st.Duration.Seconds()
+		}
+		for {
+			err := r.Edit(Change{Users: st.Users, SpawnRate: rate})
+			if err == nil {
+				break
+			}
+			if !errors.Is(err, ErrNotRunning) {
+				if !errors.Is(err, ErrEnded) {
+					log.Warn("stages: the run refused a stage", "users", st.Users, "err", err)
+				}
+				return
+			}
+			select {
+			case <-r.Done():
+				return
+			case <-time.After(50 * time.Millisecond):
+			}
+		}
+		from = st.Users
+		at += st.Duration
+		timer.Reset(time.Until(start.Add(at)))
+		select {
+		case <-r.Done():
+			return
+		case <-timer.C:
+		}
+	}
 }

@@ -56,7 +56,15 @@ type Source struct {
 	Builtin string `json:"builtin,omitempty"`
 	File    string `json:"source,omitempty"`
 	YAML    string `json:"yaml,omitempty"`
+	// Data holds the text of the data files the profile's classes name,
+	// by the file name as the profile writes it, so that workers deal
+	// from the coordinator's rows without the files.
+	Data map[string]string `json:"data,omitempty"`
 }
+
+// MaxDataSize bounds the data files of one profile together: a
+// coordinator sends them to every worker with the run's spec.
+const MaxDataSize = dataset.MaxSize
 
 // ReadSource reads a profile as --profile names it: the name of a built-in
 // profile (see BuiltinNames), or else the path of a YAML file, whose text
@@ -75,7 +83,42 @@ func ReadSource(nameOrPath string) (Source, error) {
 	if err != nil {
 		return Source{}, err
 	}
-	return Source{File: nameOrPath, YAML: string(data)}, nil
+	src := Source{File: nameOrPath, YAML: string(data)}
+	if err := src.readData(); err != nil {
+		return Source{}, err
+	}
+	return src, nil
+}
+
+// readData reads the data files the profile names into s.Data. A profile
+// that does not parse is left for Load to report.
+func (s *Source) readData() error {
+	p, err := Parse(s.File, []byte(s.YAML))
+	if err != nil {
+		return nil
+	}
+	total := 0
+	for _, c := range p.Classes {
+		if c.Data == nil {
+			continue
+		}
+		if _, done := s.Data[c.Data.File]; done {
+			continue
+		}
+		text, err := os.ReadFile(c.Data.Path)
+		if err != nil {
+			return &Error{File: p.Source, Line: c.Data.Line, Field: join(c.Field, "data"), Err: fmt.Errorf("data file: %w", err)}
+		}
+		if total += len(text); total > MaxDataSize {
+			return &Error{File: p.Source, Line: c.Data.Line, Field: join(c.Field, "data"),
+				Err: fmt.Errorf("the profile's data files add up to more than %d MiB; split the load, or the files", MaxDataSize>>20)}
+		}
+		if s.Data == nil {
+			s.Data = map[string]string{}
+		}
+		s.Data[c.Data.File] = string(text)
+	}
+	return nil
 }
 
 // Check reports a source that is neither a built-in name nor a file's
@@ -98,7 +141,33 @@ func (s Source) Load() (*Profile, error) {
 	if s.Builtin != "" {
 		return Builtin(s.Builtin)
 	}
-	return parseWithData(s.File, []byte(s.YAML))
+	p, err := Parse(s.File, []byte(s.YAML))
+	if err != nil {
+		return nil, err
+	}
+	// Rows that came with the source are used as they are; without
+	// them, the files are read from where the profile says.
+	var errs ErrorList
+	for i := range p.Classes {
+		c := &p.Classes[i]
+		if c.Data == nil {
+			continue
+		}
+		if text, ok := s.Data[c.Data.File]; ok {
+			t, err := dataset.Parse(c.Data.File, strings.NewReader(text))
+			if err != nil {
+				errs = append(errs, &Error{File: p.Source, Line: c.Data.Line, Field: join(c.Field, "data"), Err: err})
+			}
+			c.Data.Table = t
+		}
+	}
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	if err := LoadData(p); err != nil {
+		return nil, err
+	}
+	return p, nil
 }
 
 // Name is how the source is named in messages: the built-in name or the

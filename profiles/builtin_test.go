@@ -199,7 +199,7 @@ func TestLoadFile(t *testing.T) {
 func TestReadSource(t *testing.T) {
 	builtin := BuiltinNames()[0]
 	src, err := ReadSource(builtin)
-	if err != nil || src != (Source{Builtin: builtin}) {
+	if err != nil || !reflect.DeepEqual(src, Source{Builtin: builtin}) {
 		t.Fatalf("built-in %q: %+v, %v", builtin, src, err)
 	}
 	dir := t.TempDir()
@@ -239,5 +239,38 @@ func TestReadSourceNamesBuiltins(t *testing.T) {
 	_, err := ReadSource("albumz")
 	if err == nil || !strings.Contains(err.Error(), `profile "albumz" is neither a built-in profile (albums, `) {
 		t.Errorf("ReadSource(albumz) = %v", err)
+	}
+}
+
+// TestSourceCarriesData: a source read from a file carries its data files,
+// and loads from them where the files are not, as a worker does.
+func TestSourceCarriesData(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "p.yaml")
+	if err := os.WriteFile(path, []byte("data: {file: users.csv}\ntasks:\n  - path: '/u/{{.user}}'\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ReadSource(path); err == nil || !strings.Contains(err.Error(), "p.yaml:1: data: data file: open ") {
+		t.Errorf("a missing data file: %v", err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "users.csv"), []byte("user\nann\nbob\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	src, err := ReadSource(path)
+	if err != nil || src.Data["users.csv"] != "user\nann\nbob\n" {
+		t.Fatalf("source %+v, %v", src, err)
+	}
+	// Elsewhere, without the files.
+	src.File = filepath.Join(t.TempDir(), "p.yaml")
+	p, err := src.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tb := p.Classes[0].Data.Table; tb == nil || len(tb.Rows) != 2 || tb.Rows[1][0] != "bob" {
+		t.Errorf("rows %+v", tb)
+	}
+	b, err := json.Marshal(src)
+	if err != nil || !strings.Contains(string(b), `"data":{"users.csv":`) {
+		t.Errorf("JSON %s, %v", b, err)
 	}
 }

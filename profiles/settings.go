@@ -38,6 +38,10 @@ type Settings struct {
 	StopTimeout time.Duration
 	// Seed makes the run reproducible (seed:).
 	Seed uint64
+	// Insecure accepts any TLS certificate (tls_verify: false), as
+	// Locust's verify=False does: for test servers with self-signed
+	// certificates.
+	Insecure bool
 	// AbortOnThreshold stops the run at the first breached threshold
 	// (abort_on_threshold:).
 	AbortOnThreshold bool
@@ -55,7 +59,7 @@ func (s *Settings) Has(key string) bool {
 
 // settingFields are the top-level keys of Settings.
 var settingFields = []string{"rate", "rate_stages", "arrival", "max_inflight", "max_lag", "warmup",
-	"client", "timeout", "stop_timeout", "seed", "abort_on_threshold"}
+	"client", "timeout", "stop_timeout", "seed", "abort_on_threshold", "tls_verify"}
 
 // settings decodes the top-level keys of Settings and notes the line of
 // every top-level key.
@@ -97,6 +101,9 @@ func (d *decoder) settings(f map[string]entry) Settings {
 		} else {
 			s.Seed = v
 		}
+	}
+	if e, ok := f["tls_verify"]; ok {
+		s.Insecure = !d.boolean(e, "tls_verify", true)
 	}
 	if e, ok := f["abort_on_threshold"]; ok {
 		if e.val.Kind != yaml.ScalarNode || e.val.ShortTag() != "!!bool" {

@@ -2,10 +2,13 @@
 # make bench: the figures the README quotes, from one run on this machine.
 #  1. Generator CPU per request for each client: albumsvc pinned to one core,
 #     loadgen (albums-by-id, 50 users, no wait) pinned to the other.
-#  2. Go benchmarks of the hot path: recording, rendering, each client.
-#  3. Many users: users that think, a ramp, the open model at high rates
+#  2. A journey's cost: a three-step journey with a JSON capture, a cookie
+#     and status checks (scripts/bench-journey.yaml) against albums-by-id,
+#     per request, in the same run; a capture's allocations.
+#  3. Go benchmarks of the hot path: recording, rendering, each client.
+#  4. Many users: users that think, a ramp, the open model at high rates
 #     (scripts/bench-users.sh).
-#  4. The album service's store and journal benchmarks.
+#  5. The album service's store and journal benchmarks.
 # Compare ratios within one run: absolute figures move with machine noise.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -49,6 +52,25 @@ for n in 1 4; do
 	eval "cpu_w$n=$(get cpu_us_per_req)"
 done
 awk -v a="$cpu_w1" -v b="$cpu_w4" 'BEGIN { if (a > 0) printf "--workers 4 / --workers 1 CPU per request: %.2fx (goal: at most 1.3x)\n", b / a }'
+echo
+
+echo "== journeys (fasthttp, $USERS users, ${DURATION}s, generator CPU per request)"
+printf '%-14s %10s %12s %10s %14s\n' profile requests req/s failures cpu_us/req
+for prof in albums-by-id journey; do
+	file=$prof
+	[ "$prof" = journey ] && file=scripts/bench-journey.yaml
+	PIN_CPU=0 start_albumsvc "$out/svc.log" --store rwmutex
+	pin 1 "$BIN/loadgen" --host "http://$svc_addr" --profile "$file" --users "$USERS" --spawn-rate 0 \
+		--run-time "${DURATION}s" --only-summary >"$out/j-$prof.txt" 2>&1 || true
+	stop_albumsvc
+	line=$(grep -E '^requests=' "$out/j-$prof.txt" | tail -1)
+	printf '%-14s %10s %12s %10s %14s\n' "$prof" "$(get requests)" "$(get rps)" "$(get errors)" "$(get cpu_us_per_req)"
+	eval "cpu_j_${prof//-/_}=$(get cpu_us_per_req)"
+done
+awk -v a="$cpu_j_albums_by_id" -v b="$cpu_j_journey" 'BEGIN { if (a > 0) printf "journey / albums-by-id CPU per request: %.2fx (goal: at most 1.5x)\n", b / a }'
+allocs=$(go test -run '^$' -bench 'CaptureJSON' -benchmem -benchtime 200ms ./profiles/capture/ 2>&1 | awk '/^BenchmarkCaptureJSON/ { print $1, $(NF-1) }')
+echo "$allocs" | sed 's/^/allocs\/op of a capture from a 1 KB body: /'
+echo "$allocs" | awk '{ if ($2 > 2) bad = 1 } END { print (bad ? "goal missed: at most 2 allocations" : "(goal: at most 2 allocations)") }'
 echo
 
 echo "== hot-path benchmarks"

@@ -69,14 +69,24 @@ type Stats struct {
 }
 
 // New starts a shop on a free loopback port and stops it when the test
-// ends. The admin endpoint wants adminKey.
+// ends.
 func New(tb testing.TB) *Shop {
+	s := Start()
+	tb.Cleanup(s.Close)
+	return s
+}
+
+// Start starts a shop on a free loopback port; Close stops it. For
+// runnable examples, which have no testing.TB.
+func Start() *Shop {
 	s := &Shop{tokens: map[string]string{}, sessions: map[string]string{}, users: map[string]*Account{}, adminKey: "k-admin"}
 	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
 	s.URL = s.srv.URL
-	tb.Cleanup(s.srv.Close)
 	return s
 }
+
+// Close stops the shop.
+func (s *Shop) Close() { s.srv.Close() }
 
 // AdminKey is the key GET /admin/stats wants in X-Admin-Key.
 func (s *Shop) AdminKey() string { return s.adminKey }

@@ -34,6 +34,10 @@ type RunFlags struct {
 	MaxLag           time.Duration
 	Thresholds       []string
 	AbortOnThreshold bool
+	Stages           string
+	Insecure         bool
+	Tags             []string
+	ExcludeTags      []string
 	// SpecFile is a Spec's JSON form that describes the whole test, in
 	// place of the flags above.
 	SpecFile string
@@ -84,6 +88,10 @@ func (f *RunFlags) Register(fs *pflag.FlagSet) {
 	fs.DurationVar(&f.Warmup, "warmup", 0, "the first part of the run that is not counted: statistics restart after it (it is part of --run-time)")
 	fs.StringArrayVar(&f.Thresholds, "threshold", nil, "pass/fail rule checked at the end, e.g. 'p99<250ms', 'fail_ratio<0.01', 'rps>500', 'p95{name=\"GET /albums\"}<100ms' (repeatable; adds to the profile's)")
 	fs.BoolVar(&f.AbortOnThreshold, "abort-on-threshold", false, "check thresholds every second too, and stop the run as soon as one is breached")
+	fs.StringVar(&f.Stages, "stages", "", "users over time instead of --users: DURATION:USERS,... each ramping linearly from the users before it, e.g. 30s:10,1m:100,30s:0 (0s steps at once); the run lasts as long as the stages")
+	fs.BoolVarP(&f.Insecure, "insecure", "k", false, "accept any TLS certificate, for test targets with self-signed ones (Locust's verify=False)")
+	fs.StringSliceVarP(&f.Tags, "tags", "T", nil, "run only the profile's tasks that have one of these tags (comma-separated, or repeated)")
+	fs.StringSliceVarP(&f.ExcludeTags, "exclude-tags", "E", nil, "leave out the profile's tasks that have any of these tags")
 	fs.DurationVar(&f.PrintInterval, "print-interval", 2*time.Second, "how often the live table is printed")
 	fs.DurationVar(&f.Window, "window", 0, "span of the current window behind the live table's, the charts' and the metrics' windowed percentiles and current rates (default 10s, Locust's)")
 	fs.StringVar(&f.HDRLog, "hdr-log", "", "write an HdrHistogram interval log to this file as the run goes: one untagged line for all requests and one tagged line per entry each interval")

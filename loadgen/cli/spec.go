@@ -183,9 +183,17 @@ func (b *builder) build(version string) (*loadgen.Spec, error) {
 	if b.fromProfile("abort-on-threshold", false) {
 		spec.AbortOnThreshold = p.AbortOnThreshold
 	}
+	spec.Insecure = f.Insecure
+	if !b.set.Given("insecure") && p.Has("tls_verify") {
+		spec.Insecure = p.Insecure
+	}
+	if err := b.stages(spec); err != nil {
+		return nil, err
+	}
 	if err := b.model(spec); err != nil {
 		return nil, err
 	}
+	spec.Tags, spec.ExcludeTags = profiles.ParseTags(strings.Join(f.Tags, ",")), profiles.ParseTags(strings.Join(f.ExcludeTags, ","))
 	if err := b.runTime(spec); err != nil {
 		return nil, err
 	}
@@ -214,6 +222,14 @@ func (b *builder) model(spec *loadgen.Spec) error {
 		return nil
 	}
 	f, p := b.f, b.prof
+	if len(spec.Stages) > 0 {
+		for _, flag := range []string{"users", "spawn-rate"} {
+			if o := b.from(flag, false); o.Kind != FromDefault {
+				return b.at(flag, o, "", errors.New("stages set the users over time; give either stages or users and a spawn rate"))
+			}
+		}
+		return nil
+	}
 	spec.Users, spec.SpawnRate = f.Users, f.SpawnRate
 	switch {
 	case b.o.Users != nil:
@@ -228,6 +244,22 @@ func (b *builder) model(spec *loadgen.Spec) error {
 		spec.SpawnRate = *b.o.SpawnRate
 	case b.fromProfile("spawn-rate", false):
 		spec.SpawnRate = p.SpawnRate
+	}
+	return nil
+}
+
+// stages resolves the users' stages: --stages, or the profile's.
+func (b *builder) stages(spec *loadgen.Spec) error {
+	switch o := b.from("stages", false); o.Kind {
+	case FromProfile:
+		spec.Stages = b.prof.Stages
+	case FromDefault:
+	default:
+		st, err := profiles.ParseStages(b.f.Stages)
+		if err != nil {
+			return b.at("stages", o, "", err)
+		}
+		spec.Stages = st
 	}
 	return nil
 }
@@ -305,6 +337,8 @@ func (b *builder) runTime(spec *loadgen.Spec) error {
 		spec.RunTime = b.prof.RunTime
 	case o.Kind == FromDefault && spec.Open != nil && spec.Open.Rate.Bounded():
 		spec.RunTime = spec.Open.Rate.Duration()
+	case o.Kind == FromDefault && len(spec.Stages) > 0:
+		spec.RunTime = profiles.StagesDuration(spec.Stages)
 	default:
 		d, err := profiles.ParseRunTime(b.f.RunTime)
 		if err != nil {

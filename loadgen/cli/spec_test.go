@@ -3,6 +3,7 @@ package cli
 import (
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -45,7 +46,7 @@ func TestSpecDefaults(t *testing.T) {
 		Store: "mutex", Profile: profiles.Source{Builtin: "albums"}, Users: 50, SpawnRate: 10, RunTime: 30 * time.Second,
 		Client: "fasthttp", Timeout: time.Minute, UserAgent: "loadgen/v9",
 	}
-	if s.Host != "" || s.Store != want.Store || s.Profile != want.Profile || s.Users != 50 || s.SpawnRate != 10 ||
+	if s.Host != "" || s.Store != want.Store || !reflect.DeepEqual(s.Profile, want.Profile) || s.Users != 50 || s.SpawnRate != 10 ||
 		s.RunTime != want.RunTime || s.Client != want.Client || s.Timeout != want.Timeout || s.UserAgent != want.UserAgent ||
 		s.Open != nil || s.Seed != 0 || len(s.Thresholds) != 0 {
 		t.Errorf("defaults %+v", s)

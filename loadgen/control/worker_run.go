@@ -83,7 +83,8 @@ func (w *Worker) spawn(cmd wire.Command) error {
 		if err != nil {
 			return fmt.Errorf("cannot run the coordinator's spec: %w", err)
 		}
-		us, err := loadgen.NewUsers(plan, cmd.Spec.Host, cmd.FirstID)
+		index, workers := place(cmd)
+		us, err := loadgen.NewUsers(plan, cmd.Spec.Host, cmd.FirstID, index, workers)
 		if err != nil {
 			return fmt.Errorf("cannot run the coordinator's spec: %w", err)
 		}
@@ -95,6 +96,7 @@ func (w *Worker) spawn(cmd wire.Command) error {
 		w.log.Warn("spawn for a stopped run ignored", "run", r.id)
 		return nil
 	}
+	r.users.Place(place(cmd))
 	w.setState(r, wire.StateSpawning)
 	w.log.Info("spawning", "users", cmd.Users, "rate", cmd.Rate)
 	ramp := r.users.Ramp(cmd.Users, cmd.Rate)
@@ -351,4 +353,13 @@ func (w *Worker) nextReport() (*outReport, error) {
 		seq:  w.seq, final: final, run: r,
 	}
 	return w.inflight, nil
+}
+
+// place is a spawn's place for the worker: index and workers, 0 and 1
+// when it has none.
+func place(cmd wire.Command) (index, workers int) {
+	if cmd.Place == nil {
+		return 0, 1
+	}
+	return cmd.Place.Index, cmd.Place.Workers
 }

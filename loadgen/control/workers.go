@@ -97,13 +97,19 @@ func (c *Coordinator) rebalanceLocked() {
 	rates := schedule.RampRates(c.cfg.SpawnRate, current, targets)
 	for i, w := range alive {
 		w.status.Target = targets[i]
-		c.sendLocked(w, wire.Command{
+		cmd := wire.Command{
 			Kind:    wire.CommandSpawn,
 			Users:   targets[i],
 			Rate:    rates[i],
 			FirstID: w.slot * UserIDBlock,
 			Spec:    &c.cfg.Spec,
-		})
+		}
+		if len(alive) > 1 {
+			// The split gives worker i the fleet's users i, i+n, ...,
+			// whose classes and data rows the worker works out itself.
+			cmd.Place = &wire.Place{Index: i, Workers: len(alive)}
+		}
+		c.sendLocked(w, cmd)
 	}
 	c.log.Info("users split", "workers", len(alive), "targets", targets)
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/loadgen/loadgen/loadgen"
+	"github.com/loadgen/loadgen/profiles"
 )
 
 // ProtocolVersion is the "v" of every control message. A coordinator and
@@ -32,8 +33,10 @@ const (
 	MaxReportBytes  = 8 << 20
 	MaxMessageBytes = 64 << 10
 	// MaxCommandBytes caps a command as the worker reads it: a spawn
-	// command carries the profile, which may be up to 1 MiB of YAML.
-	MaxCommandBytes = 4 << 20
+	// command carries the profile, which may be up to 1 MiB of YAML, and
+	// its data files, up to profiles.MaxDataSize, which JSON may escape
+	// to twice their size.
+	MaxCommandBytes = 4<<20 + 2*profiles.MaxDataSize
 )
 
 // Limits on the values in messages, so that a hostile or broken peer
@@ -202,6 +205,11 @@ type Command struct {
 	// FirstID numbers the worker's users from FirstID+1, so that user IDs
 	// are distinct across the fleet.
 	FirstID int `json:"first_id,omitempty"`
+	// Place is the worker's place among the fleet's workers at this
+	// split (spawn with users, when there are several workers): the
+	// fleet's users k with k mod Workers == Index are its, which decides
+	// their user classes and their per-user data rows.
+	Place *Place `json:"place,omitempty"`
 	// Spec is what the users run (spawn only), in its worker form
 	// (loadgen.Spec.ForWorker).
 	Spec *loadgen.Spec `json:"spec,omitempty"`
@@ -209,6 +217,13 @@ type Command struct {
 	// or the point where the schedule ends (stop). A spawn of an
 	// open-model run has it instead of Users and Rate.
 	Open *OpenShare `json:"open,omitempty"`
+}
+
+// Place is a worker's place in a split of the fleet's users: worker Index
+// (from 0) of Workers.
+type Place struct {
+	Index   int `json:"index"`
+	Workers int `json:"workers"`
 }
 
 // ErrorResponse is the body of every 4xx and 5xx answer.

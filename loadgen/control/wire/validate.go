@@ -160,6 +160,8 @@ func (m *Command) Validate() error {
 			return errors.New("spawn command of an open-model run without its share")
 		case m.Spec.Open == nil && m.Open != nil:
 			return errors.New("open-model share in a spawn command of a run with users")
+		case m.Place != nil && (m.Place.Workers < 1 || m.Place.Workers > maxUsers || m.Place.Index < 0 || m.Place.Index >= m.Place.Workers):
+			return fmt.Errorf("spawn place %d of %d is out of range", m.Place.Index, m.Place.Workers)
 		}
 		if m.Open != nil {
 			if err := m.Open.validateSpawn(); err != nil {
