@@ -165,7 +165,7 @@ func TestInsecure(t *testing.T) {
 		{[]string{"--profile", lax}, 0},
 		{[]string{"--profile", strict, "--insecure"}, 0},
 	} {
-		code, out, stderr := runCLI(t, nil, append(tc.args, "-H", srv.URL, "-u", "1", "-t", "300ms", "--only-summary")...)
+		code, out, stderr := runCLI(t, nil, append(tc.args, "-H", srv.URL, "-u", "1", "-t", "1500ms", "--only-summary")...)
 		if code != tc.want {
 			t.Errorf("%v: exit %d, want %d\n%s\n%s", tc.args, code, tc.want, out, stderr)
 		}
