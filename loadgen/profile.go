@@ -17,10 +17,12 @@ import (
 	"github.com/loadgen/loadgen/results"
 )
 
-// CheckProfile says which part of a compiled profile the users cannot run
-// yet: several user classes, on_start or on_stop, data files, tasks with
-// steps, captures, checks beyond the status, and user stages. A profile
-// that uses none of them runs as ProfileTasks makes it.
+// CheckProfile says which part of a compiled profile the open model
+// cannot run: it sends single requests at a rate, so it has no users to
+// log in, keep variables or walk through steps. Several user classes,
+// on_start or on_stop, data files, tasks with steps, captures, checks
+// beyond the status, and user stages need users; a profile that uses none
+// of them runs in the open model as ProfileTasks makes it.
 func CheckProfile(c *profiles.Compiled) error {
 	var used []string
 	add := func(what string) {
@@ -56,7 +58,7 @@ func CheckProfile(c *profiles.Compiled) error {
 		}
 	}
 	if len(used) > 0 {
-		return fmt.Errorf("profile %s uses %s, which this version of loadgen cannot run yet", c.Profile.Name, strings.Join(used, ", "))
+		return fmt.Errorf("profile %s uses %s, which need users: the open model (a rate) sends single requests; run it with users", c.Profile.Name, strings.Join(used, ", "))
 	}
 	return nil
 }

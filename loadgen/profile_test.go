@@ -74,7 +74,7 @@ func TestBasePath(t *testing.T) {
 	}
 }
 
-// TestCheckProfile: a profile with journey parts the users cannot run yet
+// TestCheckProfile: a profile with journey parts the open model cannot run
 // is refused with a message naming them, never run with them ignored.
 func TestCheckProfile(t *testing.T) {
 	for _, tc := range []struct{ src, want string }{
@@ -102,7 +102,7 @@ func TestCheckProfile(t *testing.T) {
 		switch {
 		case tc.want == "" && err != nil:
 			t.Errorf("%q: %v", tc.src, err)
-		case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), "cannot run yet")):
+		case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), "the open model (a rate) sends single requests")):
 			t.Errorf("%q: %v, want an error naming %s", tc.src, err, tc.want)
 		}
 	}

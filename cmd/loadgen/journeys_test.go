@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -8,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/loadgen/loadgen/internal/shoptest"
 	"github.com/loadgen/loadgen/results/report"
@@ -169,5 +171,37 @@ func TestInsecure(t *testing.T) {
 		if code != tc.want {
 			t.Errorf("%v: exit %d, want %d\n%s\n%s", tc.args, code, tc.want, out, stderr)
 		}
+	}
+}
+
+// TestJourneyFromTheWebForm: the web UI's start form takes a journey
+// profile's YAML, and the run, in this process or on two workers, makes
+// the shop see what the command line's does: one login per user, then
+// item lists with the token.
+func TestJourneyFromTheWebForm(t *testing.T) {
+	profile, err := os.ReadFile(filepath.Join("..", "..", "profiles", "examples", "login.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, workers := range []string{"0", "2"} {
+		t.Run(workers, func(t *testing.T) {
+			shop := shoptest.New(t)
+			url, stop := startWeb(t, "--workers", workers)
+			req, _ := json.Marshal(map[string]any{"users": 4, "spawn_rate": 100, "host": shop.URL, "run_time": "2s", "profile_yaml": string(profile)})
+			if code := postJSON(t, url+"/api/start", string(req)); code != http.StatusOK {
+				t.Fatalf("start: %d", code)
+			}
+			waitStopped(t, url, 40*time.Second)
+			stop()
+			st := shop.Stats()
+			if len(st.Accounts) != 4 || st.Refused != 0 {
+				t.Fatalf("accounts %d, refused %v", len(st.Accounts), st.Reasons)
+			}
+			for name, a := range st.Accounts {
+				if a.Logins != 1 || a.Listed == 0 {
+					t.Errorf("%s: %+v", name, a)
+				}
+			}
+		})
 	}
 }
