@@ -371,32 +371,26 @@ func (e *Expr) extractJSON(body []byte, pick Pick, rnd *rand.Rand, dst []byte) (
 			return dst, &NotFoundError{Expr: e}
 		}
 	}
-	w := walker{rest: e.eachRest, each: e.each}
-	want := 0
+	w := walker{rest: e.eachRest, each: e.each, rnd: rnd}
 	if pick == Random && rnd != nil {
-		list.ForEach(w.count)
-		if w.n == 0 {
-			return dst, &NotFoundError{Expr: e}
-		}
-		want = rnd.IntN(w.n)
-		w.n = 0
+		list.ForEach(w.sample)
+	} else {
+		list.ForEach(w.first)
 	}
-	w.want = want
-	list.ForEach(w.find)
 	if !w.found {
 		return dst, &NotFoundError{Expr: e}
 	}
 	return appendValue(dst, w.hit), nil
 }
 
-// walker goes over the elements of a list, counting the usable matches or
-// stopping at the want-th. Its methods are the iterators, so that no
-// closure is made per call.
+// walker goes over the elements of a list, stopping at the first usable
+// match, or drawing one at random in the same single pass. Its methods
+// are the iterators, so that no closure is made per call.
 type walker struct {
 	rest  string
 	each  bool
+	rnd   *rand.Rand
 	n     int
-	want  int
 	found bool
 	hit   gjson.Result
 }
@@ -408,23 +402,27 @@ func (w *walker) match(v gjson.Result) gjson.Result {
 	return v
 }
 
-func (w *walker) count(_, v gjson.Result) bool {
-	if usable(w.match(v)) {
-		w.n++
-	}
-	return true
-}
-
-func (w *walker) find(_, v gjson.Result) bool {
+func (w *walker) first(_, v gjson.Result) bool {
 	m := w.match(v)
 	if !usable(m) {
 		return true
 	}
-	if w.n == w.want {
-		w.hit, w.found = m, true
-		return false
+	w.hit, w.found = m, true
+	return false
+}
+
+// sample keeps each usable match with probability 1/n, n being its
+// number: reservoir sampling, which leaves every match equally likely
+// after one pass, without counting them first.
+func (w *walker) sample(_, v gjson.Result) bool {
+	m := w.match(v)
+	if !usable(m) {
+		return true
 	}
 	w.n++
+	if w.rnd.IntN(w.n) == 0 {
+		w.hit, w.found = m, true
+	}
 	return true
 }
 
