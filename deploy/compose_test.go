@@ -102,11 +102,34 @@ func TestComposeConfig(t *testing.T) {
 	}
 }
 
+// invocation is what a service runs: the image's entrypoint (/loadgen)
+// unless the service names another, its command and its environment,
+// parsed by the program's own flag set.
+func (s composeService) invocation(t *testing.T, name string) *invocation {
+	t.Helper()
+	argv := append(slices.Clone(s.Entrypoint), s.Command...)
+	if len(s.Entrypoint) == 0 {
+		argv = append([]string{"/loadgen"}, s.Command...)
+	}
+	env := map[string]string{}
+	for k, v := range s.Environment {
+		if v != nil {
+			env[k] = *v
+		}
+	}
+	inv := &invocation{where: composeFile + ": services." + name, argv: argv, env: env}
+	if err := inv.parse(); err != nil {
+		t.Fatal(err)
+	}
+	return inv
+}
+
 func checkComposeConfig(t *testing.T, c composeConfig, workers string) {
 	t.Helper()
 	if got := slices.Sorted(maps.Keys(c.Services)); !slices.Equal(got, []string{"albumsvc", "coordinator", "worker"}) {
 		t.Fatalf("services %v, want albumsvc, coordinator and worker", got)
 	}
+	runs := map[string]*invocation{}
 	for name, s := range c.Services {
 		if s.Image != testImage() {
 			t.Errorf("services.%s: image %q, want %q (LOADGEN_IMAGE)", name, s.Image, testImage())
@@ -118,48 +141,46 @@ func checkComposeConfig(t *testing.T, c composeConfig, workers string) {
 		if len(s.Ports) > 0 || len(s.Expose) > 0 || s.NetworkMode != "" {
 			t.Errorf("services.%s: ports %v, expose %v, network_mode %q: nothing may be published", name, s.Ports, s.Expose, s.NetworkMode)
 		}
-		if _, ok := flagValue(s.Command, "token"); ok {
-			t.Errorf("services.%s: --token on the command line is visible in ps and docker inspect; use LOADGEN_TOKEN", name)
+		inv := s.invocation(t, name)
+		checkToken(t, inv)
+		runs[inv.key] = inv
+	}
+	coord, worker, target := runs["loadgen coordinator"], runs["loadgen worker"], runs["albumsvc"]
+	if coord == nil || worker == nil || target == nil {
+		t.Fatalf("the services run %v, want a loadgen coordinator, a loadgen worker and albumsvc", slices.Sorted(maps.Keys(runs)))
+	}
+	for _, inv := range []*invocation{coord, worker} {
+		if inv.value(t, "token") != "secret-token" {
+			t.Errorf("%s: the token is not LOADGEN_TOKEN's value", inv.where)
 		}
 	}
-	coord, worker, target := c.Services["coordinator"], c.Services["worker"], c.Services["albumsvc"]
-	if len(coord.Command) == 0 || coord.Command[0] != "coordinator" || len(worker.Command) == 0 || worker.Command[0] != "worker" ||
-		!slices.Equal(target.Entrypoint, []string{"/albumsvc"}) {
-		t.Fatalf("the services run coordinator %q, worker %q and albumsvc %q", coord.Command, worker.Command, target.Entrypoint)
-	}
-	for name, s := range map[string]composeService{"coordinator": coord, "worker": worker} {
-		if tok := s.Environment["LOADGEN_TOKEN"]; tok == nil || *tok != "secret-token" {
-			t.Errorf("services.%s: LOADGEN_TOKEN is not the variable's value", name)
-		}
-	}
-	if worker.ContainerName != "" || worker.Restart != "" {
-		t.Errorf("services.worker: container_name %q, restart %q: a scaled service needs neither", worker.ContainerName, worker.Restart)
+	if w := c.Services["worker"]; w.ContainerName != "" || w.Restart != "" {
+		t.Errorf("services.worker: container_name %q, restart %q: a scaled service needs neither", w.ContainerName, w.Restart)
 	}
 	replicas := "unset"
-	if worker.Deploy.Replicas != nil {
-		replicas = strconv.Itoa(*worker.Deploy.Replicas)
+	if r := c.Services["worker"].Deploy.Replicas; r != nil {
+		replicas = strconv.Itoa(*r)
 	}
-	if expect, _ := flagValue(coord.Command, "expect-workers"); expect != workers || replicas != workers {
+	if expect := coord.value(t, "expect-workers"); expect != workers || replicas != workers {
 		t.Errorf("WORKERS=%s: the coordinator's --expect-workers is %q and the worker replicas %s", workers, expect, replicas)
 	}
 
 	// The workers reach the coordinator and the target by service name.
-	listen := listenAddr(t, "services.coordinator --listen", coord.Command, "listen")
-	checkURL(t, "services.worker --coordinator", worker.Command, "coordinator", "coordinator", listen)
-	addr := listenAddr(t, "services.albumsvc --addr", target.Command, "addr")
-	checkURL(t, "services.coordinator --host", coord.Command, "host", "albumsvc", addr)
+	checkURL(t, worker, "coordinator", "coordinator", listenPort(t, coord, "listen"))
+	checkURL(t, coord, "host", "albumsvc", listenPort(t, target, "addr"))
 
 	// The root filesystem is read-only: the results go to a volume.
+	mounts := c.Services["coordinator"].mounts()
 	for _, flag := range []string{"csv", "json"} {
-		v, ok := flagValue(coord.Command, flag)
-		if !ok {
-			t.Errorf("services.coordinator: no --%s", flag)
+		v := coord.value(t, flag)
+		if v == "" {
+			t.Errorf("%s: no --%s", coord.where, flag)
 			continue
 		}
-		if !slices.ContainsFunc(coord.mounts(), func(m string) bool {
+		if !slices.ContainsFunc(mounts, func(m string) bool {
 			return strings.HasPrefix(path.Dir(v)+"/", path.Clean(m)+"/")
 		}) {
-			t.Errorf("services.coordinator: --%s %s is not on a volume (%v)", flag, v, coord.mounts())
+			t.Errorf("%s: --%s %s is not on a volume (%v)", coord.where, flag, v, mounts)
 		}
 	}
 }

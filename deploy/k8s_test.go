@@ -161,9 +161,12 @@ type workload struct {
 	pod   *corev1.PodTemplateSpec
 	c     corev1.Container
 	where string
-	key   string   // "loadgen coordinator", "loadgen worker", "albumsvc"
-	args  []string // after the program and subcommand
+	inv   *invocation
 }
+
+// secretStandIn is the value a variable from a Secret gets when the
+// container's command line is parsed.
+const secretStandIn = "from-a-secret"
 
 func workloads(t *testing.T, set k8sSet) []workload {
 	t.Helper()
@@ -186,13 +189,16 @@ func workloads(t *testing.T, set k8sSet) []workload {
 			if len(c.Command) == 0 {
 				argv = append([]string{"/loadgen"}, c.Args...)
 			}
-			switch {
-			case argv[0] == "/albumsvc":
-				w.key, w.args = "albumsvc", argv[1:]
-			case argv[0] == "/loadgen" && len(argv) > 1 && !strings.HasPrefix(argv[1], "-"):
-				w.key, w.args = "loadgen "+argv[1], argv[2:]
-			default:
-				t.Fatalf("%s runs %q: want /albumsvc, or /loadgen with a subcommand", w.where, argv)
+			env := map[string]string{}
+			for _, e := range c.Env {
+				env[e.Name] = e.Value
+				if e.ValueFrom != nil {
+					env[e.Name] = secretStandIn
+				}
+			}
+			w.inv = &invocation{where: w.where, argv: argv, env: env}
+			if err := w.inv.parse(); err != nil {
+				t.Fatal(err)
 			}
 			ws = append(ws, w)
 		}
@@ -310,7 +316,7 @@ func checkK8sSet(t *testing.T, set k8sSet) {
 
 	byKey := map[string][]workload{}
 	for _, w := range workloads(t, set) {
-		byKey[w.key] = append(byKey[w.key], w)
+		byKey[w.inv.key] = append(byKey[w.inv.key], w)
 		checkContainer(t, w, secrets)
 	}
 	for _, key := range []string{"loadgen coordinator", "loadgen worker", "albumsvc"} {
@@ -336,7 +342,7 @@ func checkK8sSet(t *testing.T, set k8sSet) {
 	if !ok {
 		t.Fatalf("%s: the workers should be a Deployment", worker.owner.where)
 	}
-	expect, _ := flagValue(coord.args, "expect-workers")
+	expect := coord.inv.value(t, "expect-workers")
 	replicas := "unset"
 	if r := workers.Spec.Replicas; r != nil {
 		replicas = strconv.Itoa(int(*r))
@@ -351,23 +357,23 @@ func checkK8sSet(t *testing.T, set k8sSet) {
 	}
 
 	// Workers reach the coordinator through its Service, and only they may.
-	port, _ := strconv.Atoi(listenAddr(t, coord.where+" --listen", coord.args, "listen"))
+	port, _ := strconv.Atoi(listenPort(t, coord.inv, "listen"))
 	svc, svcPort := serviceFor(t, set, coord, port)
 	if selects(svc.Spec.Selector, worker.pod) {
 		t.Errorf("Service %s selects the worker pods too", svc.Name)
 	}
-	checkURL(t, worker.where+" --coordinator", worker.args, "coordinator", svc.Name, svcPort)
+	checkURL(t, worker.inv, "coordinator", svc.Name, svcPort)
 	checkNetworkPolicy(t, set, coord, worker, port)
 
 	// The coordinator reaches the target through its Service.
-	tport, _ := strconv.Atoi(listenAddr(t, target.where+" --addr", target.args, "addr"))
+	tport, _ := strconv.Atoi(listenPort(t, target.inv, "addr"))
 	tsvc, tsvcPort := serviceFor(t, set, target, tport)
-	checkURL(t, coord.where+" --host", coord.args, "host", tsvc.Name, tsvcPort)
+	checkURL(t, coord.inv, "host", tsvc.Name, tsvcPort)
 
 	// Result files go to a volume, the root filesystem being read-only.
 	for _, flag := range []string{"csv", "json"} {
-		v, ok := flagValue(coord.args, flag)
-		if !ok {
+		v := coord.inv.value(t, flag)
+		if v == "" {
 			t.Errorf("%s: no --%s", coord.where, flag)
 			continue
 		}
@@ -426,9 +432,7 @@ func checkContainer(t *testing.T, w workload, secrets map[string]*corev1.Secret)
 	if pod.EnableServiceLinks == nil || *pod.EnableServiceLinks {
 		t.Errorf("%s: want enableServiceLinks: false", where)
 	}
-	if _, ok := flagValue(w.args, "token"); ok {
-		t.Errorf("%s: --token in args is visible in the pod spec and ps; use LOADGEN_TOKEN from a Secret", where)
-	}
+	checkToken(t, w.inv)
 	for _, e := range c.Env {
 		if e.ValueFrom != nil && e.ValueFrom.SecretKeyRef != nil {
 			r := e.ValueFrom.SecretKeyRef
@@ -443,7 +447,7 @@ func checkContainer(t *testing.T, w workload, secrets map[string]*corev1.Secret)
 			t.Errorf("%s: %s has a literal value; a token must come from a Secret", where, e.Name)
 		}
 	}
-	if strings.HasPrefix(w.key, "loadgen ") && tokenRef(c) == "" {
+	if strings.HasPrefix(w.inv.key, "loadgen ") && tokenRef(c) == "" {
 		t.Errorf("%s: want LOADGEN_TOKEN from a secretKeyRef", where)
 	}
 }
