@@ -11,6 +11,7 @@ package loadgen
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"time"
 
@@ -136,8 +137,12 @@ type Result struct {
 	// many of them were processes this one started.
 	Workers      []results.WorkerStatus
 	LocalWorkers int
-	// Warnings say what went wrong without invalidating the run.
+	// Warnings say what went wrong, and what makes the run incomplete.
 	Warnings []string
+	// WorkerErrors say how workers of a distributed run failed: worker
+	// processes this one started that exited with an error, and workers
+	// that could not run the test. Any makes the run Incomplete.
+	WorkerErrors []string
 	// Thresholds are the evaluated thresholds; ThresholdsPassed is false
 	// when one failed. Breached is the one that aborted the run, if one
 	// did.
@@ -177,15 +182,55 @@ const (
 	// ThresholdFailed: a threshold failed. It wins over failed requests:
 	// a breached threshold is what a CI job asked to be told about.
 	ThresholdFailed
+	// Incomplete: the run measured nothing (no request completed, as
+	// against a target that never answers), or a worker failed, so its
+	// numbers cannot be judged. It wins over the others: a threshold on
+	// a run that measured nothing, or part of what it should have, says
+	// nothing about the target.
+	Incomplete
 )
 
-// Outcome decides how the run ended.
+// String names the outcome, for reports and the web UI.
+func (o Outcome) String() string {
+	switch o {
+	case Passed:
+		return "passed"
+	case RequestsFailed:
+		return "requests failed"
+	case ThresholdFailed:
+		return "threshold failed"
+	case Incomplete:
+		return "incomplete"
+	}
+	return "unknown"
+}
+
+// Outcome decides how the run ended. It is the one place that does, for
+// every front end and engine.
 func (r *Result) Outcome() Outcome {
 	switch {
+	case r.Snapshot == nil || r.Snapshot.Total.Count() == 0 || len(r.WorkerErrors) > 0:
+		return Incomplete
 	case len(r.Thresholds) > 0 && !r.ThresholdsPassed:
 		return ThresholdFailed
-	case r.Snapshot != nil && r.Snapshot.Total.Failures() > 0:
+	case r.Snapshot.Total.Failures() > 0:
 		return RequestsFailed
 	}
 	return Passed
+}
+
+// outcomeWarnings are the warnings a finished run's numbers call for,
+// whatever ran it: nothing measured, and requests abandoned in flight.
+// Worker failures are the engine's to describe.
+func outcomeWarnings(snap *results.Snapshot) []string {
+	var w []string
+	if snap.Total.Count() == 0 {
+		w = append(w, fmt.Sprintf("no request completed in %s: the run measured nothing, so it cannot pass (is the target answering? --timeout bounds each request)",
+			snap.Elapsed().Round(time.Millisecond)))
+	}
+	if a := snap.Abandoned; a.Count > 0 {
+		w = append(w, fmt.Sprintf("%d requests were still in flight when the run stopped and were abandoned, the oldest after %s; they are in neither the successes nor the failures (--stop-timeout lets them finish; the threshold abandoned==0 fails a run on them)",
+			a.Count, a.Oldest.Round(time.Millisecond)))
+	}
+	return w
 }

@@ -206,6 +206,21 @@ func (r *run) abortOnBreach(s *results.Snapshot) {
 
 func (r *run) Spec() *Spec { return r.spec }
 
+// State is the engine's, except that a run is stopped only once it is
+// done: an engine may call itself stopped while it puts its result
+// together, and whoever reads "stopped" must get the final result.
+func (r *run) State() State {
+	s := r.Run.State()
+	if s == StateStopped {
+		select {
+		case <-r.Run.Done():
+		default:
+			return StateStopping
+		}
+	}
+	return s
+}
+
 // Warnings are the run's notes, then the engine's warnings.
 func (r *run) Warnings() []string {
 	r.mu.Lock()
@@ -281,6 +296,10 @@ func (r *run) complete(res *Result) *Result {
 		notes = append(notes, "interrupted after "+out.Snapshot.Elapsed().Round(time.Millisecond).String())
 	}
 	out.Warnings = append(notes, out.Warnings...)
+	for _, w := range outcomeWarnings(out.Snapshot) {
+		r.log.Warn(w)
+		out.Warnings = append(out.Warnings, w)
+	}
 	r.evaluate(out)
 	return out
 }

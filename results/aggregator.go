@@ -58,6 +58,7 @@ type Aggregator struct {
 
 	exceptions map[string]*exceptionCount
 	skipped    map[EntryKey]int64
+	abandoned  AbandonedStats
 
 	open *interval   // filling until the next Tick
 	ring []*interval // closed intervals in the window, oldest first
@@ -126,6 +127,11 @@ func (a *Aggregator) Add(d *Delta) error {
 		}
 		sum.merge(de.counters)
 	}
+	abandoned := a.abandoned
+	if err := abandoned.add(d.abandoned); err != nil {
+		return fmt.Errorf("adding: %w", err)
+	}
+	a.abandoned = abandoned
 	for _, de := range d.entries {
 		if de.counters.count == 0 {
 			continue
@@ -315,6 +321,7 @@ func (a *Aggregator) Snapshot(now time.Time) *Snapshot {
 	})
 	s.Exceptions = exceptionStats(a.exceptions)
 	s.Skipped = skippedStats(a.skipped)
+	s.Abandoned = a.abandoned
 	return s
 }
 
@@ -364,6 +371,7 @@ func (a *Aggregator) Reset(now time.Time) {
 	clear(a.errors)
 	clear(a.exceptions)
 	clear(a.skipped)
+	a.abandoned = AbandonedStats{}
 	for _, iv := range a.ring {
 		iv.reset()
 		a.free = append(a.free, iv)

@@ -45,6 +45,7 @@ type Delta struct {
 	// exceptions and skipped are rare: made on first use.
 	exceptions map[string]*exceptionCount
 	skipped    map[EntryKey]int64
+	abandoned  AbandonedStats
 }
 
 // deltaEntry is one entry's share of a delta.
@@ -94,7 +95,21 @@ func (d *Delta) Reset() {
 	clear(d.errors)
 	clear(d.exceptions)
 	clear(d.skipped)
+	d.abandoned = AbandonedStats{}
 }
+
+// Abandon counts n requests cut off in flight at the end of a run, the
+// oldest of them after oldest in flight.
+func (d *Delta) Abandon(n int64, oldest time.Duration) {
+	if n <= 0 {
+		return
+	}
+	// Counts made in one process stay far below the overflow.
+	_ = d.abandoned.add(AbandonedStats{Count: n, Oldest: oldest})
+}
+
+// Abandoned returns the requests the delta counts as cut off in flight.
+func (d *Delta) Abandoned() AbandonedStats { return d.abandoned }
 
 // Totals returns the number of requests and failures in the delta, over
 // all entries.
@@ -109,7 +124,7 @@ func (d *Delta) Totals() (requests, failures int64) {
 // Empty reports whether the delta holds no request and no failure group.
 func (d *Delta) Empty() bool {
 	n, _ := d.Totals()
-	return n == 0 && len(d.errors) == 0 && len(d.exceptions) == 0 && len(d.skipped) == 0
+	return n == 0 && len(d.errors) == 0 && len(d.exceptions) == 0 && len(d.skipped) == 0 && d.abandoned.Count == 0
 }
 
 // Merge adds other's measurements into d. Histograms merge exactly: the
@@ -124,6 +139,11 @@ func (d *Delta) Merge(other *Delta) error {
 			return fmt.Errorf("merging entry %s %s would overflow its totals", o.key.Method, o.key.Name)
 		}
 	}
+	abandoned := d.abandoned
+	if err := abandoned.add(other.abandoned); err != nil {
+		return fmt.Errorf("merging: %w", err)
+	}
+	d.abandoned = abandoned
 	for _, o := range other.entries {
 		if o.counters.count == 0 {
 			continue

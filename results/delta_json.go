@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"math"
 	"slices"
 	"time"
 )
@@ -20,7 +21,19 @@ type wireDelta struct {
 	// Exceptions and Skipped are rare; left out when empty.
 	Exceptions []wireException `json:"exceptions,omitempty"`
 	Skipped    []wireSkipped   `json:"skipped,omitempty"`
+	// Abandoned is sent once, in a worker's final report.
+	Abandoned *wireAbandoned `json:"abandoned,omitempty"`
 }
+
+// wireAbandoned counts the requests cut off in flight at the end of a run.
+type wireAbandoned struct {
+	Count    int64 `json:"count"`
+	OldestUs int64 `json:"oldest_us"`
+}
+
+// maxAbandonedAgeUs bounds a wire delta's oldest_us, so that it converts
+// to a time.Duration without overflow.
+const maxAbandonedAgeUs = math.MaxInt64 / int64(time.Microsecond)
 
 // wireException is one group of exceptions of a wire delta.
 type wireException struct {
@@ -98,6 +111,10 @@ func (c *DeltaCodec) Marshal(d *Delta) ([]byte, error) {
 	w.Errors = w.Errors[:0]
 	w.Exceptions = exceptionsToWire(w.Exceptions[:0], d.exceptions)
 	w.Skipped = skippedToWire(w.Skipped[:0], d.skipped)
+	w.Abandoned = nil
+	if a := d.abandoned; a.Count > 0 {
+		w.Abandoned = &wireAbandoned{Count: a.Count, OldestUs: a.Oldest.Microseconds()}
+	}
 	for _, e := range d.entries {
 		if e.counters.count == 0 {
 			continue
@@ -213,6 +230,15 @@ func (c *DeltaCodec) Unmarshal(data []byte, d *Delta) error {
 	}
 	if err := skippedFromWire(w.Skipped, nd); err != nil {
 		return fmt.Errorf("decode delta: %w", err)
+	}
+	if a := w.Abandoned; a != nil {
+		switch {
+		case a.Count <= 0:
+			return fmt.Errorf("decode delta: abandoned: count %d is not positive", a.Count)
+		case a.OldestUs < 0 || a.OldestUs > maxAbandonedAgeUs:
+			return fmt.Errorf("decode delta: abandoned: oldest_us %d is out of range", a.OldestUs)
+		}
+		nd.abandoned = AbandonedStats{Count: a.Count, Oldest: time.Duration(a.OldestUs) * time.Microsecond}
 	}
 	// Swap, keeping the caller's old storage as the next scratch.
 	*d, c.scratch = c.scratch, *d

@@ -2,8 +2,11 @@ package results
 
 import (
 	"cmp"
+	"fmt"
+	"math"
 	"slices"
 	"strings"
+	"time"
 )
 
 // ExceptionKey describes a group of exceptions: panics of user code with
@@ -28,6 +31,28 @@ type ExceptionStats struct {
 type SkippedStats struct {
 	EntryKey
 	Count int64
+}
+
+// AbandonedStats counts the requests that were still in flight when a
+// run stopped and its stop timeout ran out: they were sent, but are in
+// neither the successes nor the failures, since the run, not the target,
+// ended them.
+type AbandonedStats struct {
+	Count int64
+	// Oldest is how long the oldest of them had been in flight when it
+	// was cut off.
+	Oldest time.Duration
+}
+
+// add counts o in a, failing, with a unchanged, if the count would
+// overflow.
+func (a *AbandonedStats) add(o AbandonedStats) error {
+	if o.Count > math.MaxInt64-a.Count {
+		return fmt.Errorf("%d abandoned requests more would overflow the count", o.Count)
+	}
+	a.Count += o.Count
+	a.Oldest = max(a.Oldest, o.Oldest)
+	return nil
 }
 
 // Limits on the notes a delta or an aggregate keeps, so that user code

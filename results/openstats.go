@@ -61,7 +61,7 @@ func (s OpenStats) Add(o OpenStats) OpenStats {
 }
 
 // Warnings describes, one sentence each, how the run fell short of its
-// schedule: dropped, late and abandoned requests. It is empty when the
+// schedule: dropped and late requests. It is empty when the
 // generator kept to the schedule.
 func (s OpenStats) Warnings() []string {
 	var w []string
@@ -77,9 +77,8 @@ func (s OpenStats) Warnings() []string {
 		w = append(w, fmt.Sprintf("%d of %d sent requests (%s) were sent more than %v after their intended time, the worst %v late; their latencies include the delay",
 			s.Late, s.Sent, percent(s.Late, s.Sent), s.LateAfter, s.MaxLate.Round(time.Microsecond)))
 	}
-	if s.Abandoned > 0 {
-		w = append(w, fmt.Sprintf("%d requests were still in flight when the run stopped and are not in the statistics", s.Abandoned))
-	}
+	// Requests abandoned at the end are the run's to report, with those
+	// of closed-model runs (see loadgen.Result's warnings).
 	return w
 }
 

@@ -22,6 +22,7 @@ type SnapshotRecord struct {
 	Errors     []ErrorStats
 	Exceptions []ExceptionStats
 	Skipped    []SkippedStats
+	Abandoned  AbandonedStats
 	History    []RowRecord
 }
 
@@ -62,8 +63,12 @@ type PointRecord struct {
 // numbers hang together: counts within bounds, each histogram holding its
 // entry's count, history points naming known entries.
 func RestoreSnapshot(r *SnapshotRecord) (*Snapshot, error) {
+	if r.Abandoned.Count < 0 || r.Abandoned.Oldest < 0 {
+		return nil, fmt.Errorf("abandoned requests: %d, the oldest after %v: negative", r.Abandoned.Count, r.Abandoned.Oldest)
+	}
 	s := &Snapshot{Start: r.Start, Now: r.Now, Users: r.Users, Window: r.Window, Errors: append([]ErrorStats{}, r.Errors...),
-		Exceptions: append([]ExceptionStats(nil), r.Exceptions...), Skipped: append([]SkippedStats(nil), r.Skipped...)}
+		Exceptions: append([]ExceptionStats(nil), r.Exceptions...), Skipped: append([]SkippedStats(nil), r.Skipped...),
+		Abandoned: r.Abandoned}
 	index := map[EntryKey]int{}
 	for i, er := range r.Entries {
 		if _, dup := index[er.Key]; dup {

@@ -36,6 +36,9 @@ type Snapshot struct {
 	// Skipped counts, per entry, the requests not sent because an earlier
 	// step of their task failed; sorted as Entries.
 	Skipped []SkippedStats
+	// Abandoned counts the requests cut off in flight when the run
+	// stopped; they are in no entry.
+	Abandoned AbandonedStats
 	// History has a row per closed one-second interval (sparser in very
 	// long runs; see AggregatorOptions.MaxHistoryRows), oldest first.
 	History []HistoryRow

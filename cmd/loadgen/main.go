@@ -30,6 +30,7 @@ const (
 	exitThreshold   = cli.ExitThreshold
 	exitInternal    = cli.ExitInternal
 	exitUnreachable = cli.ExitUnreachable
+	exitIncomplete  = cli.ExitIncomplete
 )
 
 func main() {

@@ -170,10 +170,13 @@ func (c *Command) WebAddr() string {
 	return net.JoinHostPort(c.Web.Host, strconv.Itoa(c.Web.Port))
 }
 
-// ExitCode decides a finished run's exit code: a failed threshold, then a
-// failed request (exitOnError), else success.
+// ExitCode is a finished run's exit code for its outcome: incomplete,
+// then a failed threshold, then a failed request (exitOnError), else
+// success.
 func ExitCode(res *loadgen.Result, exitOnError int) int {
 	switch res.Outcome() {
+	case loadgen.Incomplete:
+		return ExitIncomplete
 	case loadgen.ThresholdFailed:
 		return ExitThreshold
 	case loadgen.RequestsFailed:

@@ -15,4 +15,7 @@ const (
 	ExitInternal = 4
 	// ExitUnreachable: a worker gave up on reaching its coordinator.
 	ExitUnreachable = 5
+	// ExitIncomplete: the run measured nothing (no request completed), or
+	// a worker failed. It wins over every other outcome of a run.
+	ExitIncomplete = 6
 )

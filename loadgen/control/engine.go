@@ -147,11 +147,14 @@ func (r *fleetRun) run(ctx context.Context) {
 	defer close(r.done)
 	defer r.cancel()
 	res, err := r.c.Run(ctx)
+	var exits []string
 	if r.local != nil {
 		// The workers quit once told to; their CPU time is counted once
 		// they have been reaped.
-		if werr := r.local.Wait(10 * time.Second); werr != nil {
-			r.log.Warn("worker processes", "err", werr)
+		for _, werr := range unjoin(r.local.Wait(10 * time.Second)) {
+			msg := werr.Error() + ": what it measured after its last report is missing"
+			r.log.Warn(msg)
+			exits = append(exits, msg)
 		}
 	}
 	r.c.Close()
@@ -162,11 +165,31 @@ func (r *fleetRun) run(ctx context.Context) {
 	r.snap.Store(res.Snapshot)
 	r.res = &loadgen.Result{
 		Snapshot: res.Snapshot, Open: res.Open, OpenUnsent: res.OpenUnsent,
-		Workers: res.Workers, Warnings: res.Warnings, Excluded: res.Excluded,
+		Workers: res.Workers, Warnings: append(res.Warnings, exits...), Excluded: res.Excluded,
 	}
+	// A worker that could not run the test said so (and is in the
+	// warnings already); one of this process's own that exited with an
+	// error may have died mid-run.
+	for _, w := range res.Workers {
+		if w.State == string(wire.StateFailed) {
+			r.res.WorkerErrors = append(r.res.WorkerErrors, fmt.Sprintf("worker %s could not run the test: %s", w.ID, w.Error))
+		}
+	}
+	r.res.WorkerErrors = append(r.res.WorkerErrors, exits...)
 	if r.local != nil {
 		r.res.LocalWorkers = len(r.local.PIDs())
 	}
+}
+
+// unjoin lists the errors errors.Join joined; nil has none.
+func unjoin(err error) []error {
+	if err == nil {
+		return nil
+	}
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		return j.Unwrap()
+	}
+	return []error{err}
 }
 
 func (r *fleetRun) tick(s *results.Snapshot) loadgen.Tick {

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/loadgen/loadgen/loadgen"
 	"github.com/loadgen/loadgen/loadgen/control/wire"
 )
 
@@ -44,10 +45,24 @@ func helperWorker() int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	timeout, _ := time.ParseDuration(os.Getenv("LGC_CONNECT_TIMEOUT"))
-	w, err := NewWorker(WorkerConfig{
-		Coordinator: os.Getenv("LGC_URL"), Token: os.Getenv("LGC_TOKEN"), ID: os.Getenv("LGC_ID"),
+	if d, err := time.ParseDuration(os.Getenv("LGC_CRASH_AFTER")); err == nil {
+		// Dies as a crash would end it, without a word to the coordinator.
+		time.AfterFunc(d, func() { os.Exit(9) })
+	}
+	token := os.Getenv("LGC_TOKEN")
+	if token == "" {
+		token = os.Getenv("LOADGEN_TOKEN") // from a Fleet that started it
+	}
+	cfg := WorkerConfig{
+		Coordinator: os.Getenv("LGC_URL"), Token: token, ID: os.Getenv("LGC_ID"),
 		Version: "test", ConnectTimeout: timeout, Logger: helperLogger("worker"),
-	})
+	}
+	if os.Getenv("LGC_REFUSE") != "" {
+		cfg.Workload = func(*loadgen.Spec) (*loadgen.Workload, error) {
+			return nil, errors.New("profile field unknown to this version")
+		}
+	}
+	w, err := NewWorker(cfg)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 2

@@ -76,6 +76,9 @@ func Tables(w io.Writer, res *loadgen.Result) error {
 		if err := Workers(w, res.Workers, snap.Now); err != nil {
 			errs = append(errs, fmt.Errorf("writing the worker table: %w", err))
 		}
+	}
+	if len(res.Warnings) > 0 {
+		fmt.Fprintln(w)
 		for _, msg := range res.Warnings {
 			fmt.Fprintf(w, "warning: %s\n", msg)
 		}

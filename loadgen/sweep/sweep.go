@@ -134,12 +134,24 @@ func pause(ctx context.Context, d time.Duration) {
 	}
 }
 
-// ExitCode is a sweep's exit code from its runs': a failed threshold wins,
-// then the first other failure.
+// ExitCode is a sweep's exit code from its runs': an incomplete run wins,
+// then a failed threshold, then the first other failure, as they rank
+// for one run.
 func ExitCode(codes []int) int {
+	rank := func(c int) int {
+		switch c {
+		case cli.ExitIncomplete:
+			return 3
+		case cli.ExitThreshold:
+			return 2
+		case cli.ExitOK:
+			return 0
+		}
+		return 1
+	}
 	code := cli.ExitOK
 	for _, c := range codes {
-		if c == cli.ExitThreshold || (code == cli.ExitOK && c != cli.ExitOK) {
+		if rank(c) > rank(code) {
 			code = c
 		}
 	}

@@ -89,6 +89,7 @@ type Dispatcher struct {
 	dispatch context.CancelFunc
 
 	scheduled, sent, late, dropped, saturated, abandoned atomic.Uint64
+	cut                                                  cutOff
 	maxLate, nslots, busy                                atomic.Int64
 	delay                                                delayHistogram
 	// anyDone is set once a request has finished, for the slot growth
@@ -429,6 +430,7 @@ func (r *Dispatcher) do(s *slot, req openRequest) {
 		// Cut off by the end of a stop's grace period: neither a success
 		// nor a failure of the target.
 		r.abandoned.Add(1)
+		r.cut.add(done.Sub(sent))
 		return
 	}
 	o := results.Observation{
@@ -482,6 +484,7 @@ func (r *Dispatcher) Drain(d *results.Delta) {
 	for _, s := range r.slots {
 		s.rec.Drain(d)
 	}
+	r.cut.drain(d)
 }
 
 // abandonWait bounds how long Stop waits, once the grace period is over

@@ -297,16 +297,24 @@ func TestOpenStopAbandonsAfterGrace(t *testing.T) {
 		t.Fatal(err)
 	}
 	<-entered
+	sent := time.Now()
 	if n := r.InFlight(); n != 1 {
 		t.Errorf("InFlight = %d, want 1", n)
 	}
+	time.Sleep(100 * time.Millisecond)
 	r.Stop(50 * time.Millisecond)
+	inFlight := time.Since(sent)
 	// Stop returns with the counts settled and the slot closed.
 	if st := r.Stats(); st.Abandoned != 1 || st.Sent != 1 {
 		t.Errorf("stats %+v, want the one request abandoned", st)
 	}
-	if s := drainOpen(t, r); s.Total.Count() != 0 {
+	s := drainOpen(t, r)
+	if s.Total.Count() != 0 {
 		t.Errorf("an abandoned request was recorded")
+	}
+	// The statistics count it too, with its time in flight.
+	if a := s.Abandoned; a.Count != 1 || a.Oldest < 150*time.Millisecond || a.Oldest > inFlight {
+		t.Errorf("abandoned %+v, want 1 after 150ms to %v in flight", a, inFlight)
 	}
 	if closed.Load() != 1 {
 		t.Error("the slot's client was not closed")

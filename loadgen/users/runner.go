@@ -101,6 +101,8 @@ type Runner struct {
 	stopped bool
 
 	count atomic.Int64
+	// cut counts the requests a stop cut off.
+	cut cutOff
 
 	// The sleeping users and the workers.
 	sched    sync.Mutex // guards the fields below, running.state and running.index
@@ -481,7 +483,10 @@ func (r *Runner) run(u *running) {
 		start := time.Now()
 		took, ok := r.runTask(u, i)
 		if !ok {
-			u.live = false // cut off by the end of the run
+			// Cut off by the end of the run: neither a success nor a
+			// failure of the target, but counted, so that the run says so.
+			u.live = false
+			r.cut.add(took)
 			break
 		}
 		d, werr := waitAfter(cs.Wait, u.user, took)
@@ -645,6 +650,7 @@ func (r *Runner) Drain(d *results.Delta) {
 	for _, g := range r.groups {
 		g.Drain(d)
 	}
+	r.cut.drain(d)
 	// Retired users record into their group's recorder to the end; they
 	// are kept only for Stop to wait for.
 	kept := r.retired[:0]
@@ -660,8 +666,10 @@ func (r *Runner) Drain(d *results.Delta) {
 }
 
 // Stop retires every user and waits up to grace for the tasks in flight to
-// finish; requests still running then are abandoned and not recorded. The
-// runner cannot be restarted.
+// finish; requests still running then are cancelled, abandoned and not
+// recorded, but counted (see results.AbandonedStats): Stop waits up to
+// abandonWait more for their users to notice, so that the next Drain has
+// the count. The runner cannot be restarted.
 func (r *Runner) Stop(grace time.Duration) {
 	r.mu.Lock()
 	if !r.stopped {
@@ -679,11 +687,19 @@ func (r *Runner) Stop(grace time.Duration) {
 	deadline := time.NewTimer(grace)
 	defer deadline.Stop()
 	defer r.stopWorkers()
-	for _, u := range waiting {
+	for i, u := range waiting {
 		select {
 		case <-u.done:
 		case <-deadline.C:
 			r.hardCancel()
+			deadline.Reset(abandonWait)
+			for _, u := range waiting[i:] {
+				select {
+				case <-u.done:
+				case <-deadline.C:
+					return
+				}
+			}
 			return
 		}
 	}

@@ -194,13 +194,13 @@ func TestRunnerRampTimes(t *testing.T) {
 	}
 }
 
+// TestRunnerStopAbandonsRequestsAfterGrace: requests still in flight when
+// the grace period ends are cut off and not recorded, but counted, with
+// how long the oldest had been in flight.
 func TestRunnerStopAbandonsRequestsAfterGrace(t *testing.T) {
-	entered := make(chan struct{}, 1)
+	entered := make(chan struct{}, 3)
 	tasks := []Task{{Method: "GET", Name: "slow", Weight: 1, Run: func(ctx context.Context, u *User) (int64, error) {
-		select {
-		case entered <- struct{}{}:
-		default:
-		}
+		entered <- struct{}{}
 		<-ctx.Done()
 		return 0, ctx.Err()
 	}}}
@@ -212,13 +212,28 @@ func TestRunnerStopAbandonsRequestsAfterGrace(t *testing.T) {
 		t.Fatal(err)
 	}
 	<-entered
+	first := time.Now()
+	time.Sleep(100 * time.Millisecond)
+	if err := r.SetUsers(3); err != nil {
+		t.Fatal(err)
+	}
+	<-entered
+	<-entered
 	t0 := time.Now()
 	r.Stop(50 * time.Millisecond)
 	if took := time.Since(t0); took < 50*time.Millisecond || took > 2*time.Second {
 		t.Errorf("Stop took %v, want about the 50ms grace", took)
 	}
-	if s := drainAll(t, r); s.Total.Count() != 0 {
+	inFlight := time.Since(first)
+	s := drainAll(t, r)
+	if s.Total.Count() != 0 {
 		t.Errorf("an abandoned request was recorded: %d", s.Total.Count())
+	}
+	if a := s.Abandoned; a.Count != 3 || a.Oldest < 150*time.Millisecond || a.Oldest > inFlight {
+		t.Errorf("abandoned %+v, want 3, the oldest after 150ms to %v in flight", a, inFlight)
+	}
+	if s := drainAll(t, r); s.Abandoned.Count != 0 {
+		t.Errorf("a second drain counts %d abandoned requests again", s.Abandoned.Count)
 	}
 }
 

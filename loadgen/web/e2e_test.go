@@ -213,6 +213,11 @@ func TestBrowserEndToEnd(t *testing.T) {
 
 	step("stop the run", chromedp.Click(chromedp.CSS("#btn-stop")))
 	poll("the stopped state", `document.querySelector('#st-state').textContent === 'stopped' && !document.querySelector('#btn-new').hidden`)
+	// The page shows the stopped run's warnings (such as the requests the
+	// stop abandoned) and its outcome, as the API gives them.
+	n := eval(`fetch('api/stats').then(r => r.json()).then(s => String(s.warnings.length))`)
+	poll("the run's "+n+" warnings", `document.querySelectorAll('#warnings li').length === `+n+` && document.querySelector('#warnings').hidden === (`+n+` === 0)`)
+	poll("the run's outcome", `document.querySelector('#st-state').title.startsWith('outcome: ')`)
 
 	step("open the download tab", chromedp.Click(chromedp.CSS(`.tabs button[data-tab="download"]`)))
 	href := eval(`document.querySelector('#dl-stats-csv').href`)

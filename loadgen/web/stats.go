@@ -44,8 +44,13 @@ type Stats struct {
 	// Thresholds are the run's thresholds checked against these numbers.
 	Thresholds []threshold.Result `json:"thresholds"`
 	// Ratio is each task's configured weight and share of the requests.
-	Ratio    []RatioEntry `json:"ratio"`
-	Warnings []string     `json:"warnings"`
+	Ratio []RatioEntry `json:"ratio"`
+	// Warnings say what went wrong, and what makes a run incomplete.
+	Warnings []string `json:"warnings"`
+	// Outcome is how a stopped run ended, as its exit code from the
+	// command line would say: "passed", "requests failed", "threshold
+	// failed" or "incomplete" (it measured nothing, or a worker failed).
+	Outcome string `json:"outcome,omitempty"`
 }
 
 // StatsEntry is one row of the statistics table, named as in Locust's
@@ -129,9 +134,10 @@ func newStats(run loadgen.Run, info runInfo, req StartRequest) Stats {
 	if run == nil {
 		return st
 	}
+	// The state first: a run that says it stopped has its final result.
+	st.State = string(run.State())
 	res := run.Result()
 	snap := res.Snapshot
-	st.State = string(run.State())
 	if err := runErr(run); err != nil {
 		st.Error = err.Error()
 	}
@@ -156,6 +162,9 @@ func newStats(run loadgen.Run, info runInfo, req StartRequest) Stats {
 	st.Ratio = ratio(info.tasks, snap)
 	if res.Warnings != nil {
 		st.Warnings = res.Warnings
+	}
+	if st.State == string(loadgen.StateStopped) {
+		st.Outcome = res.Outcome().String()
 	}
 	return st
 }

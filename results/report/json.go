@@ -78,8 +78,10 @@ type Report struct {
 	Errors     []Error      `json:"errors"`
 	// Exceptions and Skipped are left out when empty, so that a run
 	// without journeys reads as before.
-	Exceptions []Exception     `json:"exceptions,omitempty"`
-	Skipped    []Skipped       `json:"skipped,omitempty"`
+	Exceptions []Exception `json:"exceptions,omitempty"`
+	Skipped    []Skipped   `json:"skipped,omitempty"`
+	// Abandoned is left out when no request was cut off in flight.
+	Abandoned  *Abandoned      `json:"abandoned,omitempty"`
 	Warnings   []string        `json:"warnings"`
 	Thresholds json.RawMessage `json:"thresholds,omitempty"`
 	Workers    json.RawMessage `json:"workers,omitempty"`
@@ -100,6 +102,14 @@ type Skipped struct {
 	Method string `json:"method"`
 	Name   string `json:"name"`
 	Count  int64  `json:"count"`
+}
+
+// Abandoned counts the requests still in flight when the run stopped and
+// its stop timeout ran out: in no entry, neither successes nor failures.
+type Abandoned struct {
+	Count int64 `json:"count"`
+	// OldestMs is how long the oldest of them had been in flight.
+	OldestMs float64 `json:"oldest_ms"`
 }
 
 // Entry is one entry's statistics in a report. Times are milliseconds;
@@ -291,6 +301,9 @@ func NewReport(s *results.Snapshot, opts JSONOptions) (*Report, error) {
 	}
 	for _, e := range s.Skipped {
 		r.Skipped = append(r.Skipped, Skipped{Method: e.Method, Name: e.Name, Count: e.Count})
+	}
+	if a := s.Abandoned; a.Count > 0 {
+		r.Abandoned = &Abandoned{Count: a.Count, OldestMs: ms(a.Oldest)}
 	}
 	return r, nil
 }

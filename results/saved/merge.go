@@ -246,8 +246,8 @@ func (m *merger) errors() {
 	m.notes()
 }
 
-// notes merges the exceptions, grouped by stack as in a run, and the
-// skipped requests.
+// notes merges the exceptions, grouped by stack as in a run, the skipped
+// requests and the abandoned ones.
 func (m *merger) notes() {
 	exc := map[string]int{}
 	skip := map[results.EntryKey]int{}
@@ -269,6 +269,8 @@ func (m *merger) notes() {
 			}
 			slices.Sort(g.Nodes)
 		}
+		m.rec.Abandoned.Count += r.Snapshot.Abandoned.Count
+		m.rec.Abandoned.Oldest = max(m.rec.Abandoned.Oldest, r.Snapshot.Abandoned.Oldest)
 		for _, s := range r.Snapshot.Skipped {
 			if i, ok := skip[s.EntryKey]; ok {
 				m.rec.Skipped[i].Count += s.Count

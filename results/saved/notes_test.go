@@ -11,7 +11,7 @@ import (
 
 // TestExceptionsSurviveSavingAndMerging: a saved result renders the same
 // exceptions.csv as the run, and merging two results adds their
-// exceptions and skipped requests up.
+// exceptions, skipped and abandoned requests up.
 func TestExceptionsSurviveSavingAndMerging(t *testing.T) {
 	dir := t.TempDir()
 	var saved []*Result
@@ -25,6 +25,7 @@ func TestExceptionsSurviveSavingAndMerging(t *testing.T) {
 		d := results.NewDelta()
 		rec.Drain(d)
 		d.SetNode(node)
+		d.Abandon(int64(i+1), time.Duration(i+1)*time.Second)
 		agg := results.NewAggregator(start, results.AggregatorOptions{})
 		if err := agg.Add(d); err != nil {
 			t.Fatal(err)
@@ -43,6 +44,9 @@ func TestExceptionsSurviveSavingAndMerging(t *testing.T) {
 		t.Fatal(err)
 	}
 	same(t, "exceptions.csv of a saved result", again.Bytes(), csvs[0])
+	if a := saved[0].Snapshot.Abandoned; a.Count != 1 || a.Oldest != time.Second {
+		t.Errorf("saved abandoned requests %+v, want 1 after 1s", a)
+	}
 	m, err := Merge(saved)
 	if err != nil {
 		t.Fatal(err)
@@ -50,5 +54,8 @@ func TestExceptionsSurviveSavingAndMerging(t *testing.T) {
 	ex, sk := m.Snapshot.Exceptions, m.Snapshot.Skipped
 	if len(ex) != 1 || ex[0].Count != 2 || len(ex[0].Nodes) != 2 || len(sk) != 1 || sk[0].Count != 3 {
 		t.Errorf("merged exceptions %+v, skipped %+v", ex, sk)
+	}
+	if a := m.Snapshot.Abandoned; a.Count != 3 || a.Oldest != 2*time.Second {
+		t.Errorf("merged abandoned requests %+v, want 3, the oldest after 2s", a)
 	}
 }

@@ -141,6 +141,9 @@ func restore(rep *report.Report) (*results.Snapshot, error) {
 	for _, e := range rep.Skipped {
 		rec.Skipped = append(rec.Skipped, results.SkippedStats{EntryKey: results.EntryKey{Method: e.Method, Name: e.Name}, Count: e.Count})
 	}
+	if a := rep.Abandoned; a != nil {
+		rec.Abandoned = results.AbandonedStats{Count: a.Count, Oldest: time.Duration(math.Round(a.OldestMs * float64(time.Millisecond)))}
+	}
 	for _, row := range rep.History {
 		rr := results.RowRecord{Time: row.Time, Users: row.Users, Total: pointRecord(&row.Aggregated)}
 		rr.Total.Key = results.EntryKey{Name: results.AggregatedName}

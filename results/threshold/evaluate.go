@@ -87,13 +87,19 @@ func (t *Threshold) Evaluate(s *results.Snapshot) Result {
 		r.Pass = compare(t.op, ratio, t.num)
 	case kindCount:
 		n := r.Requests
-		if t.metric == metricFailures {
+		switch t.metric {
+		case metricFailures:
 			n = 0
 			for _, e := range entries {
 				n += e.Failures()
 			}
+		case metricAbandoned:
+			n = s.Abandoned.Count
 		}
 		r.Value, r.Measured = float64(n), strconv.FormatInt(n, 10)
+		if t.metric == metricAbandoned && n > 0 {
+			r.Measured += " (oldest " + formatDuration(s.Abandoned.Oldest.Round(time.Millisecond)) + ")"
+		}
 		r.Pass = compare(t.op, n, t.count)
 	case kindRate:
 		var rate float64

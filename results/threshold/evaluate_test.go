@@ -237,6 +237,29 @@ func TestEvaluateNoData(t *testing.T) {
 	}
 }
 
+// TestEvaluateAbandoned: abandoned counts the run's requests cut off in
+// flight at the end, which no entry holds, so that a CI gate can fail a
+// run on them.
+func TestEvaluateAbandoned(t *testing.T) {
+	s := record(t, time.Second, repeat("GET", "/a", 5, time.Millisecond))
+	none := *s
+	cut := *s
+	cut.Abandoned = results.AbandonedStats{Count: 2, Oldest: 1500 * time.Millisecond}
+	checkEval(t, &none, []evalCase{{"abandoned==0", true, 0, "0"}})
+	checkEval(t, &cut, []evalCase{
+		{"abandoned==0", false, 2, "2 (oldest 1.5s)"},
+		{"abandoned<=2", true, 2, "2 (oldest 1.5s)"},
+	})
+	r := mustParse(t, "abandoned==0").Evaluate(&cut)
+	if r.Unit != "requests" || r.Requests != 5 {
+		t.Errorf("abandoned==0 on 2 abandoned: %+v; want it counted in requests, covering the run's 5", r)
+	}
+	empty := results.NewAggregator(t0, results.AggregatorOptions{}).Snapshot(t0.Add(time.Second))
+	if r := mustParse(t, "abandoned==0").Evaluate(empty); r.Pass || !r.NoData {
+		t.Errorf("abandoned==0 on a run that measured nothing: %+v; want a failure without data", r)
+	}
+}
+
 func TestEvaluateAll(t *testing.T) {
 	s := record(t, time.Second, ramp("GET", "/a", 100, 20*time.Microsecond, 3))
 	ts, err := ParseAll([]string{"p99<1s", "failures<10", "requests>=100"})

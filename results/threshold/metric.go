@@ -14,6 +14,7 @@ const (
 	metricRequests
 	metricRPS
 	metricCurrentRPS
+	metricAbandoned
 )
 
 // kind is the type of a metric's values: it decides which limits are
@@ -31,7 +32,7 @@ const (
 // is a function, not a variable, so the package holds no mutable state.
 func metricNames() string {
 	return "pNN (a percentile such as p50, p95, p99.9 or p100), avg, min, max, median (or med), " +
-		"fail_ratio, failures, requests (or count), rps, current_rps"
+		"fail_ratio, failures, requests (or count), rps, current_rps, abandoned"
 }
 
 // lookupMetric maps a fixed metric name to its metric; percentiles are
@@ -56,6 +57,8 @@ func lookupMetric(name string) (metric, bool) {
 		return metricRPS, true
 	case "current_rps":
 		return metricCurrentRPS, true
+	case "abandoned":
+		return metricAbandoned, true
 	}
 	return 0, false
 }
@@ -64,7 +67,7 @@ func (m metric) kind() kind {
 	switch m {
 	case metricFailRatio:
 		return kindRatio
-	case metricFailures, metricRequests:
+	case metricFailures, metricRequests, metricAbandoned:
 		return kindCount
 	case metricRPS, metricCurrentRPS:
 		return kindRate
@@ -96,6 +99,8 @@ func (m metric) name(pct string) string {
 		return "rps"
 	case metricCurrentRPS:
 		return "current_rps"
+	case metricAbandoned:
+		return "abandoned"
 	}
 	return "?"
 }

@@ -79,8 +79,12 @@ func (p *parser) parse() (spec, error) {
 	}
 	p.skipSpace()
 	if p.peek() == '{' {
+		open := p.pos
 		if err := p.selector(&s.sel); err != nil {
 			return s, err
+		}
+		if s.metric == metricAbandoned {
+			return s, p.errAt(open, "abandoned counts the requests of the whole run cut off in flight, which no entry holds; leave the selector out")
 		}
 		p.skipSpace()
 	}

@@ -116,6 +116,13 @@ function renderStats() {
     th.classList.toggle("asc", th.dataset.key === sort.key && !sort.desc);
     th.classList.toggle("desc", th.dataset.key === sort.key && sort.desc);
   }
+  const warnings = stats.warnings || [];
+  $("warnings").hidden = warnings.length === 0;
+  $("warnings-list").replaceChildren(...warnings.map((w) => {
+    const li = document.createElement("li");
+    li.textContent = w;
+    return li;
+  }));
   const ths = stats.thresholds;
   $("thresholds").hidden = ths.length === 0;
   fillRows($("thresholds-body"), ths.map((r) => [
@@ -142,6 +149,7 @@ function renderHeader() {
   const st = stats.state;
   const live = LIVE.has(st);
   $("st-state").textContent = st;
+  $("st-state").title = stats.outcome ? "outcome: " + stats.outcome : "";
   $("st-state").className = "state " + st;
   $("st-users").textContent = stats.user_count;
   $("st-rps").textContent = stats.total_rps.toFixed(1);
