@@ -188,6 +188,11 @@ func (s *Spec) IsOpen() bool { return s.Open != nil }
 // loadgen rather than a host.
 func (s *Spec) Embedded() bool { return s.Host == "" }
 
+// RedactedHost is Host as it may be printed, logged or saved: without the
+// password (or token) its user information may carry, which the clients
+// send as basic authentication.
+func (s *Spec) RedactedHost() string { return netaddr.RedactURL(s.Host) }
+
 // ClientOptions are the options of each user's HTTP client.
 func (s *Spec) ClientOptions() client.Options {
 	return client.Options{Timeout: s.Timeout, UserAgent: s.UserAgent, InsecureSkipVerify: s.Insecure}
@@ -201,7 +206,7 @@ func (s *Spec) CheckFields() error {
 	add := func(e *SpecError) { errs = append(errs, e) }
 	if s.Host != "" {
 		if err := netaddr.CheckBaseURL(s.Host); err != nil {
-			add(&SpecError{Setting: "host", Value: fmt.Sprintf("%q", s.Host), Err: err})
+			add(&SpecError{Setting: "host", Value: fmt.Sprintf("%q", s.RedactedHost()), Err: err})
 		}
 	} else if _, err := albumsvc.ParseStoreKind(s.storeOrDefault()); err != nil && s.Workload == nil {
 		add(&SpecError{Setting: "store", Err: err})

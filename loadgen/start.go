@@ -97,7 +97,7 @@ func Start(ctx context.Context, engine Engine, spec *Spec, h Hooks) (Run, error)
 
 // startAttrs describe a run as it starts, for the log.
 func startAttrs(s *Spec, p *Plan) []any {
-	attrs := []any{"host", s.Host, "profile", p.Name()}
+	attrs := []any{"host", s.RedactedHost(), "profile", p.Name()}
 	if s.Open != nil {
 		attrs = append(attrs, "rate", s.Open.Rate.Start, "arrival", s.Open.Arrival.String())
 	} else {

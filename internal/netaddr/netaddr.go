@@ -60,3 +60,34 @@ func CheckBaseURL(s string) error {
 	}
 	return nil
 }
+
+// Redacted is the mark that stands for a secret in a redacted URL.
+const Redacted = "xxxxx"
+
+// RedactURL hides the credentials in a URL's user information so that it
+// can be printed, logged or saved: http://alice:secret@host becomes
+// http://alice:xxxxx@host, and a lone user part, often a token
+// (https://TOKEN@host), becomes xxxxx. Anything without user
+// information is returned as it is. It does not need a valid URL: a
+// mistyped one quoted in an error message is redacted the same way.
+func RedactURL(s string) string {
+	i := strings.Index(s, "://")
+	if i < 0 {
+		return s
+	}
+	start := i + len("://")
+	end := len(s)
+	if j := strings.IndexAny(s[start:], "/?#"); j >= 0 {
+		end = start + j
+	}
+	at := strings.LastIndex(s[start:end], "@")
+	if at < 0 {
+		return s
+	}
+	user, _, hasPassword := strings.Cut(s[start:start+at], ":")
+	info := Redacted
+	if hasPassword {
+		info = user + ":" + Redacted
+	}
+	return s[:start] + info + s[start+at:]
+}

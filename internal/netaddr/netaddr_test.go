@@ -56,3 +56,27 @@ func TestCheckBaseURL(t *testing.T) {
 		}
 	}
 }
+
+func TestRedactURL(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"http://127.0.0.1:8080", "http://127.0.0.1:8080"},
+		{"http://alice:secret@host:8080/api", "http://alice:xxxxx@host:8080/api"},
+		{"https://alice:s3cr%40t@host", "https://alice:xxxxx@host"},
+		{"https://TOKEN@host/x?y=1", "https://xxxxx@host/x?y=1"},
+		{"http://alice:p@ss@host", "http://alice:xxxxx@host"},
+		{"http://alice:@host", "http://alice:xxxxx@host"},
+		{"http://host/path@x", "http://host/path@x"},
+		{"http://host?q=a@b", "http://host?q=a@b"},
+		{"ftp://u:pw@host:bad port", "ftp://u:xxxxx@host:bad port"},
+		{"not a url u:pw@host", "not a url u:pw@host"},
+		{"", ""},
+	}
+	for _, tt := range tests {
+		if got := RedactURL(tt.in); got != tt.want {
+			t.Errorf("RedactURL(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+		if strings.Contains(RedactURL(tt.in), "secret") {
+			t.Errorf("RedactURL(%q) keeps the secret", tt.in)
+		}
+	}
+}

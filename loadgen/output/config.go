@@ -39,7 +39,7 @@ type RunConfig struct {
 func Config(res *loadgen.Result, version string) RunConfig {
 	s := res.Spec
 	c := RunConfig{
-		Host: s.Host, Embedded: res.Embedded, Profile: res.Name, Ratio: s.Ratio,
+		Host: s.RedactedHost(), Embedded: res.Embedded, Profile: res.Name, Ratio: s.Ratio,
 		Users: s.Users, SpawnRate: s.SpawnRate, RunTime: s.RunTime.String(), Wait: s.Wait.String(),
 		Client: s.Client, Timeout: s.Timeout.String(), Seed: s.Seed, Version: version,
 		Workers: res.LocalWorkers, ProcessCPUS: res.CPU.Seconds(), CPUPerReqUs: res.CPUPerRequest(),
@@ -73,7 +73,7 @@ func Rate(o *loadgen.OpenModel) string {
 // report and the web UI.
 func ConfigItems(res *loadgen.Result, version string) []report.ConfigItem {
 	s := res.Spec
-	target := s.Host
+	target := s.RedactedHost()
 	if res.Embedded {
 		target += " (embedded album service, " + s.Store + " store)"
 	}

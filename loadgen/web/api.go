@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strconv"
 
+	"github.com/loadgen/loadgen/internal/netaddr"
 	"github.com/loadgen/loadgen/loadgen"
 )
 
@@ -61,7 +62,9 @@ func (b startBody) over(d StartRequest) StartRequest {
 	if b.SpawnRate != nil {
 		r.SpawnRate = *b.SpawnRate
 	}
-	if b.Host != nil {
+	// The page shows the default host redacted (see StartRequest.Redacted),
+	// and sends it back so when its field is left alone.
+	if b.Host != nil && (*b.Host != netaddr.RedactURL(d.Host) || *b.Host == d.Host) {
 		r.Host = *b.Host
 	}
 	if b.RunTime != nil {
@@ -205,5 +208,5 @@ type info struct {
 }
 
 func (s *Server) handleInfo(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusOK, info{Version: s.cfg.Version, Defaults: s.cfg.Defaults, Profiles: s.cfg.Profiles})
+	writeJSON(w, http.StatusOK, info{Version: s.cfg.Version, Defaults: s.cfg.Defaults.Redacted(), Profiles: s.cfg.Profiles})
 }

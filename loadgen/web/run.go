@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 
+	"github.com/loadgen/loadgen/internal/netaddr"
 	"github.com/loadgen/loadgen/loadgen"
 )
 
@@ -29,6 +30,13 @@ type StartRequest struct {
 	// Rate, when positive, makes the run an open-model one: that many
 	// requests per second in total, and no users.
 	Rate float64 `json:"rate,omitempty"`
+}
+
+// Redacted is the request as it may be shown or logged: its host without
+// the password its user information may carry.
+func (r StartRequest) Redacted() StartRequest {
+	r.Host = netaddr.RedactURL(r.Host)
+	return r
 }
 
 // Starter builds and starts the run a request asks for: in this process,

@@ -195,7 +195,7 @@ func (s *Server) Start(req StartRequest) error {
 		return err
 	}
 	s.run, s.info, s.req, s.started = run, infoOf(run), req, time.Now()
-	s.log.Info("run started", "users", req.Users, "spawn_rate", req.SpawnRate, "host", req.Host, "run_time", req.RunTime, "profile", profileLabel(req))
+	s.log.Info("run started", "users", req.Users, "spawn_rate", req.SpawnRate, "host", netaddr.RedactURL(req.Host), "run_time", req.RunTime, "profile", profileLabel(req))
 	go func() {
 		<-run.Done()
 		if err := runErr(run); err != nil {
@@ -225,7 +225,7 @@ func checkStart(req StartRequest) error {
 	}
 	if req.Host != "" {
 		if err := netaddr.CheckBaseURL(req.Host); err != nil {
-			return fmt.Errorf("host %q: %w", req.Host, err)
+			return fmt.Errorf("host %q: %w", netaddr.RedactURL(req.Host), err)
 		}
 	}
 	if req.Profile == "" && req.ProfileYAML == "" {

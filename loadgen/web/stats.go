@@ -141,7 +141,8 @@ func newStats(run loadgen.Run, info runInfo, req StartRequest) Stats {
 	if err := runErr(run); err != nil {
 		st.Error = err.Error()
 	}
-	st.Run = &req
+	shown := req.Redacted()
+	st.Run = &shown
 	st.UserCount = snap.Users
 	st.Start, st.ElapsedS = snap.Start, snap.Elapsed().Seconds()
 	st.TotalRPS, st.TotalFailPerSec, st.FailRatio = snap.Total.CurrentRPS(), snap.Total.CurrentFailPerSec(), snap.Total.FailRatio()
