@@ -219,6 +219,15 @@ func (r *Result) Outcome() Outcome {
 	return Passed
 }
 
+// roundAge rounds a time in flight for people: to the millisecond, or
+// the microsecond below one.
+func roundAge(d time.Duration) time.Duration {
+	if d < time.Millisecond {
+		return d.Round(time.Microsecond)
+	}
+	return d.Round(time.Millisecond)
+}
+
 // outcomeWarnings are the warnings a finished run's numbers call for,
 // whatever ran it: nothing measured, and requests abandoned in flight.
 // Worker failures are the engine's to describe.
@@ -230,7 +239,7 @@ func outcomeWarnings(snap *results.Snapshot) []string {
 	}
 	if a := snap.Abandoned; a.Count > 0 {
 		w = append(w, fmt.Sprintf("%d requests were still in flight when the run stopped and were abandoned, the oldest after %s; they are in neither the successes nor the failures (--stop-timeout lets them finish; the threshold abandoned==0 fails a run on them)",
-			a.Count, a.Oldest.Round(time.Millisecond)))
+			a.Count, roundAge(a.Oldest)))
 	}
 	return w
 }

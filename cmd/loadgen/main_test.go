@@ -84,7 +84,7 @@ func TestBadUsageExitsTwoAndNamesTheMistake(t *testing.T) {
 		{"unknown flag", []string{"--nope"}, nil, "unknown flag: --nope"},
 		{"stray argument", []string{"albums"}, nil, `unexpected argument "albums"`},
 		{"store", []string{"--store", "btree"}, nil, "--store"},
-		{"json directory", []string{"--json", "/nonexistent/dir/r.json"}, nil, "--json /nonexistent/dir/r.json: directory /nonexistent/dir: no such file or directory"},
+		{"json directory", []string{"--json", "/nonexistent/dir/r.json"}, nil, "--json /nonexistent/dir/r.json: cannot write in /nonexistent/dir: no such file or directory"},
 		{"csv directory", []string{"--csv", "/nonexistent/x"}, nil, "--csv /nonexistent/x"},
 		{"warmup longer than run", []string{"--warmup", "40s"}, nil, "--warmup 40s"},
 		{"workers", []string{"--workers", "-1"}, nil, "--workers -1"},

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"io"
 	"log/slog"
 	"os/exec"
 
@@ -41,7 +42,7 @@ func runTest(ctx context.Context, e env, sub string, args []string) (int, error)
 	}
 	log := logging.New(e.stderr, out.Level)
 	live := output.NewLive(e.stderr, e.isTerminal, spec.RunTime, out.PrintInterval, out.Quiet)
-	watch, err := watcher(out, spec, log)
+	watch, err := watcher(out, spec, e.stdout, log)
 	if err != nil {
 		return exitUsage, err
 	}
@@ -67,9 +68,10 @@ func runTest(ctx context.Context, e env, sub string, args []string) (int, error)
 
 // watcher opens what watches the run from outside: --hdr-log, --jsonl
 // and --metrics.
-func watcher(out *cli.Outputs, spec *loadgen.Spec, log *slog.Logger) (*observe.Watcher, error) {
+func watcher(out *cli.Outputs, spec *loadgen.Spec, stdout io.Writer, log *slog.Logger) (*observe.Watcher, error) {
 	o := out.Watch
 	o.Warmup = spec.Warmup
+	o.Stdout = stdout
 	w, err := observe.Open(o, log)
 	if err != nil {
 		return nil, cli.UsageError{Err: err}
@@ -80,7 +82,13 @@ func watcher(out *cli.Outputs, spec *loadgen.Spec, log *slog.Logger) (*observe.W
 // finish writes a finished run's tables and files and decides its exit
 // code.
 func finish(e env, res *loadgen.Result, out *cli.Outputs) (int, error) {
-	if err := output.Write(e.stdout, res, out.Files, version); err != nil {
+	files, tables := out.Files, e.stdout
+	files.Stdout = e.stdout
+	if out.Stdout {
+		// Stdout is the output's alone.
+		tables = e.stderr
+	}
+	if err := output.Write(tables, res, files, version); err != nil {
 		return exitInternal, err
 	}
 	return cli.ExitCode(res, out.ExitCodeOnError), nil

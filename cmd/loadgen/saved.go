@@ -19,6 +19,9 @@ func runReport(_ context.Context, e env, args []string) (int, error) {
 	if fs.NArg() != 1 {
 		return exitUsage, cli.Usagef("report takes one result file, got %d arguments (see loadgen report --help)", fs.NArg())
 	}
+	if err := checkSaved(c.Saved); err != nil {
+		return exitUsage, err
+	}
 	r, err := saved.Open(fs.Arg(0))
 	if err != nil {
 		return exitUsage, cli.Usagef("%v", err)
@@ -36,6 +39,9 @@ func runMerge(_ context.Context, e env, args []string) (int, error) {
 	if fs.NArg() < 2 {
 		return exitUsage, cli.Usagef("merge takes at least two result files, got %d (see loadgen merge --help)", fs.NArg())
 	}
+	if err := checkSaved(c.Saved); err != nil {
+		return exitUsage, err
+	}
 	var rs []*saved.Result
 	for _, path := range fs.Args() {
 		r, err := saved.Open(path)
@@ -51,16 +57,24 @@ func runMerge(_ context.Context, e env, args []string) (int, error) {
 	return exitOK, renderSaved(e, m, c.Saved)
 }
 
+// checkSaved tries report's and merge's outputs before reading anything.
+func checkSaved(out saved.Outputs) error {
+	return cli.CheckOutputs(cli.Output{Flag: "--json", Path: out.JSON}, cli.Output{Flag: "--html", Path: out.HTML},
+		cli.Output{Flag: "--csv", Path: out.CSVPrefix, CSV: true})
+}
+
 // renderSaved prints a saved result's tables and writes its files.
 func renderSaved(e env, r *saved.Result, out saved.Outputs) error {
-	if err := report.WriteSummary(e.stdout, r.Snapshot); err != nil {
+	w := tablesOut(e, out.JSON, out.HTML)
+	if err := report.WriteSummary(w, r.Snapshot); err != nil {
 		return err
 	}
-	if err := report.WriteSecondarySeries(e.stdout, r.Snapshot); err != nil {
+	if err := report.WriteSecondarySeries(w, r.Snapshot); err != nil {
 		return err
 	}
-	for _, w := range r.Report.Warnings {
-		fmt.Fprintf(e.stdout, "warning: %s\n", w)
+	for _, msg := range r.Report.Warnings {
+		fmt.Fprintf(w, "warning: %s\n", msg)
 	}
+	out.Stdout = e.stdout
 	return saved.Render(r, out)
 }

@@ -37,14 +37,17 @@ func runCompare(ctx context.Context, e env, args []string) (int, error) {
 	if c.Compare.Cooldown < 0 {
 		return exitUsage, cli.Usagef("--cooldown %v: must not be negative", c.Compare.Cooldown)
 	}
+	if err := cli.CheckOutputs(cli.Output{Flag: "--json", Path: c.Run.JSON}); err != nil {
+		return exitUsage, err
+	}
 	cmp, err := sweep.Compare(ctx, spec, kinds, c.Compare.Cooldown, sweepOptions(e, c, set))
 	if err != nil {
 		return exitInternal, err
 	}
-	if err := report.WriteComparison(e.stdout, cmp.Runs); err != nil {
+	if err := report.WriteComparison(tablesOut(e, c.Run.JSON), cmp.Runs); err != nil {
 		return exitInternal, err
 	}
-	if err := writeJSON(c.Run.JSON, cmp); err != nil {
+	if err := writeJSON(c.Run.JSON, e.stdout, cmp); err != nil {
 		return exitInternal, err
 	}
 	var codes []int
@@ -82,16 +85,15 @@ func runScale(ctx context.Context, e env, args []string) (int, error) {
 	if over.Dimension == "store" && !spec.Embedded() {
 		return exitUsage, cli.Usagef("--over store=... sweeps the embedded album service's stores; it cannot be used with --host")
 	}
-	for _, p := range []string{c.Run.JSON, c.Run.CSV, c.Scale.HTML} {
-		if err := cli.CheckOutputDir(p); err != nil {
-			return exitUsage, cli.Usagef("%s: %w", p, err)
-		}
+	// The sweep's --csv is one file, not Locust's four.
+	if err := cli.CheckOutputs(cli.Output{Flag: "--json", Path: c.Run.JSON}, cli.Output{Flag: "--csv", Path: c.Run.CSV}, cli.Output{Flag: "--html", Path: c.Scale.HTML}); err != nil {
+		return exitUsage, err
 	}
 	res, err := sweep.Scale(ctx, spec, over, steps, sweepOptions(e, c, set))
 	if err != nil {
 		return exitInternal, err
 	}
-	if err := writeSweep(e.stdout, c, res); err != nil {
+	if err := writeSweep(e, c, res); err != nil {
 		return exitInternal, err
 	}
 	var codes []int
@@ -103,14 +105,15 @@ func runScale(ctx context.Context, e env, args []string) (int, error) {
 
 // writeSweep draws the sweep's charts beside --json, --csv or --html (or
 // in the current directory), prints it and writes its files.
-func writeSweep(w io.Writer, c *cli.Command, res *scaling.Sweep) error {
+func writeSweep(e env, c *cli.Command, res *scaling.Sweep) error {
 	base := "scale-" + res.Dimension
 	for _, p := range []string{c.Run.JSON, c.Run.CSV, c.Scale.HTML} {
-		if p != "" {
+		if p != "" && p != report.Stdout {
 			base = strings.TrimSuffix(p, filepath.Ext(p))
 			break
 		}
 	}
+	w := tablesOut(e, c.Run.JSON, c.Run.CSV, c.Scale.HTML)
 	var err error
 	if res.Charts, err = report.WriteSweepCharts(base, res); err != nil {
 		return err
@@ -119,16 +122,25 @@ func writeSweep(w io.Writer, c *cli.Command, res *scaling.Sweep) error {
 		return err
 	}
 	if f := c.Run.CSV; f != "" {
-		if err := report.WriteFileAtomic(f, func(w io.Writer) error { return report.WriteSweepCSV(w, res) }); err != nil {
+		if err := report.WriteOutput(f, e.stdout, func(w io.Writer) error { return report.WriteSweepCSV(w, res) }); err != nil {
 			return fmt.Errorf("--csv %s: %w", f, err)
 		}
 	}
 	if f := c.Scale.HTML; f != "" {
-		if err := report.WriteFileAtomic(f, func(w io.Writer) error { return report.WriteSweepHTML(w, res) }); err != nil {
+		if err := report.WriteOutput(f, e.stdout, func(w io.Writer) error { return report.WriteSweepHTML(w, res) }); err != nil {
 			return fmt.Errorf("--html %s: %w", f, err)
 		}
 	}
-	return writeJSON(c.Run.JSON, res)
+	return writeJSON(c.Run.JSON, e.stdout, res)
+}
+
+// tablesOut is where a command's tables go: stdout, unless one of its
+// outputs goes there ("-").
+func tablesOut(e env, outputs ...string) io.Writer {
+	if slices.Contains(outputs, report.Stdout) {
+		return e.stderr
+	}
+	return e.stdout
 }
 
 // sweepOptions run each child with the flags that say how a test runs.
@@ -146,11 +158,11 @@ func sweepOptions(e env, c *cli.Command, set *cli.Settings) sweep.Options {
 }
 
 // writeJSON writes v as indented JSON to path, when there is one.
-func writeJSON(path string, v any) error {
+func writeJSON(path string, stdout io.Writer, v any) error {
 	if path == "" {
 		return nil
 	}
-	err := report.WriteFileAtomic(path, func(w io.Writer) error {
+	err := report.WriteOutput(path, stdout, func(w io.Writer) error {
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
 		enc.SetEscapeHTML(false)

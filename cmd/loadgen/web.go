@@ -29,7 +29,7 @@ func serveWeb(ctx context.Context, e env, c *cli.Command, set *cli.Settings, spe
 	target := &sharedService{log: log, svcLog: logging.New(e.stderr, logging.Quiet(out.Level)).With("component", "albumsvc")}
 	defer target.stop()
 	defaults := webDefaults(c, spec)
-	watch, err := watcher(out, spec, log)
+	watch, err := watcher(out, spec, e.stdout, log)
 	if err != nil {
 		return exitUsage, err
 	}

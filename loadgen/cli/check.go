@@ -2,12 +2,10 @@ package cli
 
 import (
 	"errors"
-	"fmt"
 	"log/slog"
 	"net"
-	"os"
 	"os/exec"
-	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -20,6 +18,7 @@ import (
 	"github.com/loadgen/loadgen/loadgen/output"
 	"github.com/loadgen/loadgen/loadgen/web"
 	"github.com/loadgen/loadgen/results"
+	"github.com/loadgen/loadgen/results/report"
 )
 
 // Outputs are how a run is watched and where its results go, checked.
@@ -36,6 +35,9 @@ type Outputs struct {
 	// the metrics endpoint.
 	Window time.Duration
 	Watch  observe.Options
+	// Stdout is set when an output goes to stdout ("-"): the final tables
+	// then go to stderr, so that stdout holds that output alone.
+	Stdout bool
 }
 
 // Outputs checks the command's output flags. A directory that does not
@@ -71,27 +73,51 @@ func (c *Command) Outputs() (*Outputs, error) {
 		}
 		return nil, Usagef("%w", err)
 	}
-	for _, out := range []struct{ flag, path string }{{"--csv", f.CSV}, {"--json", f.JSON}, {"--html", c.Web.HTML}, {"--hdr-log", f.HDRLog}, {"--jsonl", f.JSONL}} {
-		if err := CheckOutputDir(out.path); err != nil {
-			return nil, Usagef("%s %s: %w", out.flag, out.path, err)
-		}
+	if err := CheckOutputs(Output{"--csv", f.CSV, true}, Output{"--json", f.JSON, false}, Output{"--html", c.Web.HTML, false},
+		Output{"--hdr-log", f.HDRLog, false}, Output{"--jsonl", f.JSONL, false}); err != nil {
+		return nil, err
 	}
+	o.Stdout = slices.Contains([]string{f.JSON, c.Web.HTML, f.HDRLog, f.JSONL}, report.Stdout)
 	return o, nil
 }
 
-// CheckOutputDir checks that path's directory exists, so that results
-// have somewhere to go.
-func CheckOutputDir(path string) error {
-	if path == "" {
-		return nil
+// Output is an output flag and the path it was given.
+type Output struct {
+	Flag, Path string
+	// CSV marks a prefix of Locust's four CSV files.
+	CSV bool
+}
+
+// CheckOutputs tries, before a run, every output it will write, so that
+// a mistake costs a message rather than the run's results: the directory
+// of each file is tried by creating and removing a file in it, a
+// directory is refused, a device or a pipe must open for writing (see
+// report.CheckOutput). "-" is stdout, for one output at most, and not for
+// --csv, which names four files.
+func CheckOutputs(outs ...Output) error {
+	var stdout []string
+	for _, o := range outs {
+		switch {
+		case o.Path == "":
+			continue
+		case o.Path == report.Stdout && o.CSV:
+			return Usagef("%s -: %s names a prefix for four files, not one stream; give a path prefix such as out/run", o.Flag, o.Flag)
+		case o.Path == report.Stdout:
+			stdout = append(stdout, o.Flag+" -")
+			continue
+		}
+		paths := []string{o.Path}
+		if o.CSV {
+			paths = report.CSVFiles(o.Path)
+		}
+		for _, p := range paths {
+			if err := report.CheckOutput(p); err != nil {
+				return Usagef("%s %w", o.Flag, err)
+			}
+		}
 	}
-	dir := filepath.Dir(path)
-	st, err := os.Stat(dir)
-	if err != nil {
-		return fmt.Errorf("directory %s: %w", dir, errors.Unwrap(err))
-	}
-	if !st.IsDir() {
-		return fmt.Errorf("%s is not a directory", dir)
+	if len(stdout) > 1 {
+		return Usagef("%s: only one output can go to stdout", strings.Join(stdout, " and "))
 	}
 	return nil
 }

@@ -82,6 +82,9 @@ type Settings struct {
 // --help is pflag.ErrHelp.
 func Parse(fs *pflag.FlagSet, args []string, layers ...Layer) (*Settings, error) {
 	s := &Settings{Flags: fs, origin: map[string]Origin{}}
+	if err := checkFlagValues(fs, args); err != nil {
+		return s, err
+	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, pflag.ErrHelp) {
 			return s, err

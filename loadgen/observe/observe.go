@@ -10,6 +10,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -36,8 +37,10 @@ type Options struct {
 	// interval (default report.DefaultHDRLogInterval).
 	HDRLog         string
 	HDRLogInterval time.Duration
-	// JSONL is the file of the JSON lines.
-	JSONL string
+	// JSONL is the file of the JSON lines. Either file may be "-", which
+	// is Stdout.
+	JSONL  string
+	Stdout io.Writer
 	// Metrics is the address of the Prometheus endpoint, served at
 	// /metrics. An address other machines can reach needs BasicAuth
 	// (user:pass) or Token, which every scrape must then carry.
@@ -81,8 +84,9 @@ type Watcher struct {
 
 	latest atomic.Pointer[loadgen.Tick]
 
-	mu                 sync.Mutex
-	hdrFile, jsonlFile *os.File
+	mu               sync.Mutex
+	hdrOut, jsonlOut io.Writer // nil when not asked for
+	files            []*os.File
 	// The writers are made at the first tick, which tells when the
 	// warm-up ends.
 	hdr     *report.HDRLogWriter
@@ -121,28 +125,44 @@ func Open(o Options, log *slog.Logger) (*Watcher, error) {
 
 func (w *Watcher) openFiles() error {
 	var err error
-	if w.opts.HDRLog != "" {
-		if w.hdrFile, err = os.Create(w.opts.HDRLog); err != nil {
-			return fmt.Errorf("--hdr-log: %w", err)
-		}
+	if w.hdrOut, err = w.open("--hdr-log", w.opts.HDRLog); err != nil {
+		return err
 	}
-	if w.opts.JSONL != "" {
-		if w.jsonlFile, err = os.Create(w.opts.JSONL); err != nil {
-			return fmt.Errorf("--jsonl: %w", err)
-		}
+	if w.jsonlOut, err = w.open("--jsonl", w.opts.JSONL); err != nil {
+		return err
 	}
 	return nil
+}
+
+// open opens an output for writing as the run goes: nil for none, Stdout
+// for "-".
+func (w *Watcher) open(flag, path string) (io.Writer, error) {
+	switch path {
+	case "":
+		return nil, nil
+	case report.Stdout:
+		if w.opts.Stdout == nil {
+			return nil, fmt.Errorf("%s -: no standard output to write to", flag)
+		}
+		return w.opts.Stdout, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", flag, err)
+	}
+	w.files = append(w.files, f)
+	return f, nil
 }
 
 // start makes the writers, leaving out what ends at or before from.
 func (w *Watcher) start(from time.Time) {
 	w.started = true
-	if w.hdrFile != nil {
+	if w.hdrOut != nil {
 		// The interval was checked by Check.
-		w.hdr, _ = report.NewHDRLogWriter(w.hdrFile, report.HDRLogOptions{Interval: w.opts.HDRLogInterval, From: from})
+		w.hdr, _ = report.NewHDRLogWriter(w.hdrOut, report.HDRLogOptions{Interval: w.opts.HDRLogInterval, From: from})
 	}
-	if w.jsonlFile != nil {
-		w.jsonl = report.NewJSONLWriter(w.jsonlFile, from)
+	if w.jsonlOut != nil {
+		w.jsonl = report.NewJSONLWriter(w.jsonlOut, from)
 	}
 }
 
@@ -339,11 +359,13 @@ func (w *Watcher) linger(ctx context.Context) {
 
 func (w *Watcher) closeFiles() error {
 	var errs []error
-	for _, f := range []*os.File{w.hdrFile, w.jsonlFile} {
-		if f != nil {
-			errs = append(errs, f.Sync(), f.Close())
+	for _, f := range w.files {
+		// A device or a pipe (/dev/stdout) cannot be synced, and need not.
+		if st, err := f.Stat(); err == nil && st.Mode().IsRegular() {
+			errs = append(errs, f.Sync())
 		}
+		errs = append(errs, f.Close())
 	}
-	w.hdrFile, w.jsonlFile = nil, nil
+	w.files, w.hdrOut, w.jsonlOut = nil, nil, nil
 	return errors.Join(errs...)
 }

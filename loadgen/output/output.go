@@ -26,6 +26,8 @@ type Files struct {
 	Precise bool
 	JSON    string
 	HTML    string
+	// Stdout is where a file named "-" goes.
+	Stdout io.Writer
 }
 
 // Write prints a finished run's final tables to w, and writes its files.
@@ -43,12 +45,12 @@ func Write(w io.Writer, res *loadgen.Result, files Files, version string) error 
 		}
 	}
 	if f := files.JSON; f != "" {
-		if err := report.WriteFileAtomic(f, func(w io.Writer) error { return JSON(w, res, version) }); err != nil {
+		if err := report.WriteOutput(f, files.Stdout, func(w io.Writer) error { return JSON(w, res, version) }); err != nil {
 			errs = append(errs, fmt.Errorf("--json %s: %w", f, err))
 		}
 	}
 	if f := files.HTML; f != "" {
-		if err := report.WriteFileAtomic(f, func(w io.Writer) error { return HTML(w, res, version) }); err != nil {
+		if err := report.WriteOutput(f, files.Stdout, func(w io.Writer) error { return HTML(w, res, version) }); err != nil {
 			errs = append(errs, fmt.Errorf("--html %s: %w", f, err))
 		}
 	}

@@ -140,12 +140,38 @@ func writeReplacing(path string, write func(io.Writer) error, durable bool) (err
 	return nil
 }
 
+// Stdout is the output path that means standard output, as in most
+// command-line tools: --json - writes the JSON there.
+const Stdout = "-"
+
+// WriteOutput writes an output through write: to stdout when path is
+// Stdout, else with WriteFileAtomic.
+func WriteOutput(path string, stdout io.Writer, write func(io.Writer) error) error {
+	if path != Stdout {
+		return WriteFileAtomic(path, write)
+	}
+	if stdout == nil {
+		return errors.New("write -: no standard output to write to")
+	}
+	bw := bufio.NewWriter(stdout)
+	if err := write(bw); err != nil {
+		return fmt.Errorf("write to stdout: %w", err)
+	}
+	if err := bw.Flush(); err != nil {
+		return fmt.Errorf("write to stdout: %w", err)
+	}
+	return nil
+}
+
 // CheckOutput tells, before a run, whether WriteFileAtomic will be able to
 // write path after it, so that a mistake costs a message rather than the
 // run's results: a directory is refused, and the directory a file will be
 // written in is tried by creating and removing a file in it. A device or
-// a pipe must exist and open for writing.
+// a pipe must exist and open for writing. Stdout is always fine.
 func CheckOutput(path string) error {
+	if path == Stdout {
+		return nil
+	}
 	target, direct, err := resolveOutput(path)
 	if err != nil {
 		return fmt.Errorf("%s: %w", path, err)

@@ -263,11 +263,20 @@ func WriteExceptionsCSV(w io.Writer, s *results.Snapshot) error {
 	return cw.Error()
 }
 
+// CSVFiles are the names of the four CSV files of --csv prefix, in the
+// order WriteCSVFiles writes them.
+func CSVFiles(prefix string) []string {
+	return []string{prefix + "_stats.csv", prefix + "_stats_history.csv", prefix + "_failures.csv", prefix + "_exceptions.csv"}
+}
+
 // WriteCSVFiles writes the four CSV files Locust's --csv PREFIX writes.
 // Each file is written to a temporary file in the same directory, synced
 // and renamed into place, so a crash leaves either the old file or the
 // complete new one. It attempts all four and reports every failure.
 func WriteCSVFiles(prefix string, s *results.Snapshot, o CSVOptions) error {
+	if prefix == Stdout {
+		return errors.New("--csv names a prefix for four files, not one stream: - (stdout) cannot take them")
+	}
 	return errors.Join(
 		WriteFileAtomic(prefix+"_stats.csv", func(w io.Writer) error { return WriteStatsCSV(w, s, o) }),
 		WriteFileAtomic(prefix+"_stats_history.csv", func(w io.Writer) error { return WriteHistoryCSV(w, s, o) }),

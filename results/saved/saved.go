@@ -245,6 +245,8 @@ type Outputs struct {
 	// result).
 	CSVPrefix string
 	CSV       report.CSVOptions
+	// Stdout is where an output named "-" goes.
+	Stdout io.Writer
 }
 
 // Render writes the result's outputs, each one atomically, and attempts
@@ -252,14 +254,14 @@ type Outputs struct {
 func Render(r *Result, out Outputs) error {
 	var errs []error
 	if out.JSON != "" {
-		if err := report.WriteFileAtomic(out.JSON, r.WriteJSON); err != nil {
+		if err := report.WriteOutput(out.JSON, out.Stdout, r.WriteJSON); err != nil {
 			errs = append(errs, err)
 		}
 	}
 	if out.HTML != "" {
 		o, err := r.HTMLOptions()
 		if err == nil {
-			err = report.WriteFileAtomic(out.HTML, func(w io.Writer) error { return report.WriteHTML(w, r.Snapshot, o) })
+			err = report.WriteOutput(out.HTML, out.Stdout, func(w io.Writer) error { return report.WriteHTML(w, r.Snapshot, o) })
 		}
 		if err != nil {
 			errs = append(errs, err)
