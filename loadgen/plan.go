@@ -3,6 +3,7 @@ package loadgen
 import (
 	"errors"
 	"math/rand/v2"
+	"slices"
 	"time"
 
 	"github.com/loadgen/loadgen/loadgen/client"
@@ -59,6 +60,9 @@ type Plan struct {
 	// without a task by its tags.
 	Notices  []string
 	compiled *profiles.Compiled
+	// clients makes each user's client, its options (the CA
+	// certificates above all) read once.
+	clients func() client.Client
 }
 
 // TaskWeight is one task of a run and its weight.
@@ -81,6 +85,10 @@ func (s *Spec) Plan() (*Plan, error) {
 	var err error
 	p.Thresholds, err = s.ParseThresholds()
 	errs = append(errs, err)
+	if p.clients, err = client.NewFactory(s.Client, s.ClientOptions()); err != nil && slices.Contains(client.Kinds(), s.Client) {
+		// An unknown client is CheckFields' to report.
+		errs = append(errs, &SpecError{Setting: "client", Err: err})
+	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
@@ -223,6 +231,4 @@ func (p *Plan) DispatcherConfig(host string, firstID int, arrivals schedule.Arri
 	}
 }
 
-func (p *Plan) newClient() (client.Client, error) {
-	return client.New(p.Spec.Client, p.Spec.ClientOptions())
-}
+func (p *Plan) newClient() (client.Client, error) { return p.clients(), nil }

@@ -3,6 +3,7 @@ package loadgen
 import (
 	"errors"
 	"fmt"
+	"os"
 	"slices"
 	"strings"
 	"time"
@@ -76,6 +77,9 @@ type Spec struct {
 	// Insecure accepts any TLS certificate, for test targets with
 	// self-signed ones (--insecure, tls_verify: false in a profile).
 	Insecure bool
+	// CACert, when set, holds the certificates an HTTPS target's is
+	// checked against instead of the system's roots (--ca-cert FILE).
+	CACert *CACert
 	// Seed makes task choice, waits and generated data reproducible;
 	// zero means one is picked from the clock when the run starts.
 	Seed uint64
@@ -124,6 +128,27 @@ type Threshold struct {
 	// Where names its place for messages: "--threshold", or a profile's
 	// "file:line: thresholds[i]".
 	Where string `json:"where,omitempty"`
+}
+
+// CACert is a PEM file of CA certificates for HTTPS targets: its name, for
+// messages, and its contents, which travel with the Spec to workers, so
+// that their machines need not have the file.
+type CACert struct {
+	File string `json:"file"`
+	PEM  string `json:"pem"`
+}
+
+// ReadCACert reads a PEM file of CA certificates, checking that it holds
+// at least one.
+func ReadCACert(file string) (*CACert, error) {
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := client.CertPool(b); err != nil {
+		return nil, err
+	}
+	return &CACert{File: file, PEM: string(b)}, nil
 }
 
 // DefaultTimeout is a request's timeout when a Spec given to Start has
@@ -195,7 +220,11 @@ func (s *Spec) RedactedHost() string { return netaddr.RedactURL(s.Host) }
 
 // ClientOptions are the options of each user's HTTP client.
 func (s *Spec) ClientOptions() client.Options {
-	return client.Options{Timeout: s.Timeout, UserAgent: s.UserAgent, InsecureSkipVerify: s.Insecure}
+	o := client.Options{Timeout: s.Timeout, UserAgent: s.UserAgent, InsecureSkipVerify: s.Insecure}
+	if s.CACert != nil {
+		o.CACertPEM = []byte(s.CACert.PEM)
+	}
+	return o
 }
 
 // CheckFields checks each setting on its own, without reading the
@@ -251,6 +280,11 @@ func (s *Spec) CheckFields() error {
 	}
 	if len(s.UserAgent) > 1024 || strings.ContainsAny(s.UserAgent, "\r\n\x00") {
 		add(specErr("user-agent", "", "must be one line of at most 1024 bytes"))
+	}
+	if c := s.CACert; c != nil {
+		if _, err := client.CertPool([]byte(c.PEM)); err != nil {
+			add(&SpecError{Setting: "ca-cert", Value: c.File, Err: err})
+		}
 	}
 	return errors.Join(errs...)
 }
@@ -310,7 +344,7 @@ func (s Spec) ForWorker() Spec {
 		Host: s.Host, Profile: s.Profile, Ratio: s.Ratio, Wait: s.Wait,
 		StopTimeout: s.StopTimeout, Client: s.Client, Timeout: s.Timeout,
 		UserAgent: s.UserAgent, Seed: s.Seed, Workload: s.Workload,
-		Tags: s.Tags, ExcludeTags: s.ExcludeTags, Insecure: s.Insecure,
+		Tags: s.Tags, ExcludeTags: s.ExcludeTags, Insecure: s.Insecure, CACert: s.CACert,
 	}
 	if s.Open != nil {
 		o := *s.Open

@@ -31,6 +31,7 @@ type specJSON struct {
 	Tags        []string `json:"tags,omitempty"`
 	ExcludeTags []string `json:"exclude_tags,omitempty"`
 	Insecure    bool     `json:"insecure,omitempty"`
+	CACert      *CACert  `json:"ca_cert,omitempty"`
 
 	Store            string      `json:"store,omitempty"`
 	Users            int         `json:"users,omitempty"`
@@ -64,7 +65,7 @@ func (s Spec) MarshalJSON() ([]byte, error) {
 		Store: s.Store, Users: s.Users, SpawnRate: s.SpawnRate,
 		RunTimeMS: s.RunTime.Milliseconds(), WarmupMS: s.Warmup.Milliseconds(),
 		Thresholds: s.Thresholds, AbortOnThreshold: s.AbortOnThreshold, EntryHistory: s.EntryHistory,
-		Tags: s.Tags, ExcludeTags: s.ExcludeTags, Insecure: s.Insecure,
+		Tags: s.Tags, ExcludeTags: s.ExcludeTags, Insecure: s.Insecure, CACert: s.CACert,
 	}
 	if len(s.Stages) > 0 {
 		j.Stages = profiles.FormatStages(s.Stages)
@@ -96,7 +97,7 @@ func (s *Spec) UnmarshalJSON(data []byte) error {
 		RunTime: ms(j.RunTimeMS), Warmup: ms(j.WarmupMS), StopTimeout: ms(j.StopTimeoutMS),
 		Client: j.Client, Timeout: ms(j.TimeoutMS), UserAgent: j.UserAgent, Seed: j.Seed,
 		Thresholds: j.Thresholds, AbortOnThreshold: j.AbortOnThreshold, EntryHistory: j.EntryHistory,
-		Tags: j.Tags, ExcludeTags: j.ExcludeTags, Insecure: j.Insecure,
+		Tags: j.Tags, ExcludeTags: j.ExcludeTags, Insecure: j.Insecure, CACert: j.CACert,
 	}
 	if j.Stages != "" {
 		if out.Stages, err = profiles.ParseStages(j.Stages); err != nil {

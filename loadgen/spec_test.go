@@ -1,14 +1,21 @@
 package loadgen
 
 import (
+	"context"
 	"encoding/json"
+	"encoding/pem"
 	"errors"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/loadgen/loadgen/loadgen/client"
 	"github.com/loadgen/loadgen/loadgen/schedule"
 	"github.com/loadgen/loadgen/profiles"
 	"github.com/loadgen/loadgen/results"
@@ -193,5 +200,52 @@ func TestForWorkerIsVersionOne(t *testing.T) {
 	var back Spec
 	if err := json.Unmarshal(full, &back); err != nil || !reflect.DeepEqual(back, s) {
 		t.Errorf("full form round trip: %+v, %v", back, err)
+	}
+}
+
+// TestCACertTravelsToWorkers: the CA certificates of --ca-cert go to
+// workers in the Spec itself, so that a worker's machine need not have
+// the file; a Spec whose certificates do not parse is refused.
+func TestCACertTravelsToWorkers(t *testing.T) {
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	defer srv.Close()
+	file := filepath.Join(t.TempDir(), "ca.pem")
+	if err := os.WriteFile(file, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ca, err := ReadCACert(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(file); err != nil {
+		t.Fatal(err)
+	}
+	s := wireSpec(srv.URL)
+	s.CACert = ca
+	b, err := json.Marshal(s.ForWorker())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var w Spec
+	if err := json.Unmarshal(b, &w); err != nil {
+		t.Fatal(err)
+	}
+	p, err := w.Plan()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cl, err := p.newClient()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	resp, err := cl.Do(context.Background(), &client.Request{Method: "GET", URL: srv.URL + "/"})
+	if err != nil || resp.Status != 200 {
+		t.Errorf("a worker's client, with the CA certificate from the Spec (its file gone): %d, %v", resp.Status, err)
+	}
+
+	w.CACert = &CACert{File: "junk.pem", PEM: "not a certificate"}
+	if _, err := w.Plan(); err == nil || !strings.Contains(err.Error(), "ca-cert junk.pem: no PEM certificate in it") {
+		t.Errorf("a Spec with junk for CA certificates: %v", err)
 	}
 }

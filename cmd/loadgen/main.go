@@ -26,6 +26,7 @@ var version = "dev"
 // Exit codes, as cli defines them.
 const (
 	exitOK          = cli.ExitOK
+	exitFailures    = cli.ExitFailures
 	exitUsage       = cli.ExitUsage
 	exitThreshold   = cli.ExitThreshold
 	exitInternal    = cli.ExitInternal

@@ -36,6 +36,7 @@ type RunFlags struct {
 	AbortOnThreshold bool
 	Stages           string
 	Insecure         bool
+	CACert           string
 	Tags             []string
 	ExcludeTags      []string
 	// SpecFile is a Spec's JSON form that describes the whole test, in
@@ -90,6 +91,7 @@ func (f *RunFlags) Register(fs *pflag.FlagSet) {
 	fs.BoolVar(&f.AbortOnThreshold, "abort-on-threshold", false, "check thresholds every second too, and stop the run as soon as one is breached")
 	fs.StringVar(&f.Stages, "stages", "", "users over time instead of --users: DURATION:USERS,... each ramping linearly from the users before it, e.g. 30s:10,1m:100,30s:0 (0s steps at once); the run lasts as long as the stages")
 	fs.BoolVarP(&f.Insecure, "insecure", "k", false, "accept any TLS certificate, for test targets with self-signed ones (Locust's verify=False)")
+	fs.StringVar(&f.CACert, "ca-cert", "", "check HTTPS targets' certificates against the CA certificates in this PEM file instead of the system's (sent to workers with the test)")
 	fs.StringSliceVarP(&f.Tags, "tags", "T", nil, "run only the profile's tasks that have one of these tags (comma-separated, or repeated)")
 	fs.StringSliceVarP(&f.ExcludeTags, "exclude-tags", "E", nil, "leave out the profile's tasks that have any of these tags")
 	fs.DurationVar(&f.PrintInterval, "print-interval", 2*time.Second, "how often the live table is printed")

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"strings"
 	"time"
@@ -65,7 +66,7 @@ func (c *Command) SpecOrigin(flag string) Origin {
 // specFlags are the flags that describe a test, which --spec replaces.
 var specFlags = []string{"host", "users", "spawn-rate", "run-time", "profile", "ratio", "client", "wait", "timeout",
 	"stop-timeout", "seed", "store", "warmup", "rate", "rate-stages", "arrival", "max-inflight", "max-lag",
-	"threshold", "abort-on-threshold"}
+	"threshold", "abort-on-threshold", "stages", "tags", "exclude-tags", "insecure", "ca-cert"}
 
 // specFile reads --spec.
 func (c *Command) specFile(s *Settings) (*loadgen.Spec, error) {
@@ -186,6 +187,15 @@ func (b *builder) build(version string) (*loadgen.Spec, error) {
 	spec.Insecure = f.Insecure
 	if !b.set.Given("insecure") && p.Has("tls_verify") {
 		spec.Insecure = p.Insecure
+	}
+	if f.CACert != "" {
+		if spec.CACert, err = loadgen.ReadCACert(f.CACert); err != nil {
+			var pe *fs.PathError
+			if errors.As(err, &pe) {
+				err = pe.Err
+			}
+			return nil, fmt.Errorf("%s %s: %w", b.set.Origin("ca-cert"), f.CACert, err)
+		}
 	}
 	if err := b.stages(spec); err != nil {
 		return nil, err

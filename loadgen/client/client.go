@@ -28,6 +28,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"net/url"
 	"os"
@@ -124,6 +125,10 @@ type Options struct {
 	// roots trusted for HTTPS targets, instead of the system's: for
 	// targets with a private or self-signed certificate.
 	CACertFile string
+	// CACertPEM, when set, is what CACertFile would hold, given as is:
+	// a worker gets it from its coordinator, whose machine had the file.
+	// It wins over CACertFile.
+	CACertPEM []byte
 	// UserAgent is sent unless a request sets its own; DefaultUserAgent
 	// when empty.
 	UserAgent string
@@ -191,21 +196,35 @@ func resolve(opts Options) (*config, error) {
 		opts.MaxKeptBody = DefaultMaxKeptBody
 	}
 	cfg := &config{Options: opts}
-	if opts.InsecureSkipVerify || opts.CACertFile != "" {
+	if opts.InsecureSkipVerify || opts.CACertFile != "" || len(opts.CACertPEM) > 0 {
 		cfg.tls = &tls.Config{InsecureSkipVerify: opts.InsecureSkipVerify} //nolint:gosec // asked for by the user, for test servers.
 	}
-	if opts.CACertFile != "" {
-		pem, err := os.ReadFile(opts.CACertFile)
-		if err != nil {
+	pem, name := opts.CACertPEM, "given"
+	if len(pem) == 0 && opts.CACertFile != "" {
+		var err error
+		if pem, err = os.ReadFile(opts.CACertFile); err != nil {
 			return nil, fmt.Errorf("CA certificate file: %w", err)
 		}
-		pool := x509.NewCertPool()
-		if !pool.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("CA certificate file %s: no PEM certificate in it", opts.CACertFile)
+		name = opts.CACertFile
+	}
+	if len(pem) > 0 {
+		pool, err := CertPool(pem)
+		if err != nil {
+			return nil, fmt.Errorf("CA certificate file %s: %w", name, err)
 		}
 		cfg.tls.RootCAs = pool
 	}
 	return cfg, nil
+}
+
+// CertPool is the pool of the PEM certificates in pem, for
+// Options.CACertPEM; it fails when pem holds none.
+func CertPool(pem []byte) (*x509.CertPool, error) {
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(pem) {
+		return nil, errors.New("no PEM certificate in it")
+	}
+	return pool, nil
 }
 
 // basicAuth is the Authorization value for the user information in u, or
