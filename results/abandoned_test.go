@@ -80,3 +80,13 @@ func TestAbandonedWireChecks(t *testing.T) {
 		}
 	}
 }
+
+// TestCodecRefusesTrailingData: the coordinator's decoder takes one delta
+// and nothing after it.
+func TestCodecRefusesTrailingData(t *testing.T) {
+	var c DeltaCodec
+	d := NewDelta()
+	if err := c.Unmarshal([]byte(`{"version":1,"entries":[],"errors":[]} {}`), d); err == nil || !strings.Contains(err.Error(), "data after the delta") {
+		t.Errorf("error %v, want one about data after the delta", err)
+	}
+}

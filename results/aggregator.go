@@ -1,6 +1,7 @@
 package results
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -20,6 +21,17 @@ const maxErrorGroups = 1000
 
 // overflowErrorText replaces failure texts beyond maxErrorGroups.
 const overflowErrorText = "other errors (too many distinct error texts)"
+
+// MaxEntries bounds the distinct entries (method and name) of a run's
+// statistics: each keeps an HDR histogram of about 230 KB, so names made
+// up without end (an id in every name, or a hostile worker) would
+// otherwise take the memory of the process that merges them. Requests
+// of entries past it are counted in the OverflowEntry.
+const MaxEntries = 1000
+
+// OverflowEntry is the entry that counts the requests of entries beyond
+// MaxEntries.
+var OverflowEntry = EntryKey{Name: "(other names: more than 1000 distinct)"}
 
 // AggregatorOptions configure an Aggregator.
 type AggregatorOptions struct {
@@ -107,6 +119,9 @@ func (a *Aggregator) entry(key EntryKey) *aggEntry {
 	if e := a.index[key]; e != nil {
 		return e
 	}
+	if len(a.entries) >= MaxEntries && key != OverflowEntry {
+		return a.entry(OverflowEntry)
+	}
 	e := &aggEntry{key: key, idx: len(a.entries), latency: NewHistogram()}
 	a.entries = append(a.entries, e)
 	a.index[key] = e
@@ -118,14 +133,27 @@ func (a *Aggregator) entry(key EntryKey) *aggEntry {
 // afterwards. It fails, changing nothing, if a total would overflow.
 func (a *Aggregator) Add(d *Delta) error {
 	sum := a.total.c
+	// New entries may fold into the overflow entry (past MaxEntries), so
+	// its sum is checked as if they all did.
+	over := a.overflowCounters()
 	for _, de := range d.entries {
-		if e := a.index[de.key]; e != nil && !e.c.canMerge(de.counters) {
+		e := a.index[de.key]
+		switch {
+		case e == nil:
+			if !over.canMerge(de.counters) {
+				return fmt.Errorf("adding entry %s %s would overflow the totals of %s", de.key.Method, de.key.Name, OverflowEntry.Name)
+			}
+			over.merge(de.counters)
+		case e != nil && !e.c.canMerge(de.counters):
 			return fmt.Errorf("adding entry %s %s would overflow its totals", de.key.Method, de.key.Name)
 		}
 		if !sum.canMerge(de.counters) {
 			return fmt.Errorf("adding entry %s %s would overflow the aggregated totals", de.key.Method, de.key.Name)
 		}
 		sum.merge(de.counters)
+	}
+	if err := a.checkNotes(d); err != nil {
+		return err
 	}
 	abandoned := a.abandoned
 	if err := abandoned.add(d.abandoned); err != nil {
@@ -163,9 +191,80 @@ func (a *Aggregator) Add(d *Delta) error {
 		addException(&a.exceptions, ExceptionKey{Message: o.msg, Traceback: tb}, o.count, o.nodes)
 	}
 	for k, n := range d.skipped {
-		addSkipped(&a.skipped, k, n)
+		addSkipped(&a.skipped, a.skippedKey(k), n)
 	}
 	return nil
+}
+
+// overflowCounters are the overflow entry's counters, zero before it is
+// made.
+func (a *Aggregator) overflowCounters() counters {
+	if e := a.index[OverflowEntry]; e != nil {
+		return e.c
+	}
+	return counters{}
+}
+
+// checkNotes checks that adding d's failure, exception and skipped
+// counts overflows none of the aggregate's, nor the groups they fold
+// into past their limits.
+func (a *Aggregator) checkNotes(d *Delta) error {
+	// A new group may fold into its entry's overflow group (past
+	// maxErrorGroups): those are checked as if every new one did.
+	over := map[ErrorKey]int64{}
+	for k, o := range d.errors {
+		if e := a.errors[k]; e != nil {
+			if !addOK(e.count, o.count) {
+				return fmt.Errorf("adding failures of %s %s would overflow their count", k.Method, k.Name)
+			}
+			continue
+		}
+		ok := ErrorKey{Method: k.Method, Name: k.Name, Error: overflowErrorText}
+		n, seen := over[ok]
+		if !seen {
+			if e := a.errors[ok]; e != nil {
+				n = e.count
+			}
+		}
+		if !addOK(n, o.count) {
+			return fmt.Errorf("adding failures of %s %s would overflow their count", k.Method, k.Name)
+		}
+		over[ok] = n + o.count
+	}
+	var excTotal int64
+	for _, e := range a.exceptions {
+		excTotal = max(excTotal, e.count)
+	}
+	for _, o := range d.exceptions {
+		// Exception groups may fold into one: bound the largest possible.
+		if !addOK(excTotal, o.count) {
+			return errors.New("adding exceptions would overflow their count")
+		}
+		excTotal += o.count
+	}
+	overSkipped := a.skipped[OverflowEntry]
+	for k, n := range d.skipped {
+		if cur, ok := a.skipped[k]; ok {
+			if !addOK(cur, n) {
+				return fmt.Errorf("adding skipped requests of %s %s would overflow their count", k.Method, k.Name)
+			}
+			continue
+		}
+		if !addOK(overSkipped, n) {
+			return fmt.Errorf("adding skipped requests of %s %s would overflow their count", k.Method, k.Name)
+		}
+		overSkipped += n
+	}
+	return nil
+}
+
+// skippedKey is where skipped requests of k are counted: k, or, past
+// MaxEntries distinct keys, the overflow entry.
+func (a *Aggregator) skippedKey(k EntryKey) EntryKey {
+	if _, ok := a.skipped[k]; !ok && len(a.skipped) >= MaxEntries {
+		return OverflowEntry
+	}
+	return k
 }
 
 func mergeDense(dst **hdrhistogram.Histogram, src *sparseCounts) {

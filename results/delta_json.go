@@ -1,12 +1,16 @@
 package results
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"math"
 	"slices"
 	"time"
+	"unicode/utf8"
 )
 
 // DeltaVersion is the version of the Delta wire format. Decoding rejects
@@ -190,8 +194,15 @@ func (c *DeltaCodec) Unmarshal(data []byte, d *Delta) error {
 	clear(entries)
 	clear(errs)
 	*w = wireDelta{Entries: entries[:0], Errors: errs[:0]}
-	if err := json.Unmarshal(data, w); err != nil {
+	// Strictly: a field this version does not know may be one whose
+	// meaning it would miss.
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(w); err != nil {
 		return fmt.Errorf("decode delta: %w", err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return errors.New("decode delta: data after the delta")
 	}
 	if w.Version != DeltaVersion {
 		return fmt.Errorf("decode delta: version %d, want %d", w.Version, DeltaVersion)
@@ -204,6 +215,9 @@ func (c *DeltaCodec) Unmarshal(data []byte, d *Delta) error {
 			continue
 		}
 		key := EntryKey{Method: we.Method, Name: we.Name}
+		if err := checkKey(key); err != nil {
+			return fmt.Errorf("decode delta: entries[%d]: %w", i, err)
+		}
 		if e := nd.index[key]; e != nil && e.counters.count > 0 {
 			return fmt.Errorf("decode delta: entries[%d] (%s %s) appears twice", i, we.Method, we.Name)
 		}
@@ -214,7 +228,14 @@ func (c *DeltaCodec) Unmarshal(data []byte, d *Delta) error {
 	seen := make(map[ErrorKey]bool, len(w.Errors))
 	for i, we := range w.Errors {
 		k := ErrorKey{Method: we.Method, Name: we.Name, Error: we.Error}
+		if err := checkKey(EntryKey{Method: k.Method, Name: k.Name}); err != nil {
+			return fmt.Errorf("decode delta: errors[%d]: %w", i, err)
+		}
 		switch {
+		case len(k.Error) > MaxErrorTextBytes:
+			return fmt.Errorf("decode delta: errors[%d]: error text of %d bytes is over the %d-byte limit", i, len(k.Error), MaxErrorTextBytes)
+		case !utf8.ValidString(k.Error):
+			return fmt.Errorf("decode delta: errors[%d]: error text is not UTF-8", i)
 		case seen[k]:
 			return fmt.Errorf("decode delta: errors[%d] appears twice", i)
 		case we.Count <= 0:
@@ -270,6 +291,9 @@ func (c *DeltaCodec) decodeEntry(we *wireEntry, e *deltaEntry) error {
 	}
 	if n := e.series.latency.total; n != ct.count {
 		return fmt.Errorf("hdr holds %d values, count is %d", n, ct.count)
+	}
+	if err := checkCounters(ct, &e.series.latency); err != nil {
+		return err
 	}
 	if we.CorrectedHDR != "" {
 		if err := c.decodeHist(we.CorrectedHDR, &e.series.corrected); err != nil {
@@ -332,6 +356,11 @@ func exceptionsFromWire(ws []wireException, d *Delta) error {
 		case len(we.Nodes) > maxNodesPerGroup:
 			return fmt.Errorf("exceptions[%d]: %d nodes; at most %d", i, len(we.Nodes), maxNodesPerGroup)
 		}
+		for _, n := range we.Nodes {
+			if len(n) > maxNodeBytes || checkText(n) != nil {
+				return fmt.Errorf("exceptions[%d]: a node name is over %d bytes or not printable UTF-8", i, maxNodeBytes)
+			}
+		}
 		seen[k.Traceback] = true
 		addException(&d.exceptions, k, we.Count, we.Nodes)
 	}
@@ -342,6 +371,9 @@ func skippedFromWire(ws []wireSkipped, d *Delta) error {
 	seen := make(map[EntryKey]bool, len(ws))
 	for i, s := range ws {
 		k := EntryKey{Method: s.Method, Name: s.Name}
+		if err := checkKey(k); err != nil {
+			return fmt.Errorf("skipped[%d]: %w", i, err)
+		}
 		switch {
 		case seen[k]:
 			return fmt.Errorf("skipped[%d] appears twice", i)

@@ -156,6 +156,23 @@ func TestDeltaUnmarshalRejectsInconsistentInput(t *testing.T) {
 		{"duplicate entry", `{"version":1,"entries":[{"method":"GET","name":"/a",` + base + `},{"method":"GET","name":"/a",` + base + `}],"errors":[]}`, "twice"},
 		{"error without count", `{"version":1,"entries":[],"errors":[{"method":"GET","name":"/a","error":"x","count":0}]}`, "not positive"},
 		{"error seen backwards", `{"version":1,"entries":[],"errors":[{"method":"GET","name":"/a","error":"x","count":1,"first_seen":"2024-01-01T00:00:01Z","last_seen":"2024-01-01T00:00:00Z"}]}`, "before"},
+		// Forged reports: numbers that cannot have been measured, texts
+		// that would break tables, fields this version does not know.
+		{"sum far above count times max", entry(strings.Replace(base, `"sum_us":26000`, `"sum_us":1000000000000000000`, 1)), "sum_us 1000000000000000000 is above count 2 times max_us 14000"},
+		{"sum below count times min", entry(strings.Replace(base, `"sum_us":26000`, `"sum_us":100`, 1)), "is below count 2 times min_us"},
+		{"max beyond the histogram", entry(strings.Replace(base, `"max_us":14000`, `"max_us":86400000000`, 1)), "not the extremes of hdr"},
+		{"min below the histogram", entry(strings.Replace(base, `"min_us":12000`, `"min_us":1`, 1)), "not the extremes of hdr"},
+		{"unknown field in an entry", entry(base + `,"weight":3`), `unknown field "weight"`},
+		{"unknown field at the top", `{"version":1,"entries":[],"errors":[],"extra":1}`, `unknown field "extra"`},
+		{"trailing data", `{"version":1,"entries":[],"errors":[]} {}`, "after"},
+		{"method with a newline", strings.Replace(entry(base), `"method":"GET"`, `"method":"GET\nX"`, 1), "method"},
+		{"long method", strings.Replace(entry(base), `"method":"GET"`, `"method":"`+strings.Repeat("G", 33)+`"`, 1), "over the 32-byte limit"},
+		{"name with a newline", strings.Replace(entry(base), `"name":"/a"`, `"name":"/a\r\nb"`, 1), "control characters"},
+		{"long name", strings.Replace(entry(base), `"name":"/a"`, `"name":"/`+strings.Repeat("a", 2048)+`"`, 1), "over the 2048-byte limit"},
+		{"the total's name", strings.Replace(entry(base), `"method":"GET","name":"/a"`, `"method":"","name":"Aggregated"`, 1), "the total's"},
+		{"long error text", `{"version":1,"entries":[],"errors":[{"method":"GET","name":"/a","error":"` + strings.Repeat("x", 1025) + `","count":1}]}`, "over the 1024-byte limit"},
+		{"error with a newline in its name", `{"version":1,"entries":[],"errors":[{"method":"GET","name":"/a\nb","error":"x","count":1}]}`, "control characters"},
+		{"long node name", `{"version":1,"entries":[],"errors":[],"exceptions":[{"message":"m","traceback":"t","count":1,"nodes":["` + strings.Repeat("n", 129) + `"]}]}`, "node name"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -313,6 +313,12 @@ func NewReport(s *results.Snapshot, opts JSONOptions) (*Report, error) {
 // warnings already hold them, says the same.
 func runWarnings(s *results.Snapshot, given []string) []string {
 	out := append([]string{}, given...)
+	if e, ok := s.Entry(results.OverflowEntry); ok {
+		w := fmt.Sprintf("the run named more than %d distinct entries: the requests of the later ones (%d) are counted together under %q", results.MaxEntries, e.Count(), results.OverflowEntry.Name)
+		if !slices.Contains(out, w) {
+			out = append(out, w)
+		}
+	}
 	if n := s.Total.Clamped(); n > 0 {
 		w := fmt.Sprintf("%d response times fell outside the histogram range (0 to %v) and were recorded at its nearest bound", n, results.MaxLatency)
 		if !slices.Contains(out, w) {
