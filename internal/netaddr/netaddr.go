@@ -27,6 +27,18 @@ func LoopbackHost(host string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
+// LoopbackHostHeader reports whether an HTTP request's Host header, with
+// or without a port, names this machine only. A server that takes
+// requests without credentials checks it, so that a web page elsewhere
+// cannot reach it through DNS rebinding: its name would not be one of
+// these.
+func LoopbackHostHeader(host string) bool {
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	return LoopbackHost(host)
+}
+
 // LoopbackAddr reports whether a host:port listen address is on
 // loopback only; an address that does not split is not.
 func LoopbackAddr(addr string) bool {

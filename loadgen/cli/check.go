@@ -142,6 +142,9 @@ func (c *Command) Engine(spec *loadgen.Spec, workerCommand func(url string) (*ex
 	if f.ExpectWait < 0 {
 		return nil, Usagef("--expect-workers-max-wait %v: must not be negative", f.ExpectWait)
 	}
+	if f.MaxWorkers < 1 || f.MaxWorkers < f.Expect {
+		return nil, Usagef("--max-workers %d: must be at least 1 and at least --expect-workers (%d)", f.MaxWorkers, f.Expect)
+	}
 	if err := control.ListenCheck(f.Listen, f.Token); err != nil {
 		if errors.Is(err, control.ErrNoToken) {
 			return nil, Usagef("--listen %s: %w (--token or LOADGEN_TOKEN sets one)", f.Listen, err)
@@ -151,7 +154,7 @@ func (c *Command) Engine(spec *loadgen.Spec, workerCommand func(url string) (*ex
 	if spec.Embedded() && !netaddr.LoopbackAddr(f.Listen) {
 		return nil, Usagef("--listen %s takes workers from other machines, which cannot reach the album service embedded here on loopback: give --host", f.Listen)
 	}
-	return &control.Fleet{Listen: f.Listen, Token: f.Token, ExpectWorkers: f.Expect, ExpectWait: f.ExpectWait, Version: version}, nil
+	return &control.Fleet{Listen: f.Listen, Token: f.Token, ExpectWorkers: f.Expect, ExpectWait: f.ExpectWait, MaxWorkers: f.MaxWorkers, Version: version}, nil
 }
 
 // WebToken is the token that also opens the web UI: a coordinator's.

@@ -118,6 +118,7 @@ type FleetFlags struct {
 	Expect     int
 	ExpectWait time.Duration
 	Token      string
+	MaxWorkers int
 }
 
 func (f *FleetFlags) register(fs *pflag.FlagSet, coordinator bool) {
@@ -129,6 +130,7 @@ func (f *FleetFlags) register(fs *pflag.FlagSet, coordinator bool) {
 	fs.IntVar(&f.Expect, "expect-workers", 1, "workers to wait for before starting; later ones join the running test")
 	fs.DurationVar(&f.ExpectWait, "expect-workers-max-wait", 0, "start with the workers present after this long (0: wait for all)")
 	fs.StringVar(&f.Token, "token", "", "shared secret every control request must carry (also LOADGEN_TOKEN)")
+	fs.IntVar(&f.MaxWorkers, "max-workers", 1000, "workers the run takes at most, lost ones included; later registrations are refused")
 }
 
 // WebFlags are the flags of the web UI, and --html, which writes the UI's

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/loadgen/loadgen/internal/jsonhttp"
+	"github.com/loadgen/loadgen/internal/netaddr"
 	"github.com/loadgen/loadgen/loadgen"
 	"github.com/loadgen/loadgen/loadgen/control/wire"
 	"github.com/loadgen/loadgen/results"
@@ -82,6 +83,11 @@ type CoordinatorConfig struct {
 	// Version is this program's version; workers of another version are
 	// accepted with a warning.
 	Version string
+	// MaxWorkers bounds the workers a run takes, those lost included;
+	// zero means DefaultMaxWorkers. A registration past it is refused
+	// (429), so that a flood of registrations can take neither the
+	// coordinator's memory nor the real workers' users.
+	MaxWorkers int
 	// Logger receives the coordinator's log; nil discards it.
 	Logger *slog.Logger
 }
@@ -108,6 +114,9 @@ type Result struct {
 	// Excluded counts the requests the warm-up and resets excluded.
 	Excluded int64 `json:"-"`
 }
+
+// DefaultMaxWorkers is CoordinatorConfig.MaxWorkers when left zero.
+const DefaultMaxWorkers = 1000
 
 // ErrNoWorkers is returned by Run when no worker registered in time.
 var ErrNoWorkers = errors.New("no worker registered")
@@ -151,7 +160,16 @@ type Coordinator struct {
 	// at a cost that grows with its own size only.
 	stats    *loadgen.Stats
 	warnings []string
+	// logs keeps a flood of registrations to a few log lines a second.
+	logs floodLog
+	// refusedWorkers counts registrations past MaxWorkers, and
+	// otherVersions the workers of another version than this one.
+	refusedWorkers, otherVersions int
 }
+
+// maxVersionWarnings is how many workers of other versions are named in
+// a warning each; the rest are counted in one.
+const maxVersionWarnings = 5
 
 // NewCoordinator checks cfg and returns a coordinator ready to serve
 // registrations; the run starts with Run.
@@ -196,6 +214,9 @@ func NewCoordinator(cfg CoordinatorConfig) (*Coordinator, error) {
 	if cfg.PollHold <= 0 {
 		cfg.PollHold = 25 * time.Second
 	}
+	if cfg.MaxWorkers <= 0 {
+		cfg.MaxWorkers = DefaultMaxWorkers
+	}
 	log := cfg.Logger
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -229,16 +250,46 @@ func newRunID() string {
 func (c *Coordinator) RunID() string { return c.runID }
 
 // Handler is the control API. Every request must carry the token; others
-// get 401 and change nothing.
+// get 401 and change nothing. Without a token (on loopback only, see
+// ListenCheck), the port answers no browser: a request must name this
+// machine in its Host header (so that a page elsewhere cannot reach it
+// through DNS rebinding) and carry no Origin or Sec-Fetch-Site header,
+// which workers never send and browsers always do. Every POST body must
+// be application/json, which a page cannot send elsewhere without asking
+// first.
 func (c *Coordinator) Handler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if c.cfg.Token == "" {
+			if he := notBrowser(r); he != nil {
+				writeError(w, he)
+				return
+			}
+		}
 		if !c.auth.OK(r) {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="loadgen"`)
 			writeError(w, jsonhttp.Errorf(http.StatusUnauthorized, "missing or wrong token"))
 			return
 		}
+		if r.Method == http.MethodPost && r.ContentLength != 0 {
+			if he := jsonhttp.RequireJSON(r); he != nil {
+				writeError(w, he)
+				return
+			}
+		}
 		c.mux.ServeHTTP(w, r)
 	})
+}
+
+// notBrowser refuses what a web page could send to a control port that
+// takes requests without a token.
+func notBrowser(r *http.Request) *jsonhttp.Error {
+	if !netaddr.LoopbackHostHeader(r.Host) {
+		return jsonhttp.Errorf(http.StatusMisdirectedRequest, "host %q refused: without a token, the control port answers loopback names only", wire.Truncate(r.Host, 64))
+	}
+	if r.Header.Get("Origin") != "" || r.Header.Get("Sec-Fetch-Site") != "" {
+		return jsonhttp.Errorf(http.StatusForbidden, "a browser's request refused: the control port takes workers' requests")
+	}
+	return nil
 }
 
 // Serve serves the control API on ln until Close. It returns nil after

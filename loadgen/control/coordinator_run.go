@@ -146,6 +146,7 @@ stopping:
 		c.warnLocked(fmt.Sprintf("no final report within %v from worker(s) %s: their last second of statistics may be missing",
 			c.cfg.FinalWait, strings.Join(late, ", ")))
 	}
+	c.floodWarningsLocked()
 	var open *results.OpenStats
 	var unsent int64
 	if c.open != nil {
@@ -166,6 +167,24 @@ stopping:
 	excluded := c.stats.Excluded()
 	c.mu.Unlock()
 	return &Result{RunID: c.runID, Snapshot: snap, Workers: c.Workers(), Warnings: c.Warnings(), Open: open, OpenUnsent: unsent, Excluded: excluded}, nil
+}
+
+// floodWarningsLocked adds the warnings of what was too frequent to warn
+// about each time: refused reports, refused registrations, workers of
+// other versions.
+func (c *Coordinator) floodWarningsLocked() {
+	c.logs.flush(c.log)
+	for _, w := range c.order {
+		if w.refused > 0 {
+			c.warnLocked(fmt.Sprintf("worker %s: %d reports refused, their statistics left out (the first: %s)", w.status.ID, w.refused, w.refusal))
+		}
+	}
+	if c.refusedWorkers > 0 {
+		c.warnLocked(fmt.Sprintf("%d registrations refused: the run took its %d workers (--max-workers)", c.refusedWorkers, c.cfg.MaxWorkers))
+	}
+	if n := c.otherVersions - maxVersionWarnings; n > 0 {
+		c.warnLocked(fmt.Sprintf("%d more workers ran another version than the coordinator's %q", n, c.cfg.Version))
+	}
 }
 
 // waitForWorkers returns once ExpectWorkers workers are registered, or

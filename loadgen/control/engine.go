@@ -30,6 +30,9 @@ type Fleet struct {
 	// starts; ExpectWait bounds the wait (zero: wait until ctx ends).
 	ExpectWorkers int
 	ExpectWait    time.Duration
+	// MaxWorkers bounds the workers the run takes (see
+	// CoordinatorConfig.MaxWorkers).
+	MaxWorkers int
 	// Workers, when positive, starts that many worker processes of this
 	// program, each made by WorkerCommand, with a token of the fleet's own
 	// in their environment, where ps does not show it; Listen, Token and
@@ -69,7 +72,7 @@ func (f *Fleet) Execute(ctx context.Context, p *loadgen.Plan, h loadgen.Hooks) (
 	cfg := CoordinatorConfig{
 		Token: token, Spec: spec.ForWorker(),
 		Users: spec.Users, SpawnRate: spec.SpawnRate, RunTime: spec.RunTime,
-		ExpectWorkers: expect, ExpectWait: wait, Interval: h.Interval, Window: h.Window,
+		ExpectWorkers: expect, ExpectWait: wait, MaxWorkers: f.MaxWorkers, Interval: h.Interval, Window: h.Window,
 		EntryHistory: spec.EntryHistory, Warmup: spec.Warmup, OnWarmupEnd: h.OnWarmupEnd,
 		OnTick: func(s *results.Snapshot) {
 			r.snap.Store(s)

@@ -30,7 +30,10 @@ func FuzzCoordinatorRequests(f *testing.F) {
 		h := c.Handler()
 		serve := func(method, target string, body []byte) int {
 			rec := httptest.NewRecorder()
-			h.ServeHTTP(rec, httptest.NewRequest(method, target, bytes.NewReader(body)))
+			req := httptest.NewRequest(method, target, bytes.NewReader(body))
+			req.Host = "127.0.0.1:5557"
+			req.Header.Set("Content-Type", "application/json")
+			h.ServeHTTP(rec, req)
 			return rec.Code
 		}
 		if code := serve(http.MethodPost, wire.PathRegister, []byte(`{"v":1,"id":"w1"}`)); code != http.StatusOK {

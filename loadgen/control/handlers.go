@@ -37,15 +37,26 @@ func (c *Coordinator) handleRegister(w http.ResponseWriter, r *http.Request) {
 	now := time.Now()
 	c.mu.Lock()
 	rec := c.workers[m.ID]
+	if rec == nil && len(c.order) >= c.cfg.MaxWorkers {
+		if c.logs.allow(now, "worker refused: the run has all the workers it takes (--max-workers)") {
+			c.log.Warn("worker refused: the run has all the workers it takes (--max-workers)", "worker", m.ID, "max_workers", c.cfg.MaxWorkers)
+		}
+		c.refusedWorkers++
+		c.mu.Unlock()
+		writeError(w, jsonhttp.Errorf(http.StatusTooManyRequests, "this run has had its %d workers (--max-workers): no more join it", c.cfg.MaxWorkers))
+		return
+	}
 	if rec == nil {
 		rec = &workerRec{slot: len(c.order), wakePoll: make(chan struct{})}
 		rec.status.Joined = now
 		c.workers[m.ID] = rec
 		c.order = append(c.order, rec)
 		if m.Version != c.cfg.Version {
-			c.warnLocked(fmt.Sprintf("worker %s runs version %q, the coordinator %q", m.ID, m.Version, c.cfg.Version))
+			if c.otherVersions++; c.otherVersions <= maxVersionWarnings {
+				c.warnLocked(fmt.Sprintf("worker %s runs version %q, the coordinator %q", m.ID, wire.Truncate(m.Version, 64), c.cfg.Version))
+			}
 		}
-	} else if !rec.gone {
+	} else if !rec.gone && c.logs.allow(now, "worker registered again") {
 		c.log.Info("worker registered again", "worker", m.ID)
 	}
 	rec.status.ID, rec.status.Host, rec.status.Version = m.ID, m.Host, m.Version
@@ -65,7 +76,9 @@ func (c *Coordinator) handleRegister(w http.ResponseWriter, r *http.Request) {
 	case runDone:
 		c.sendLocked(rec, wire.Command{Kind: wire.CommandQuit})
 	}
-	c.log.Info("worker registered", "worker", m.ID, "host", m.Host, "pid", m.PID, "version", m.Version, "cores", m.Cores, "workers", len(c.aliveLocked()))
+	if c.logs.allow(now, "worker registered") {
+		c.log.Info("worker registered", "worker", m.ID, "host", m.Host, "pid", m.PID, "version", m.Version, "cores", m.Cores, "workers", len(c.aliveLocked()))
+	}
 	c.mu.Unlock()
 	c.wake()
 	writeJSON(w, http.StatusOK, wire.RegisterResponse{
@@ -136,15 +149,33 @@ func (c *Coordinator) handleReport(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := in.codec.Unmarshal(in.body.Bytes(), in.delta); err != nil {
-		writeError(w, badRequest("report %d: %v", m.Seq, err))
+		he := badRequest("report %d: %v", m.Seq, err)
+		c.refused(m.ID, he)
+		writeError(w, he)
 		return
 	}
 	ack, he := c.apply(&m, in.delta)
 	if he != nil {
+		c.refused(m.ID, he)
 		writeError(w, he)
 		return
 	}
 	writeJSON(w, http.StatusOK, ack)
+}
+
+// refused counts a report of a known worker that was refused, for the
+// run's warnings: what it held is missing from the statistics.
+func (c *Coordinator) refused(id string, he *jsonhttp.Error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if rec := c.workers[id]; rec != nil && he.Status != http.StatusGone {
+		if rec.refused++; rec.refused == 1 {
+			rec.refusal = wire.Truncate(he.Msg, 200)
+		}
+		if c.logs.allow(time.Now(), "report refused") {
+			c.log.Warn("report refused", "worker", id, "err", he.Msg)
+		}
+	}
 }
 
 // apply adds a decoded report to the run's statistics unless it is a
@@ -161,6 +192,9 @@ func (c *Coordinator) apply(m *wire.ReportRequest, d *results.Delta) (wire.Repor
 	}
 	if m.Run != c.runID || c.stats == nil || c.state == runDone || m.Seq <= rec.lastSeq {
 		return ack, nil
+	}
+	if m.Seq > rec.lastSeq+wire.MaxSeqGap {
+		return ack, badRequest("report seq %d is more than %d above the last one applied (%d): a worker numbers a run's reports from 1", m.Seq, wire.MaxSeqGap, rec.lastSeq)
 	}
 	d.SetNode(m.ID) // exceptions name the worker they happened on, as Locust's do
 	if err := c.stats.Add(d); err != nil {

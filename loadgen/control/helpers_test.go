@@ -261,6 +261,9 @@ func (c wireClient) do(method, path string, body any) (int, []byte) {
 	if err != nil {
 		c.t.Fatal(err)
 	}
+	if rd != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
 	wire.SetToken(req, c.token)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {

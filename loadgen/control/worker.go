@@ -92,7 +92,7 @@ type Worker struct {
 	run      *workerRun // the current run; nil before the first command
 	state    wire.WorkerState
 	failure  string
-	seq      uint64         // last report sequence number used
+	seq      uint64         // last report sequence number used in this run
 	inflight *outReport     // sent, not yet acknowledged
 	pending  *results.Delta // measured since inflight was built
 	codec    results.DeltaCodec

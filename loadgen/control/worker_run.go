@@ -55,6 +55,9 @@ func (w *Worker) switchRun(r *workerRun) {
 	w.run = r
 	w.pending.Reset()
 	w.state = wire.StateReady
+	// A run's reports are numbered from 1, which its coordinator expects
+	// (see wire.MaxSeqGap).
+	w.seq = 0
 	w.mu.Unlock()
 }
 

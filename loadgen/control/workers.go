@@ -2,6 +2,7 @@ package control
 
 import (
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/loadgen/loadgen/loadgen/control/wire"
@@ -23,6 +24,10 @@ type workerRec struct {
 
 	lastSeq  uint64 // highest report applied
 	finalRun bool   // the final report of this run arrived
+	// refused counts the worker's reports refused as malformed or
+	// forged; refusal is the first one's reason.
+	refused int
+	refusal string
 
 	cmd       wire.Command  // newest command; Seq 0 means none yet
 	wakePoll  chan struct{} // closed and replaced when cmd changes
@@ -111,7 +116,14 @@ func (c *Coordinator) rebalanceLocked() {
 		}
 		c.sendLocked(w, cmd)
 	}
-	c.log.Info("users split", "workers", len(alive), "targets", targets)
+	// Each worker's target, for a handful; their range beyond, so that a
+	// line stays short whatever the fleet (a flood of registrations would
+	// otherwise log the whole list at each one).
+	if len(targets) <= 16 {
+		c.log.Info("users split", "workers", len(alive), "targets", targets)
+	} else {
+		c.log.Info("users split", "workers", len(alive), "users", c.cfg.Users, "per_worker", fmt.Sprintf("%d to %d", slices.Min(targets), slices.Max(targets)))
+	}
 }
 
 // loseLocked takes a worker's share away and hands it to the others.
@@ -161,6 +173,9 @@ func (c *Coordinator) checkMissing(now time.Time) {
 	limit += c.cfg.Heartbeat / 2
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if now.Sub(c.logs.second) >= time.Second {
+		c.logs.flush(c.log)
+	}
 	for _, w := range c.order {
 		if !w.gone && now.Sub(w.status.LastHeartbeat) > limit {
 			c.loseLocked(w, wire.StateMissing, fmt.Sprintf("missed %d heartbeats", c.cfg.MissedHeartbeats), now)

@@ -101,11 +101,7 @@ func guard(c credentials, next http.Handler) http.Handler {
 		h.Set("Referrer-Policy", "no-referrer")
 		h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
 		if !c.required() {
-			host := r.Host
-			if hh, _, err := net.SplitHostPort(host); err == nil {
-				host = hh
-			}
-			if !netaddr.LoopbackHost(host) {
+			if !netaddr.LoopbackHostHeader(r.Host) {
 				writeError(w, http.StatusMisdirectedRequest, fmt.Sprintf("host %q refused: this UI answers loopback names only (start it with --web-auth to serve other names)", r.Host))
 				return
 			}

@@ -144,6 +144,13 @@ type HeartbeatRequest struct {
 	Open *OpenCounts `json:"open,omitempty"`
 }
 
+// MaxSeqGap is how far above the last report a coordinator applied from
+// a worker (0 before the first) it takes the next one's Seq: a worker
+// numbers its reports of a run from 1 and skips a number only for a
+// report that was refused, so anything further is forged, and would
+// make the coordinator drop the worker's real reports as repeats.
+const MaxSeqGap = 1000
+
 // ReportRequest is the metadata of a statistics report. It travels in
 // the query string of POST /v1/report (see Query), and the body is the
 // results.Delta JSON of what the worker measured since its previous

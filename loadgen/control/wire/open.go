@@ -101,8 +101,18 @@ func (c *OpenCounts) Stats() results.OpenStats {
 	}
 }
 
+// maxOpenCount bounds each of a worker's open-model counts: a year at 10
+// million requests a second is below it, and the sum over any fleet stays
+// far from wrapping round.
+const maxOpenCount = 1 << 50
+
 // Validate refuses counts out of range.
 func (c *OpenCounts) Validate() error {
+	for _, n := range []uint64{c.Scheduled, c.Sent, c.Late, c.Dropped, c.Saturated, c.Abandoned} {
+		if n > maxOpenCount {
+			return fmt.Errorf("open: a count of %d is out of range", n)
+		}
+	}
 	switch {
 	case c.MaxLateNS < 0 || c.LateAfterNS < 0:
 		return errors.New("open: negative duration")
