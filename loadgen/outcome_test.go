@@ -69,6 +69,35 @@ func TestOutcome(t *testing.T) {
 	}
 }
 
+// TestAbandonedWarnsOnlyOfHangs: requests cut off at the end are
+// warned about when one of them had waited longer than any completed
+// response (a hang the percentiles miss), not when they are the usual
+// requests of busy users, younger than the slowest response measured.
+func TestAbandonedWarnsOnlyOfHangs(t *testing.T) {
+	for _, tt := range []struct {
+		oldest time.Duration
+		warn   bool
+	}{
+		{0, false}, // nothing abandoned
+		{500 * time.Microsecond, false},
+		{time.Millisecond, false}, // as old as the slowest response
+		{time.Millisecond + time.Microsecond, true},
+		{time.Minute, true},
+	} {
+		s := snapshotOf(t, 10, 0) // every response took 1 ms
+		if tt.oldest > 0 {
+			s.Abandoned = results.AbandonedStats{Count: 7, Oldest: tt.oldest}
+		}
+		w := strings.Join(outcomeWarnings(s), "\n")
+		if got := strings.Contains(w, "7 requests were still in flight"); got != tt.warn {
+			t.Errorf("oldest abandoned after %v, slowest response 1ms: warned %v, want %v (%q)", tt.oldest, got, tt.warn, w)
+		}
+		if tt.warn && !strings.Contains(w, "longer than any completed response took (1ms)") {
+			t.Errorf("oldest abandoned after %v: the warning %q does not name the slowest response", tt.oldest, w)
+		}
+	}
+}
+
 // TestRunThatMeasuredNothingIsIncomplete: a target that never answers
 // within the run (here, tasks that wait for the end) leaves a run with no
 // completed request: it is incomplete, and its warnings say that nothing

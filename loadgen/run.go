@@ -229,17 +229,29 @@ func roundAge(d time.Duration) time.Duration {
 }
 
 // outcomeWarnings are the warnings a finished run's numbers call for,
-// whatever ran it: nothing measured, and requests abandoned in flight.
-// Worker failures are the engine's to describe.
+// whatever ran it: nothing measured, and requests abandoned in flight
+// that had waited longer than any completed response. Worker failures
+// are the engine's to describe.
 func outcomeWarnings(snap *results.Snapshot) []string {
 	var w []string
 	if snap.Total.Count() == 0 {
 		w = append(w, fmt.Sprintf("no request completed in %s: the run measured nothing, so it cannot pass (is the target answering? --timeout bounds each request)",
 			snap.Elapsed().Round(time.Millisecond)))
 	}
-	if a := snap.Abandoned; a.Count > 0 {
-		w = append(w, fmt.Sprintf("%d requests were still in flight when the run stopped and were abandoned, the oldest after %s; they are in neither the successes nor the failures (--stop-timeout lets them finish; the threshold abandoned==0 fails a run on them)",
-			a.Count, roundAge(a.Oldest)))
+	if a := snap.Abandoned; abandonedHung(snap) {
+		w = append(w, fmt.Sprintf("%d requests were still in flight when the run stopped and were abandoned, the oldest after %s, longer than any completed response took (%s); they are in neither the successes nor the failures, so the slowest responses are missing from the percentiles (--stop-timeout lets them finish; the threshold abandoned==0 fails a run on them)",
+			a.Count, roundAge(a.Oldest), roundAge(snap.Total.Max())))
 	}
 	return w
+}
+
+// abandonedHung reports whether the requests abandoned at the end say
+// something the percentiles do not. A closed-model run without a stop
+// timeout abandons one request per busy user as a rule, each younger
+// than responses already measured, and that is no news; a request older
+// than the slowest completed response is a hang the statistics would
+// otherwise hide.
+func abandonedHung(snap *results.Snapshot) bool {
+	a := snap.Abandoned
+	return a.Count > 0 && (snap.Total.Count() == 0 || a.Oldest > snap.Total.Max())
 }
