@@ -485,13 +485,16 @@ func TestFaults(t *testing.T) {
 	start := time.Now()
 	// Long enough for every step on a busy machine, where `compose up`
 	// alone can take many seconds.
-	const runTime = 80 * time.Second
+	const runTime = 2 * time.Minute
 	p := newProject(t, map[string]string{"LOADGEN_TOKEN": randomToken(t), "RUN_TIME": runTime.String()})
 	p.mustCompose("up", "-d", "--no-build", "--scale", "worker=4")
 	c := p.counter()
 	coord := p.container("coordinator")
 	first := p.containers("worker")
-	runStart := c.waitForLoad(0, time.Minute)
+	c.waitForLoad(0, time.Minute)
+	// The run time counts from the coordinator's start of the run, which
+	// the docker commands above may have taken many seconds to see.
+	runStart := runStarted(t, coord)
 	// Before each step, the run must have long enough left for the step to
 	// be seen and the run to end normally after it.
 	deadline := func(step string, need time.Duration) {
@@ -791,6 +794,31 @@ func TestImage(t *testing.T) {
 
 // lostAt says when a worker's log says it lost its coordinator and
 // stopped its users, relative to the cut.
+// runStarted is when the coordinator logged the start of its run, by the
+// clock that its run time counts on.
+func runStarted(t *testing.T, coordinator string) time.Time {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, "docker", "logs", coordinator).CombinedOutput() // the log is on stderr
+	if err != nil {
+		t.Fatalf("docker logs %s: %v", coordinator, err)
+	}
+	for _, line := range strings.Split(string(out), "\n") {
+		if !strings.Contains(line, `msg="run started"`) {
+			continue
+		}
+		ts, _, _ := strings.Cut(strings.TrimPrefix(line, "time="), " ")
+		at, err := time.Parse(time.RFC3339Nano, ts)
+		if err != nil {
+			t.Fatalf("the coordinator's start line %q: %v", line, err)
+		}
+		return at
+	}
+	t.Fatal("load arrived, but the coordinator's log has no \"run started\" line")
+	return time.Time{}
+}
+
 func lostAt(t *testing.T, container string, cut time.Time) string {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
