@@ -61,7 +61,7 @@ type recordBuffer struct {
 	samples  []sample
 	spill    []seriesCounts // per entry; used once samples reach their cap
 	spilled  bool
-	errors   map[errorAt]*errorTally // created on the first failure
+	errors   map[errorAt]*errorCount // created on the first failure
 	folder   folder                  // used by whichever side folds this buffer
 	// exceptions and skipped are created on first use.
 	exceptions map[string]*exceptionCount
@@ -72,12 +72,6 @@ type recordBuffer struct {
 type errorAt struct {
 	entry int
 	text  string
-}
-
-// errorTally counts one failure text between drains.
-type errorTally struct {
-	count       int64
-	first, last time.Time
 }
 
 // NewRecorder returns a recorder for the given entries; the index of a key
@@ -233,16 +227,17 @@ func (b *recordBuffer) spillSamples() {
 
 func (b *recordBuffer) addError(entry int, text string, now time.Time) {
 	if b.errors == nil {
-		b.errors = make(map[errorAt]*errorTally)
+		b.errors = make(map[errorAt]*errorCount)
 	}
 	k := errorAt{entry: entry, text: text}
 	t := b.errors[k]
 	if t == nil {
-		t = &errorTally{first: now}
+		t = &errorCount{}
 		b.errors[k] = t
 	}
-	t.count++
-	t.last = now
+	// Users sharing the recorder take their times before its lock, so
+	// they arrive out of order: first and last are the extremes.
+	t.add(1, now, now)
 }
 
 // Drain moves everything recorded since the previous drain into the delta

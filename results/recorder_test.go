@@ -56,6 +56,23 @@ func TestRecorderDrainMovesEverything(t *testing.T) {
 	}
 }
 
+// TestRecorderErrorTimesAreExtremes records one failure text at times
+// out of order, as users sharing a recorder do: its first and last seen
+// are the earliest and the latest, not the first and last recorded.
+func TestRecorderErrorTimesAreExtremes(t *testing.T) {
+	r := NewRecorder(testKeys)
+	t0 := time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC)
+	for _, s := range []int{5, 9, 1, 7} {
+		r.Observe(0, Observation{Latency: time.Millisecond, Err: "timeout", At: t0.Add(time.Duration(s) * time.Second)})
+	}
+	d := NewDelta()
+	r.Drain(d)
+	e := d.errors[ErrorKey{"GET", "/albums", "timeout"}]
+	if e == nil || e.count != 4 || !e.first.Equal(t0.Add(time.Second)) || !e.last.Equal(t0.Add(9*time.Second)) {
+		t.Fatalf("error group = %+v, want 4 occurrences from %v to %v", e, t0.Add(time.Second), t0.Add(9*time.Second))
+	}
+}
+
 func TestRecorderSpillsWhenNotDrained(t *testing.T) {
 	r := NewRecorder(testKeys)
 	const n = 3*maxBufferedSamples + 17
