@@ -112,9 +112,23 @@ func (c *Coordinator) handleHeartbeat(w http.ResponseWriter, r *http.Request) {
 	if m.Open != nil && c.open != nil {
 		rec.setOpenLocked(m.Open)
 	}
+	final := rec.finalRun && c.state >= runStopping
+	if final && (m.State == wire.StateRunning || m.State == wire.StateSpawning || m.State == wire.StateStopping) {
+		// Heartbeats and reports travel apart: one that still says
+		// stopping was sent before the final report, which says the
+		// worker's users are gone.
+		st.State = string(wire.StateStopped)
+	}
 	switch {
 	case m.State == wire.StateQuit && c.state == runDone:
-		rec.gone, st.State, st.Users = true, string(wire.StateLeft), 0
+		// A worker that finished the run and then quit as told stays
+		// stopped in the table; one that quit without its final report
+		// left.
+		rec.gone, st.Users = true, 0
+		st.State = string(wire.StateLeft)
+		if rec.finalRun {
+			st.State = string(wire.StateStopped)
+		}
 	case m.State == wire.StateQuit:
 		c.loseLocked(rec, wire.StateLeft, "left before the end of the run", now)
 	case m.State == wire.StateFailed:

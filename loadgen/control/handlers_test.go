@@ -67,6 +67,10 @@ func TestProtocolRoundTrip(t *testing.T) {
 	if st, ack := wc.report("w1", c.RunID(), 2, true, d2); st != http.StatusOK || !ack.Applied {
 		t.Fatalf("final report: HTTP %d, %+v", st, ack)
 	}
+	// A heartbeat sent before the final report, arriving after it.
+	if st := wc.heartbeat("w1", wire.StateStopping, 7); st != http.StatusNoContent {
+		t.Fatalf("late heartbeat: HTTP %d", st)
+	}
 	cmd, _ = wc.poll("w1", cmd.Seq)
 	if cmd == nil || cmd.Kind != wire.CommandQuit {
 		t.Fatalf("after the final report: %+v, want quit", cmd)
@@ -83,6 +87,16 @@ func TestProtocolRoundTrip(t *testing.T) {
 	}
 	if len(out.res.Warnings) != 0 {
 		t.Errorf("warnings %q, want none", out.res.Warnings)
+	}
+	if ws := out.res.Workers; len(ws) != 1 || ws[0].State != string(wire.StateStopped) {
+		t.Errorf("final worker table %+v, want w1 stopped", ws)
+	}
+	// Quitting as told after its final report leaves it stopped.
+	if st := wc.heartbeat("w1", wire.StateQuit, 0); st != http.StatusNoContent {
+		t.Fatalf("quit heartbeat: HTTP %d", st)
+	}
+	if ws := c.Workers(); ws[0].State != string(wire.StateStopped) {
+		t.Errorf("after quitting: worker table %+v, want w1 stopped", ws)
 	}
 }
 
