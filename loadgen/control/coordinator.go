@@ -160,6 +160,8 @@ type Coordinator struct {
 	// at a cost that grows with its own size only.
 	stats    *loadgen.Stats
 	warnings []string
+	// orphans are the shares lost while no worker was left to take them.
+	orphans []*orphan
 	// logs keeps a flood of registrations to a few log lines a second.
 	logs floodLog
 	// refusedWorkers counts registrations past MaxWorkers, and

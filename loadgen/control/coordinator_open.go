@@ -145,27 +145,71 @@ func (c *Coordinator) openRebalanceLocked(now time.Time) time.Duration {
 // the schedule: where it went, and how much of it may not have been sent
 // between the worker's last heartbeat and the point where other workers
 // took it over (at, or the end of the schedule when no worker is left).
-func (c *Coordinator) openLossLocked(w *workerRec, at time.Duration, handed bool) string {
+// When no worker is left, it also returns the orphaned share, for a
+// registration to amend.
+func (c *Coordinator) openLossLocked(w *workerRec, at time.Duration, handed bool) (string, *orphan) {
 	if !w.shared || w.shareN == 0 {
-		return ""
+		return "", nil
 	}
 	o := c.open
 	from := max(w.status.LastHeartbeat.Sub(o.origin), w.shareAt, 0)
-	until := at
-	if !handed {
-		if !o.spec.Rate.Bounded() {
-			return fmt.Sprintf("; no worker is left to send its share of the schedule (1/%d of the rate)", w.shareN)
-		}
-		until = o.spec.Rate.Duration()
-	}
-	lost := o.expected(from, until) / float64(w.shareN)
-	o.unsent += lost
-	where := fmt.Sprintf("no worker is left to send its share of the schedule (1/%d of the rate)", w.shareN)
 	if handed {
-		where = fmt.Sprintf("its share of the schedule (1/%d of the rate) went to the other workers from %v into the schedule", w.shareN, until.Round(time.Millisecond))
+		lost := o.expected(from, at) / float64(w.shareN)
+		o.unsent += lost
+		return fmt.Sprintf("; its share of the schedule (1/%d of the rate) went to the other workers from %v into the schedule%s",
+			w.shareN, at.Round(time.Millisecond), unsentClause(lost, from, at)), nil
 	}
-	return fmt.Sprintf("; %s, and up to about %.0f of its requests, due between its last heartbeat (%v into the schedule) and %v, were not sent",
-		where, lost, from.Round(time.Millisecond), until.Round(time.Millisecond))
+	orph := &orphan{open: true, from: from, shareN: w.shareN}
+	text := fmt.Sprintf("; no worker is left to send its share of the schedule (1/%d of the rate)", w.shareN)
+	if o.spec.Rate.Bounded() {
+		until := o.spec.Rate.Duration()
+		orph.lost = o.expected(from, until) / float64(w.shareN)
+		o.unsent += orph.lost
+		text += unsentClause(orph.lost, from, until)
+	}
+	return text, orph
+}
+
+// unsentClause says how many requests of a lost share were not sent.
+func unsentClause(lost float64, from, until time.Duration) string {
+	return fmt.Sprintf(", and up to about %.0f of its requests, due between its last heartbeat (%v into the schedule) and %v, were not sent",
+		lost, from.Round(time.Millisecond), until.Round(time.Millisecond))
+}
+
+// orphan is the share of a worker lost while no other was left, whose
+// warning a later registration amends: until then nobody ran it.
+type orphan struct {
+	warning int    // index in the warnings
+	text    string // the warning up to what it says of the share
+	users   int    // a run with users: how many were left without a worker
+	// An open-model run's: the share (1/shareN of the rate) from the
+	// lost worker's last heartbeat on, and the requests counted unsent.
+	open   bool
+	from   time.Duration
+	shareN int
+	lost   float64
+}
+
+// adoptOrphansLocked amends the warnings of shares that no worker was
+// left to run, now that worker id registered and the shares were split
+// again: they were without a worker until then, not to the end.
+func (c *Coordinator) adoptOrphansLocked(id string, now time.Time) {
+	for _, orph := range c.orphans {
+		var tail string
+		if orph.open {
+			at := max(c.scheduleAt(now)+OpenLead, 0)
+			c.open.unsent -= orph.lost
+			lost := c.open.expected(orph.from, at) / float64(orph.shareN)
+			c.open.unsent += lost
+			tail = fmt.Sprintf("; no worker was left to send its share of the schedule (1/%d of the rate) until worker %s registered, which took it over from %v into the schedule%s",
+				orph.shareN, id, at.Round(time.Millisecond), unsentClause(lost, orph.from, at))
+		} else {
+			tail = fmt.Sprintf(", and no worker was left to run its %d users until worker %s registered %s into the run",
+				orph.users, id, now.Sub(c.start).Round(100*time.Millisecond))
+		}
+		c.warnings[orph.warning] = orph.text + tail
+	}
+	c.orphans = nil
 }
 
 // stopCommandLocked is the stop command of the run: in an open-model run

@@ -46,8 +46,9 @@ func (c *Coordinator) handleRegister(w http.ResponseWriter, r *http.Request) {
 		writeError(w, jsonhttp.Errorf(http.StatusTooManyRequests, "this run has had its %d workers (--max-workers): no more join it", c.cfg.MaxWorkers))
 		return
 	}
+	wasGone := rec != nil && rec.gone
 	if rec == nil {
-		rec = &workerRec{slot: len(c.order), wakePoll: make(chan struct{})}
+		rec = &workerRec{slot: len(c.order), wakePoll: make(chan struct{}), lossWarning: -1}
 		rec.status.Joined = now
 		c.workers[m.ID] = rec
 		c.order = append(c.order, rec)
@@ -70,7 +71,7 @@ func (c *Coordinator) handleRegister(w http.ResponseWriter, r *http.Request) {
 	rec.cmd = wire.Command{}
 	switch c.state {
 	case runRunning:
-		c.rebalanceLocked()
+		c.rejoinLocked(rec, wasGone, now)
 	case runStopping:
 		c.sendLocked(rec, c.stopCommandLocked())
 	case runDone:

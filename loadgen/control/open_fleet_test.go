@@ -413,4 +413,52 @@ func TestOpenFleetWorkerRejoins(t *testing.T) {
 	if res.Open == nil || res.Open.Sent != uint64(served) {
 		t.Errorf("fleet counts %+v, want the %d requests served", res.Open, served)
 	}
+	if len(res.Warnings) != 1 || !strings.Contains(res.Warnings[0], "far") || !strings.Contains(res.Warnings[0], "registered again") {
+		t.Errorf("warnings %q, want one recording the loss and the return", res.Warnings)
+	}
+}
+
+// TestOpenLoneWorkerRejoins cuts the only worker of an open-model run off
+// and lets it back: what its share left unsent is counted up to its
+// return, not to the end of the schedule, and the warning says so.
+func TestOpenLoneWorkerRejoins(t *testing.T) {
+	tg := newArrivalTarget(t)
+	const rate, secs = 100, 4
+	cfg := fastConfig(t, openSpec(tg.srv.URL, rate))
+	cfg.RunTime = secs * time.Second
+	cfg.Heartbeat = 200 * time.Millisecond
+	cfg.MissedHeartbeats = 3
+	c, _ := startCoordinator(t, cfg)
+	linkURL, down := cuttableLink(t, c)
+	startWorker(t, linkURL, WorkerConfig{ID: "lone", ConnectTimeout: time.Minute})
+	runDone := runCoordinator(context.Background(), c)
+	waitFor(t, 10*time.Second, "requests", func() bool { return tg.count() > 30 })
+	down.Store(true)
+	waitFor(t, 10*time.Second, "the worker to be marked missing", func() bool {
+		return byID(c.Workers(), "lone").State == string(wire.StateMissing)
+	})
+	down.Store(false)
+	waitFor(t, 10*time.Second, "the worker to rejoin", func() bool {
+		return byID(c.Workers(), "lone").State == string(wire.StateRunning)
+	})
+	out := <-runDone
+	if out.err != nil {
+		t.Fatal(out.err)
+	}
+	res := out.res
+	served, want := tg.count(), rate*secs
+	if served > want || res.OpenUnsent <= 0 || served+int(res.OpenUnsent) < want-2 {
+		t.Errorf("served %d, estimated unsent %d: want no more than the schedule's %d, and the two to account for it", served, res.OpenUnsent, want)
+	}
+	// The worker went on for up to three heartbeats and their slack
+	// (0.7 s, 70 requests) after its last one, which the estimate counts
+	// too; counted to the end of the schedule instead, it would be some
+	// 200 more.
+	if over := served + int(res.OpenUnsent) - want; over > rate {
+		t.Errorf("served %d plus estimated unsent %d is %d over the schedule", served, res.OpenUnsent, over)
+	}
+	w := res.Warnings
+	if len(w) != 1 || strings.Contains(w[0], "is left") || !strings.Contains(w[0], "until worker lone registered") {
+		t.Errorf("warnings %q, want one saying the share was without a worker until it registered again", w)
+	}
 }

@@ -2,6 +2,7 @@ package control
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -56,7 +57,42 @@ func TestPartitionedWorkerStopsAndRejoins(t *testing.T) {
 	if f := byID(out.res.Workers, "far"); f.State == string(wire.StateMissing) || f.Requests == 0 {
 		t.Errorf("rejoined worker's row %+v: want it back, with its requests", f)
 	}
-	if len(out.res.Warnings) != 1 {
-		t.Errorf("warnings %q, want one recording the partition", out.res.Warnings)
+	if len(out.res.Warnings) != 1 || !strings.Contains(out.res.Warnings[0], "far") || !strings.Contains(out.res.Warnings[0], "registered again") {
+		t.Errorf("warnings %q, want one recording the partition and the return", out.res.Warnings)
+	}
+}
+
+// TestLoneWorkerRejoins cuts the only worker off and lets it back: the
+// warning its loss made says its users were without a worker until it
+// registered again, not that none is left.
+func TestLoneWorkerRejoins(t *testing.T) {
+	tg := newTarget(t)
+	cfg := fastConfig(t, testSpec(tg.srv.URL))
+	cfg.Users = 2
+	cfg.MissedHeartbeats = 3
+	c, _ := startCoordinator(t, cfg)
+	linkURL, down := cuttableLink(t, c)
+	startWorker(t, linkURL, WorkerConfig{ID: "lone", ConnectTimeout: time.Minute})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	runDone := runCoordinator(ctx, c)
+	waitFor(t, 10*time.Second, "2 users", func() bool { return byID(c.Workers(), "lone").Users == 2 })
+	down.Store(true)
+	waitFor(t, 10*time.Second, "the worker to be marked missing", func() bool {
+		return byID(c.Workers(), "lone").State == string(wire.StateMissing)
+	})
+	if w := c.Warnings(); len(w) != 1 || !strings.Contains(w[0], "no worker is left to run its 2 users") {
+		t.Errorf("warnings while it is away %q, want one saying no worker is left", w)
+	}
+	down.Store(false)
+	waitFor(t, 10*time.Second, "the worker to rejoin", func() bool { return byID(c.Workers(), "lone").Users == 2 })
+	cancel()
+	out := <-runDone
+	if out.err != nil {
+		t.Fatal(out.err)
+	}
+	w := out.res.Warnings
+	if len(w) != 1 || strings.Contains(w[0], "is left") || !strings.Contains(w[0], "no worker was left to run its 2 users until worker lone registered") {
+		t.Errorf("warnings %q, want one saying its users were without a worker until it registered again", w)
 	}
 }

@@ -22,6 +22,10 @@ type workerRec struct {
 	// left or failed. A registration brings it back.
 	gone bool
 
+	// lossWarning is the index in the warnings of the one its latest
+	// loss made, for a registration to amend; -1 when there is none.
+	lossWarning int
+
 	lastSeq  uint64 // highest report applied
 	finalRun bool   // the final report of this run arrived
 	// refused counts the worker's reports refused as malformed or
@@ -144,25 +148,56 @@ func (c *Coordinator) loseLocked(w *workerRec, state wire.WorkerState, why strin
 		at = fmt.Sprintf(" at %s into the run", now.Sub(c.start).Round(100*time.Millisecond))
 	}
 	msg := fmt.Sprintf("worker %s (%s) %s%s; the statistics it reported are kept", w.status.ID, w.status.Host, why, at)
+	w.lossWarning = len(c.warnings)
 	if c.state == runRunning && c.open != nil {
 		left := len(c.aliveLocked()) > 0
 		split := c.openRebalanceLocked(now)
-		c.warnLocked(msg + c.openLossLocked(w, split, left))
+		text, orph := c.openLossLocked(w, split, left)
+		c.warnLocked(msg + text)
+		c.orphanLocked(orph, msg)
 		c.wake()
 		return
 	}
 	if c.state == runRunning {
 		if len(c.aliveLocked()) > 0 {
-			msg += fmt.Sprintf(", and its %d users were handed to the other workers", users)
+			c.warnLocked(msg + fmt.Sprintf(", and its %d users were handed to the other workers", users))
+			c.rebalanceLocked()
 		} else {
-			msg += fmt.Sprintf(", and no worker is left to run its %d users", users)
+			c.warnLocked(msg + fmt.Sprintf(", and no worker is left to run its %d users", users))
+			c.orphanLocked(&orphan{users: users}, msg)
 		}
-	}
-	c.warnLocked(msg)
-	if c.state == runRunning {
-		c.rebalanceLocked()
+	} else {
+		c.warnLocked(msg)
 	}
 	c.wake()
+}
+
+// orphanLocked keeps a share that no worker was left to run, whose
+// warning, the newest, begins with text.
+func (c *Coordinator) orphanLocked(orph *orphan, text string) {
+	if orph == nil {
+		return
+	}
+	orph.warning, orph.text = len(c.warnings)-1, text
+	c.orphans = append(c.orphans, orph)
+}
+
+// rejoinLocked gives a worker that registered during the run a share, and
+// amends the warnings that its loss, and any share left without a worker,
+// made: they held until now, not to the end.
+func (c *Coordinator) rejoinLocked(w *workerRec, wasGone bool, now time.Time) {
+	c.rebalanceLocked()
+	for _, orph := range c.orphans {
+		if orph.warning == w.lossWarning {
+			wasGone = false // its own warning is amended as an orphan
+		}
+	}
+	c.adoptOrphansLocked(w.status.ID, now)
+	if wasGone && w.lossWarning >= 0 && w.lossWarning < len(c.warnings) {
+		c.warnings[w.lossWarning] += fmt.Sprintf("; it registered again %s into the run and took a share again",
+			now.Sub(c.start).Round(100*time.Millisecond))
+	}
+	w.lossWarning = -1
 }
 
 // checkMissing marks workers whose heartbeats stopped.
