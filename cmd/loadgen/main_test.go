@@ -335,11 +335,22 @@ func TestAbortOnThresholdStopsEarly(t *testing.T) {
 }
 
 func TestCompareRunsEachClientInItsOwnProcess(t *testing.T) {
-	jsonPath := filepath.Join(t.TempDir(), "cmp.json")
+	dir := t.TempDir()
+	jsonPath := filepath.Join(dir, "cmp.json")
 	code, out, stderr := runCLI(t, nil, "compare", "--run-time", "1s", "--users", "2", "--profile", "albums-by-id",
-		"--cooldown", "0s", "--json", jsonPath, "--threshold", "fail_ratio<0.5")
+		"--cooldown", "0s", "--json", jsonPath, "--threshold", "fail_ratio<0.5",
+		"--csv", filepath.Join(dir, "run"), "--html", filepath.Join(dir, "report.html"),
+		"--hdr-log", filepath.Join(dir, "lat.hlog"), "--jsonl", filepath.Join(dir, "run.jsonl"))
 	if code != 0 {
 		t.Fatalf("exit code %d\n%s\n%s", code, out, stderr)
+	}
+	// Each client's run writes its own files.
+	for _, kind := range []string{"nethttp", "fasthttp"} {
+		for _, name := range []string{"run-" + kind + "_stats.csv", "report-" + kind + ".html", "lat-" + kind + ".hlog", "run-" + kind + ".jsonl"} {
+			if fi, err := os.Stat(filepath.Join(dir, name)); err != nil || fi.Size() == 0 {
+				t.Errorf("%s: %v", name, err)
+			}
+		}
 	}
 	for _, want := range []string{"nethttp", "fasthttp", "fasthttp/nethttp", "CPU us/request", "peak RSS MB"} {
 		if !strings.Contains(out, want) {
@@ -382,6 +393,25 @@ func TestCompareRejectsUnknownClient(t *testing.T) {
 	code, _, stderr := runCLI(t, nil, "compare", "--clients", "nethttp,curl")
 	if code != exitUsage || !strings.Contains(stderr, `--clients: unknown client "curl"`) {
 		t.Errorf("exit %d: %s", code, stderr)
+	}
+}
+
+// TestCompareRefusesOutputsItCannotSplit: what a comparison cannot write
+// once per client is refused, with the way to get it, before any run.
+func TestCompareRefusesOutputsItCannotSplit(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--metrics", "127.0.0.1:0"}, "loadgen --client nethttp --metrics 127.0.0.1:0"},
+		{[]string{"--jsonl", "-"}, "--jsonl -: compare writes one per client, so it needs a path"},
+		{[]string{"--html", "-"}, "out/run-nethttp"},
+		{[]string{"--csv", "-"}, "--csv -: compare writes one per client"},
+	} {
+		code, _, stderr := runCLI(t, nil, append([]string{"compare", "--run-time", "1s"}, tc.args...)...)
+		if code != exitUsage || !strings.Contains(stderr, tc.want) {
+			t.Errorf("compare %v: exit %d, stderr %q; want %d and %q", tc.args, code, stderr, exitUsage, tc.want)
+		}
 	}
 }
 

@@ -40,7 +40,11 @@ func runCompare(ctx context.Context, e env, args []string) (int, error) {
 	if err := cli.CheckOutputs(cli.Output{Flag: "--json", Path: c.Run.JSON}); err != nil {
 		return exitUsage, err
 	}
-	cmp, err := sweep.Compare(ctx, spec, kinds, c.Compare.Cooldown, sweepOptions(e, c, set))
+	opts := sweepOptions(e, c, set)
+	if opts.RunArgs, err = compareOutputs(c, kinds); err != nil {
+		return exitUsage, err
+	}
+	cmp, err := sweep.Compare(ctx, spec, kinds, c.Compare.Cooldown, opts)
 	if err != nil {
 		return exitInternal, err
 	}
@@ -55,6 +59,58 @@ func runCompare(ctx context.Context, e env, args []string) (int, error) {
 		codes = append(codes, r.ExitCode)
 	}
 	return sweep.ExitCode(codes), nil
+}
+
+// compareOutput is an output flag of a run that a comparison hands to
+// each client's run, under a name of its own.
+type compareOutput struct {
+	flag, path string
+	csv        bool // a prefix, not a file
+}
+
+// clientPath is where the run of kind writes: path with the client's
+// name added, before the extension of a file.
+func (o compareOutput) clientPath(kind string) string {
+	if o.csv {
+		return o.path + "-" + kind
+	}
+	ext := filepath.Ext(o.path)
+	return strings.TrimSuffix(o.path, ext) + "-" + kind + ext
+}
+
+// compareOutputs checks the output flags of a comparison, whose runs
+// each write their own files, and returns the flags of each client's run.
+// What cannot be split by client is refused, never ignored.
+func compareOutputs(c *cli.Command, kinds []string) (func(kind string) []string, error) {
+	if c.Run.Metrics != "" {
+		return nil, cli.Usagef("--metrics %s: compare runs each client in turn in a process of its own, so one endpoint cannot follow them; watch one client's run with loadgen --client %s --metrics %s", c.Run.Metrics, kinds[0], c.Run.Metrics)
+	}
+	outs := []compareOutput{{"--csv", c.Run.CSV, true}, {"--html", c.Web.HTML, false}, {"--hdr-log", c.Run.HDRLog, false}, {"--jsonl", c.Run.JSONL, false}}
+	var check []cli.Output
+	for _, o := range outs {
+		switch o.path {
+		case "":
+			continue
+		case report.Stdout:
+			return nil, cli.Usagef("%s -: compare writes one per client, so it needs a path, to which each client's name is added (out/run: %s)",
+				o.flag, compareOutput{o.flag, "out/run", o.csv}.clientPath(kinds[0]))
+		}
+		for _, k := range kinds {
+			check = append(check, cli.Output{Flag: o.flag, Path: o.clientPath(k), CSV: o.csv})
+		}
+	}
+	if err := cli.CheckOutputs(check...); err != nil {
+		return nil, err
+	}
+	return func(kind string) []string {
+		var args []string
+		for _, o := range outs {
+			if o.path != "" {
+				args = append(args, o.flag+"="+o.clientPath(kind))
+			}
+		}
+		return args
+	}, nil
 }
 
 // runScale runs one measured step per value of a dimension, each in a
@@ -146,7 +202,7 @@ func tablesOut(e env, outputs ...string) io.Writer {
 // sweepOptions run each child with the flags that say how a test runs.
 func sweepOptions(e env, c *cli.Command, set *cli.Settings) sweep.Options {
 	var args []string
-	for _, flag := range []string{"loglevel", "exit-code-on-error", "csv-full-history"} {
+	for _, flag := range []string{"loglevel", "exit-code-on-error", "csv-full-history", "csv-precise", "hdr-log-interval"} {
 		if set.Given(flag) {
 			args = append(args, "--"+flag+"="+c.Flags.Lookup(flag).Value.String())
 		}

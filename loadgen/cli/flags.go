@@ -252,6 +252,11 @@ func NewCommand(sub string) (*Command, error) {
 		fs.StringVar(&c.Compare.Clients, "clients", "nethttp,fasthttp", "clients to compare, in order")
 		fs.DurationVar(&c.Compare.Cooldown, "cooldown", 2*time.Second, "pause between runs, so one run's connections and garbage do not weigh on the next")
 		c.Run.Register(fs)
+		fs.StringVar(&c.Web.HTML, "html", "", "write each client's HTML report to this file with the client's name added (report.html: report-nethttp.html, ...)")
+		for _, name := range []string{"csv", "hdr-log", "jsonl"} {
+			f := fs.Lookup(name)
+			f.Usage += " (each client's run its own, with the client's name added to the name)"
+		}
 	case "scale":
 		c.Usage = "Usage: loadgen scale --over DIM=V1,V2,... [run flags]\n\nRuns one step per value, each in its own process, fits Amdahl's law and the USL, and draws the curves.\n\nFlags:\n%s"
 		fs.StringVar(&c.Scale.Over, "over", "", "the sweep: workers=1,2,4,8 | users=10,25,50 | rate=100,200,400 | store=mutex,rwmutex,syncmap,sharded")

@@ -34,7 +34,11 @@ func Compare(ctx context.Context, spec *loadgen.Spec, clients []string, cooldown
 		o.progress("compare: running %s (%s)...\n", kind, s.RunTime)
 		run := s
 		run.Client = kind
-		c, _, err := o.run(ctx, run, albumsvc.StoreKind(s.Store), dir, kind)
+		var args []string
+		if o.RunArgs != nil {
+			args = o.RunArgs(kind)
+		}
+		c, _, err := o.run(ctx, run, albumsvc.StoreKind(s.Store), dir, kind, args...)
 		if err != nil {
 			return nil, fmt.Errorf("run with %s: %w", kind, err)
 		}

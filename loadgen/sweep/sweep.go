@@ -33,6 +33,9 @@ type Options struct {
 	// Args are added to every child's command line: flags that say how a
 	// test runs, not what it is (--workers, --loglevel).
 	Args []string
+	// RunArgs, when set, are added to the command line of the run of one
+	// client in a comparison: where that run writes its own files.
+	RunArgs func(client string) []string
 	// Progress gets a line as each run starts; nil discards them.
 	Progress io.Writer
 }
