@@ -147,11 +147,15 @@ loop:
 			cmd.reply <- nil
 		case now := <-warm:
 			warm = nil
-			r.collect(now)
-			excluded := r.stats.Restart(now)
 			if r.open != nil {
+				// Read before the drain, which (with the snapshot) can
+				// take a while on a busy machine: read after it, the
+				// counts would take in requests the statistics leave
+				// to the run.
 				r.warm = r.open.Stats()
 			}
+			r.collect(now)
+			excluded := r.stats.Restart(now)
 			if r.hooks.OnWarmupEnd != nil {
 				r.hooks.OnWarmupEnd(excluded)
 			}
