@@ -15,19 +15,28 @@ import (
 // TestAStallShowsInTheWindowsThatHoldIt runs an open-model test against a
 // target that stalls for 3 s in the middle of the run: every request that
 // arrives in the stall is held until it ends. With a 2 s window, the
-// windowed p99 of each tick must show the stall (a second or more) while
-// the stall's requests are in the window, and stay at the target's
-// normal speed in the windows before the stall and in those that come
-// after it has left the window; the cumulative p99 keeps it to the end.
+// windowed p99 of each tick must show the stall (2 s or more: the held
+// requests wait up to 3 s) while the stall's requests are in the window,
+// and stay well below it (under a second: a busy machine delays some
+// requests, those of the start above all, by half of one) in the windows
+// before the stall and in those that come after its last held response
+// has left the window; the cumulative p99 keeps it to the end.
 func TestAStallShowsInTheWindowsThatHoldIt(t *testing.T) {
 	var mu sync.Mutex
-	var stallFrom, stallTo time.Time
+	var stallFrom, stallTo, lastHeld time.Time
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		mu.Lock()
 		from, to := stallFrom, stallTo
 		mu.Unlock()
 		if now := time.Now(); !from.IsZero() && !now.Before(from) && now.Before(to) {
 			time.Sleep(to.Sub(now))
+			// Hundreds of held handlers wake at once; on a busy
+			// machine the last answers well after the stall's end.
+			w.WriteHeader(http.StatusOK)
+			http.NewResponseController(w).Flush()
+			mu.Lock()
+			lastHeld = time.Now()
+			mu.Unlock()
 		}
 	}))
 	defer srv.Close()
@@ -56,26 +65,35 @@ func TestAStallShowsInTheWindowsThatHoldIt(t *testing.T) {
 	}
 	doLocal(t, context.Background(), spec, hooks)
 	mu.Lock()
-	from, to := stallFrom, stallTo
+	from, to, last := stallFrom, stallTo, lastHeld
 	mu.Unlock()
-	held := 0
+	t.Logf("the stall's last held response was written %v after its end", last.Sub(to))
+	held, cleared := 0, 0
 	for _, tk := range ticks {
 		// The held requests complete when the stall ends: a window holds
-		// them if it spans that moment.
+		// them if it spans that moment. The generator takes a while to
+		// handle hundreds of responses at once and catch up with its
+		// schedule, on a busy machine up to a second after the last.
 		holds := !tk.at.Before(to) && tk.from.Before(to.Add(100*time.Millisecond))
 		before := tk.at.Before(from)
-		after := tk.from.After(to.Add(500 * time.Millisecond))
+		after := tk.from.After(last.Add(time.Second))
+		if after {
+			cleared++
+		}
 		switch {
 		case holds:
 			held++
-			if tk.p99 < time.Second {
+			if tk.p99 < 2*time.Second {
 				t.Errorf("window %v..%v holds the stall's end but its p99 is %v", tk.from.Sub(from), tk.at.Sub(from), tk.p99)
 			}
 		case before || after:
-			if tk.p99 > 200*time.Millisecond {
+			if tk.p99 >= time.Second {
 				t.Errorf("window %v..%v (relative to the stall) does not hold it, yet its p99 is %v", tk.from.Sub(from), tk.at.Sub(from), tk.p99)
 			}
 		}
+	}
+	if cleared < 1 {
+		t.Errorf("no window came after the stall had left it: ticks %+v, stall %v..%v, last held response %v", ticks, from, to, last)
 	}
 	if held < 1 {
 		t.Errorf("no window held the stall's end: ticks %+v, stall %v..%v", ticks, from, to)
