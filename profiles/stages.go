@@ -25,45 +25,64 @@ const MaxStageUsers = 10_000_000
 // numbers of seconds; 0s changes the count at once. The run lasts as long
 // as the stages add up to, unless a run time ends it sooner.
 func ParseStages(s string) ([]Stage, error) {
-	if strings.TrimSpace(s) == "" {
-		return nil, errors.New("stages are empty; " + stagesHelp)
-	}
-	parts := strings.Split(s, ",")
-	out := make([]Stage, 0, len(parts))
-	var total time.Duration
-	for i, part := range parts {
-		part = strings.TrimSpace(part)
-		st, err := parseStage(part)
-		if err != nil {
-			return nil, fmt.Errorf("stage %d %q: %w; %s", i+1, part, err, stagesHelp)
+	var out []Stage
+	err := ParseStageList(s, "users", stagesHelp, func(d time.Duration, us string) error {
+		n, err := strconv.Atoi(us)
+		if err != nil || n < 0 || n > MaxStageUsers {
+			return fmt.Errorf("users %q is not a whole number from 0 to %d", us, MaxStageUsers)
 		}
-		if total > math.MaxInt64-st.Duration {
-			return nil, fmt.Errorf("stage %d %q: the stages add up to more than 290 years", i+1, part)
-		}
-		total += st.Duration
-		out = append(out, st)
-	}
-	return out, nil
+		out = append(out, Stage{Duration: d, Users: n})
+		return nil
+	})
+	return out, err
 }
 
-func parseStage(s string) (Stage, error) {
-	ds, us, ok := strings.Cut(s, ":")
+// ParseStageList reads comma-separated DURATION:VALUE stages, the form
+// that user stages and rate stages share: durations are Go durations or
+// bare numbers of seconds, never negative, adding up to less than 290
+// years; spaces around the parts are ignored. value reads each stage's
+// VALUE, which what names; help ends every error, which names the stage
+// by position and quotes it.
+func ParseStageList(s, what, help string, value func(d time.Duration, v string) error) error {
+	if strings.TrimSpace(s) == "" {
+		return errors.New("no stages; " + help)
+	}
+	var total time.Duration
+	for i, part := range strings.Split(s, ",") {
+		part = strings.TrimSpace(part)
+		d, err := parseStage(part, what, value)
+		if err == nil && total > math.MaxInt64-d {
+			err = errors.New("the stages add up to more than 290 years")
+		}
+		if err != nil {
+			return fmt.Errorf("stage %d %q: %w; %s", i+1, part, err, help)
+		}
+		total += d
+	}
+	return nil
+}
+
+// parseStage reads one stage and hands its value to value; it returns
+// the stage's duration.
+func parseStage(s, what string, value func(d time.Duration, v string) error) (time.Duration, error) {
+	if s == "" {
+		return 0, errors.New("empty")
+	}
+	ds, vs, ok := strings.Cut(s, ":")
 	if !ok {
-		return Stage{}, errors.New("no colon between the duration and the users")
+		return 0, fmt.Errorf("no colon between the duration and the %s", what)
 	}
-	ds, us = strings.TrimSpace(ds), strings.TrimSpace(us)
+	ds, vs = strings.TrimSpace(ds), strings.TrimSpace(vs)
 	d, err := parseDuration(ds)
-	if err != nil {
-		return Stage{}, fmt.Errorf("duration: %w", err)
+	switch {
+	case err == nil && d < 0, err != nil && strings.HasPrefix(ds, "-"):
+		return 0, fmt.Errorf("duration %q is negative", ds)
+	case err != nil:
+		return 0, fmt.Errorf("duration %q: %w", ds, err)
+	case vs == "":
+		return 0, fmt.Errorf("no %s after the colon", what)
 	}
-	if d < 0 {
-		return Stage{}, errors.New("duration is negative")
-	}
-	n, err := strconv.Atoi(us)
-	if err != nil || n < 0 || n > MaxStageUsers {
-		return Stage{}, fmt.Errorf("users %q is not a whole number from 0 to %d", us, MaxStageUsers)
-	}
-	return Stage{Duration: d, Users: n}, nil
+	return d, value(d, vs)
 }
 
 // FormatStages writes stages as ParseStages reads them.

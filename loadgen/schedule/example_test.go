@@ -34,5 +34,5 @@ func ExampleParseStages() {
 	// requests: 3000
 	// due after 10s: 501
 	// first two at: 0s 447.213595ms
-	// stage 2 "20x:5": duration "20x": not a duration such as 30s, 1m30s or 500ms, nor a number of seconds; want duration:rate pairs separated by commas, such as 30s:100,60s:1000,30s:0
+	// stage 2 "20x:5": duration "20x": want a duration such as 90s, 1h20m or 1.5h (units h, m, s, ms, us, ns) or a number of seconds, below 290 years; want duration:rate pairs separated by commas, such as 30s:100,60s:1000,30s:0
 }
