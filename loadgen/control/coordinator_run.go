@@ -34,9 +34,52 @@ func (c *Coordinator) Run(ctx context.Context) (*Result, error) {
 		c.quitAll()
 		return nil, err
 	}
+	start, runTime := c.begin()
+	tick := time.NewTicker(c.cfg.Interval)
+	defer tick.Stop()
+	l := runLoop{tick: tick.C, monitor: monitor.C}
+	c.runUntilEnd(ctx, l, start, runTime)
+	c.stopWorkers(l)
+	open, unsent := c.endWarnings()
+	// The workers are told to quit before the last collection, which
+	// can take a while with many entries on a busy machine: nothing
+	// they send is applied from now on.
+	end := time.Now()
+	c.quitAll()
+	snap := c.collect(end, true)
+	if open != nil {
+		// As in a run in one process, the final user count of an
+		// open-model run is the peak number of requests in flight.
+		snap.Users = open.Slots
+	}
+	c.log.Info("run finished", "run", c.runID, "requests", snap.Total.Count(), "failures", snap.Total.Failures())
+	c.mu.Lock()
+	excluded := c.stats.Excluded()
+	c.mu.Unlock()
+	return &Result{RunID: c.runID, Snapshot: snap, Workers: c.Workers(), Warnings: c.Warnings(), Open: open, OpenUnsent: unsent, Excluded: excluded}, nil
+}
 
-	start := time.Now()
-	runTime := c.cfg.RunTime
+// runLoop is what the phases of a run wait on besides their own events:
+// the collection ticks and the heartbeat monitor.
+type runLoop struct {
+	tick, monitor <-chan time.Time
+}
+
+// tickAt collects the interval that ends at now and hands the snapshot to
+// OnTick.
+func (c *Coordinator) tickAt(now time.Time) {
+	snap := c.collect(now, c.cfg.OnTick != nil)
+	if c.cfg.OnTick != nil {
+		c.cfg.OnTick(snap)
+	}
+}
+
+// begin starts the run on the workers present: the statistics, the split
+// of the users or the rate, and the log line. It returns where the run
+// starts and how long it lasts (zero: until stopped).
+func (c *Coordinator) begin() (start time.Time, runTime time.Duration) {
+	start = time.Now()
+	runTime = c.cfg.RunTime
 	if c.open != nil {
 		// Every worker starts its share of the schedule at the same
 		// instant, once the commands have had time to reach them; the
@@ -59,16 +102,12 @@ func (c *Coordinator) Run(ctx context.Context) (*Result, error) {
 	} else {
 		c.log.Info("run started", "run", c.runID, "users", startUsers, "spawn_rate", startRate, "run_time", c.cfg.RunTime)
 	}
+	return start, runTime
+}
 
-	tick := time.NewTicker(c.cfg.Interval)
-	defer tick.Stop()
-	onTick := func(now time.Time) {
-		snap := c.collect(now, c.cfg.OnTick != nil)
-		if c.cfg.OnTick != nil {
-			c.cfg.OnTick(snap)
-		}
-	}
-
+// runUntilEnd runs until runTime has passed since start (never, when it
+// is zero) or ctx ends, ending the warm-up on the way.
+func (c *Coordinator) runUntilEnd(ctx context.Context, l runLoop, start time.Time, runTime time.Duration) {
 	var warm <-chan time.Time
 	if c.cfg.Warmup > 0 {
 		t := time.NewTimer(time.Until(start.Add(c.cfg.Warmup)))
@@ -81,37 +120,45 @@ func (c *Coordinator) Run(ctx context.Context) (*Result, error) {
 		defer t.Stop()
 		end = t.C
 	}
-running:
 	for {
 		select {
 		case <-ctx.Done():
 			c.log.Info("run interrupted")
-			break running
+			return
 		case <-end:
-			break running
+			return
 		case now := <-warm:
 			warm = nil
-			c.collect(now, false)
-			c.mu.Lock()
-			excluded := c.stats.Restart(now)
-			if c.open != nil {
-				c.open.warm = c.openTotalsLocked()
-				c.open.warmAt = c.scheduleAt(now)
-			}
-			c.mu.Unlock()
-			if c.cfg.OnWarmupEnd != nil {
-				c.cfg.OnWarmupEnd(excluded)
-			}
-		case now := <-tick.C:
-			onTick(now)
-		case now := <-monitor.C:
+			c.endWarmup(now)
+		case now := <-l.tick:
+			c.tickAt(now)
+		case now := <-l.monitor:
 			c.checkMissing(now)
 		case <-c.notify:
 		}
 	}
+}
 
-	// Stop every worker and wait for the final reports, even when ctx has
-	// ended: they hold the last second of measurements.
+// endWarmup restarts the statistics at now, and hands what the warm-up
+// measured to OnWarmupEnd.
+func (c *Coordinator) endWarmup(now time.Time) {
+	c.collect(now, false)
+	c.mu.Lock()
+	excluded := c.stats.Restart(now)
+	if c.open != nil {
+		c.open.warm = c.openTotalsLocked()
+		c.open.warmAt = c.scheduleAt(now)
+	}
+	c.mu.Unlock()
+	if c.cfg.OnWarmupEnd != nil {
+		c.cfg.OnWarmupEnd(excluded)
+	}
+}
+
+// stopWorkers stops every worker and waits, up to FinalWait, for their
+// final reports, even when the run's context has ended: they hold the
+// last second of measurements.
+func (c *Coordinator) stopWorkers(l runLoop) {
 	c.mu.Lock()
 	c.state = runStopping
 	if c.open != nil {
@@ -123,19 +170,25 @@ running:
 	c.mu.Unlock()
 	deadline := time.NewTimer(c.cfg.FinalWait)
 	defer deadline.Stop()
-stopping:
 	for !c.allFinal() {
 		select {
 		case <-deadline.C:
-			break stopping
-		case now := <-tick.C:
-			onTick(now)
-		case now := <-monitor.C:
+			return
+		case now := <-l.tick:
+			c.tickAt(now)
+		case now := <-l.monitor:
 			c.checkMissing(now)
 		case <-c.notify:
 		}
 	}
+}
+
+// endWarnings adds the warnings of the end of the run: late final
+// reports, what was too frequent to warn about each time, and how an
+// open-model run kept its schedule, whose counts it returns.
+func (c *Coordinator) endWarnings() (open *results.OpenStats, unsent int64) {
 	c.mu.Lock()
+	defer c.mu.Unlock()
 	var late []string
 	for _, w := range c.aliveLocked() {
 		if !w.finalRun {
@@ -147,26 +200,12 @@ stopping:
 			c.cfg.FinalWait, strings.Join(late, ", ")))
 	}
 	c.floodWarningsLocked()
-	var open *results.OpenStats
-	var unsent int64
-	if c.open != nil {
-		st := c.openStatsLocked()
-		c.openWarningsLocked(st)
-		open, unsent = &st, int64(math.Round(c.open.unsent))
+	if c.open == nil {
+		return nil, 0
 	}
-	c.mu.Unlock()
-	snap := c.collect(time.Now(), true)
-	if open != nil {
-		// As in a run in one process, the final user count of an
-		// open-model run is the peak number of requests in flight.
-		snap.Users = open.Slots
-	}
-	c.quitAll()
-	c.log.Info("run finished", "run", c.runID, "requests", snap.Total.Count(), "failures", snap.Total.Failures())
-	c.mu.Lock()
-	excluded := c.stats.Excluded()
-	c.mu.Unlock()
-	return &Result{RunID: c.runID, Snapshot: snap, Workers: c.Workers(), Warnings: c.Warnings(), Open: open, OpenUnsent: unsent, Excluded: excluded}, nil
+	st := c.openStatsLocked()
+	c.openWarningsLocked(st)
+	return &st, int64(math.Round(c.open.unsent))
 }
 
 // floodWarningsLocked adds the warnings of what was too frequent to warn
