@@ -105,17 +105,7 @@ func (r *localRun) loop(ctx context.Context) {
 		defer t.Stop()
 		warm = t.C
 	}
-	var rampDone <-chan error
-	var scheduleDone <-chan struct{}
-	if r.open != nil {
-		if err := r.open.Assign(Share{Model: r.model(r.spec.Open.Rate), Workers: 1, Seed: r.spec.Seed}); err != nil {
-			r.err = err
-		}
-		scheduleDone = r.open.Done()
-		r.setState(StateRunning)
-	} else {
-		rampDone = r.users.Ramp(r.spec.Users, r.spec.SpawnRate)
-	}
+	rampDone, scheduleDone := r.begin()
 loop:
 	for r.err == nil {
 		select {
@@ -134,43 +124,72 @@ loop:
 			}
 			r.setState(StateRunning)
 		case cmd := <-r.cmds:
-			if cmd.edit != nil {
-				if ch := r.edit(*cmd.edit); ch != nil {
-					rampDone = ch
-				}
-			} else {
-				now := time.Now()
-				r.collect(now)
-				r.stats.Restart(now)
-				r.snap.Store(r.stats.Snapshot(now))
+			if ch := r.command(cmd); ch != nil {
+				rampDone = ch
 			}
-			cmd.reply <- nil
 		case now := <-warm:
 			warm = nil
-			if r.open != nil {
-				// Read before the drain, which (with the snapshot) can
-				// take a while on a busy machine: read after it, the
-				// counts would take in requests the statistics leave
-				// to the run.
-				r.warm = r.open.Stats()
-			}
-			r.collect(now)
-			excluded := r.stats.Restart(now)
-			if r.hooks.OnWarmupEnd != nil {
-				r.hooks.OnWarmupEnd(excluded)
-			}
+			r.endWarmup(now)
 		case now := <-ticker.C:
-			snap := r.collect(now)
-			open := r.openStats()
-			r.snap.Store(snap)
-			r.lastOpen.Store(open)
-			if r.hooks.OnTick != nil {
-				r.hooks.OnTick(Tick{Snapshot: snap, Open: open})
-			}
+			r.tick(now)
 		}
 	}
 	close(r.ended)
 	r.finish()
+}
+
+// begin starts the load: an open-model run's schedule, whose end it
+// returns, or a closed-model run's ramp, whose outcome it returns.
+func (r *localRun) begin() (rampDone <-chan error, scheduleDone <-chan struct{}) {
+	if r.open == nil {
+		return r.users.Ramp(r.spec.Users, r.spec.SpawnRate), nil
+	}
+	if err := r.open.Assign(Share{Model: r.model(r.spec.Open.Rate), Workers: 1, Seed: r.spec.Seed}); err != nil {
+		r.err = err
+	}
+	r.setState(StateRunning)
+	return nil, r.open.Done()
+}
+
+// command carries out an edit, which may start a ramp it returns, or a
+// reset of the statistics.
+func (r *localRun) command(cmd localCmd) (rampDone <-chan error) {
+	defer func() { cmd.reply <- nil }()
+	if cmd.edit != nil {
+		return r.edit(*cmd.edit)
+	}
+	now := time.Now()
+	r.collect(now)
+	r.stats.Restart(now)
+	r.snap.Store(r.stats.Snapshot(now))
+	return nil
+}
+
+// endWarmup restarts the statistics at now, and hands what the warm-up
+// measured to OnWarmupEnd.
+func (r *localRun) endWarmup(now time.Time) {
+	if r.open != nil {
+		// Read before the drain, which (with the snapshot) can take a
+		// while on a busy machine: read after it, the counts would take
+		// in requests the statistics leave to the run.
+		r.warm = r.open.Stats()
+	}
+	r.collect(now)
+	excluded := r.stats.Restart(now)
+	if r.hooks.OnWarmupEnd != nil {
+		r.hooks.OnWarmupEnd(excluded)
+	}
+}
+
+// tick closes the interval that ends at now and publishes its snapshot.
+func (r *localRun) tick(now time.Time) {
+	snap := r.collect(now)
+	open := r.openStats()
+	r.snap.Store(snap)
+	r.lastOpen.Store(open)
+	if r.hooks.OnTick != nil {
+		r.hooks.OnTick(Tick{Snapshot: snap, Open: open})
+	}
 }
 
 // model is the open model with rate, cut where the run ends.
