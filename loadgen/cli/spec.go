@@ -129,10 +129,42 @@ func (b *builder) fromProfile(flag string, request bool) bool {
 }
 
 func (b *builder) build(version string) (*loadgen.Spec, error) {
+	src, err := b.loadProfile()
+	if err != nil {
+		return nil, err
+	}
 	f := b.f
+	spec := &loadgen.Spec{
+		Profile: *src, Store: f.Store, UserAgent: "loadgen/" + version, EntryHistory: f.CSVFullHistory,
+		Client: f.Client, Timeout: f.Timeout, StopTimeout: f.StopTimeout, Seed: f.Seed,
+		Warmup: f.Warmup, AbortOnThreshold: f.AbortOnThreshold,
+	}
+	if b.o.Profile == nil {
+		spec.Ratio = f.Ratio
+	}
+	for _, step := range []func(*loadgen.Spec) error{b.target, b.settings, b.tls, b.stages, b.model} {
+		if err := step(spec); err != nil {
+			return nil, err
+		}
+	}
+	spec.Tags, spec.ExcludeTags = profiles.ParseTags(strings.Join(f.Tags, ",")), profiles.ParseTags(strings.Join(f.ExcludeTags, ","))
+	if err := b.runTime(spec); err != nil {
+		return nil, err
+	}
+	for i, th := range b.prof.Thresholds {
+		spec.Thresholds = append(spec.Thresholds, loadgen.Threshold{Expr: th.Expr, Where: fmt.Sprintf("%s:%d: thresholds[%d]", b.prof.Source, th.Line, i)})
+	}
+	for _, th := range f.Thresholds {
+		spec.Thresholds = append(spec.Thresholds, loadgen.Threshold{Expr: th, Where: "--threshold"})
+	}
+	return spec, nil
+}
+
+// loadProfile reads and loads the profile: the request's, or --profile's.
+func (b *builder) loadProfile() (*profiles.Source, error) {
 	src := b.o.Profile
 	if src == nil {
-		read, err := profiles.ReadSource(f.Profile)
+		read, err := profiles.ReadSource(b.f.Profile)
 		if err != nil {
 			return nil, fmt.Errorf("--profile: %w", err)
 		}
@@ -143,29 +175,33 @@ func (b *builder) build(version string) (*loadgen.Spec, error) {
 		return nil, fmt.Errorf("--profile: %w", err)
 	}
 	b.prof = prof
-	p := &prof.Settings
-	spec := &loadgen.Spec{
-		Profile: *src, Store: f.Store, UserAgent: "loadgen/" + version, EntryHistory: f.CSVFullHistory,
-		Client: f.Client, Timeout: f.Timeout, StopTimeout: f.StopTimeout, Seed: f.Seed,
-		Warmup: f.Warmup, AbortOnThreshold: f.AbortOnThreshold,
-	}
-	if b.o.Profile == nil {
-		spec.Ratio = f.Ratio
-	}
-	spec.Host = f.Host
+	return src, nil
+}
+
+// target resolves the host and the wait between tasks.
+func (b *builder) target(spec *loadgen.Spec) error {
+	spec.Host = b.f.Host
 	if b.o.Host != nil {
 		b.from("host", true)
 		spec.Host = *b.o.Host
 	} else if b.fromProfile("host", false) {
-		spec.Host = prof.Host
+		spec.Host = b.prof.Host
 	}
-	if b.set.Given("wait") {
-		if spec.Wait, err = profiles.ParseWait(f.Wait); err != nil {
-			return nil, fmt.Errorf("--wait: %w", err)
-		}
-	} else {
-		spec.Wait = prof.Wait
+	if !b.set.Given("wait") {
+		spec.Wait = b.prof.Wait
+		return nil
 	}
+	var err error
+	if spec.Wait, err = profiles.ParseWait(b.f.Wait); err != nil {
+		return fmt.Errorf("--wait: %w", err)
+	}
+	return nil
+}
+
+// settings takes the profile's value of each setting it has and the
+// command line left alone.
+func (b *builder) settings(spec *loadgen.Spec) error {
+	p := &b.prof.Settings
 	if b.fromProfile("client", false) {
 		spec.Client = p.Client
 	}
@@ -184,36 +220,29 @@ func (b *builder) build(version string) (*loadgen.Spec, error) {
 	if b.fromProfile("abort-on-threshold", false) {
 		spec.AbortOnThreshold = p.AbortOnThreshold
 	}
+	return nil
+}
+
+// tls resolves certificate checking: --insecure or the profile's
+// tls_verify, and --ca-cert's certificates.
+func (b *builder) tls(spec *loadgen.Spec) error {
+	f, p := b.f, &b.prof.Settings
 	spec.Insecure = f.Insecure
 	if !b.set.Given("insecure") && p.Has("tls_verify") {
 		spec.Insecure = p.Insecure
 	}
-	if f.CACert != "" {
-		if spec.CACert, err = loadgen.ReadCACert(f.CACert); err != nil {
-			var pe *fs.PathError
-			if errors.As(err, &pe) {
-				err = pe.Err
-			}
-			return nil, fmt.Errorf("%s %s: %w", b.set.Origin("ca-cert"), f.CACert, err)
+	if f.CACert == "" {
+		return nil
+	}
+	var err error
+	if spec.CACert, err = loadgen.ReadCACert(f.CACert); err != nil {
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
 		}
+		return fmt.Errorf("%s %s: %w", b.set.Origin("ca-cert"), f.CACert, err)
 	}
-	if err := b.stages(spec); err != nil {
-		return nil, err
-	}
-	if err := b.model(spec); err != nil {
-		return nil, err
-	}
-	spec.Tags, spec.ExcludeTags = profiles.ParseTags(strings.Join(f.Tags, ",")), profiles.ParseTags(strings.Join(f.ExcludeTags, ","))
-	if err := b.runTime(spec); err != nil {
-		return nil, err
-	}
-	for i, th := range prof.Thresholds {
-		spec.Thresholds = append(spec.Thresholds, loadgen.Threshold{Expr: th.Expr, Where: fmt.Sprintf("%s:%d: thresholds[%d]", prof.Source, th.Line, i)})
-	}
-	for _, th := range f.Thresholds {
-		spec.Thresholds = append(spec.Thresholds, loadgen.Threshold{Expr: th, Where: "--threshold"})
-	}
-	return spec, nil
+	return nil
 }
 
 // model resolves closed-model users or an open-model rate.
