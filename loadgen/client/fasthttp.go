@@ -67,6 +67,7 @@ type fastHTTP struct {
 	conns    *connTracker
 	watch    cancelWatch
 	conn     fastConn
+	aw       awaitWriter // during a request's rendering only
 	keep     keeper
 	// headers is a copy of the last response's headers, when its request
 	// asked to keep them.
@@ -162,11 +163,18 @@ func (c *fastHTTP) do(ctx context.Context, req *Request, r *fasthttp.Request) (R
 		fc.deadline = bounded
 	}
 	bw := writerPool.Get().(*bufio.Writer)
-	bw.Reset(fc.rw)
+	if fc.https {
+		bw.Reset(fc.rw)
+	} else {
+		c.aw = awaitWriter{c: fc.c}
+		bw.Reset(&c.aw)
+	}
 	err := r.Write(bw)
 	if err == nil {
+		c.aw.final = true // the request's last bytes await its response
 		err = bw.Flush()
 	}
+	c.aw = awaitWriter{}
 	bw.Reset(nil)
 	writerPool.Put(bw)
 	if err != nil {

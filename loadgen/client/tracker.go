@@ -102,6 +102,7 @@ type trackedConn struct {
 	net.Conn
 	t      *connTracker
 	closed atomic.Bool // by endAll or Close: not to be used again
+	await  awaitState
 }
 
 func (c *trackedConn) Read(b []byte) (int, error) {
