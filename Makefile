@@ -26,6 +26,7 @@ run: build
 test: vet deps-check
 	CGO_ENABLED=1 $(GO) test -race -count=1 -timeout 20m ./...
 	$(GO) test -count=1 -run 'Alloc' $(ALLOC_PKGS)
+	$(GO) test -count=1 -run 'TestManyUsersKeepOneConnectionEach' ./loadgen/users/
 
 # A CI smoke load test: albumsvc plus profiles/smoke.yaml with thresholds;
 # fails (exit 3) when one is breached.
