@@ -315,6 +315,17 @@ func (q quiet) Enabled(ctx context.Context, l slog.Level) bool {
 	return l >= slog.LevelWarn && q.Handler.Enabled(ctx, l)
 }
 
+// WithAttrs keeps the filter: the embedded Handler's own would return an
+// unfiltered handler, and the album service logs through a With logger.
+func (q quiet) WithAttrs(attrs []slog.Attr) slog.Handler {
+	return quiet{q.Handler.WithAttrs(attrs)}
+}
+
+// WithGroup keeps the filter, as WithAttrs does.
+func (q quiet) WithGroup(name string) slog.Handler {
+	return quiet{q.Handler.WithGroup(name)}
+}
+
 // followStages moves a run's users through its stages by editing it, in
 // one process or on workers alike: each stage ramps from the users before
 // it to its own at the rate that takes its duration (at once for a stage
