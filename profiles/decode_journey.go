@@ -11,6 +11,7 @@ import (
 	"github.com/loadgen/loadgen/profiles/capture"
 	"github.com/loadgen/loadgen/profiles/check"
 	"github.com/loadgen/loadgen/profiles/dataset"
+	"github.com/loadgen/loadgen/profiles/response"
 )
 
 var (
@@ -309,7 +310,7 @@ func (d *decoder) request(n *yaml.Node, f map[string]entry, path string) (Reques
 	if e, has := f["method"]; has {
 		if s, good := d.str(e, path+".method"); good {
 			m := strings.ToUpper(s)
-			if !isToken(m) {
+			if !response.IsToken(m) {
 				d.failf(e.val.Line, path+".method", "%q is not an HTTP method (one word of letters such as GET or POST)", s)
 			}
 			r.Method = m
@@ -544,7 +545,7 @@ func (d *decoder) headerChecks(e entry, path string) []check.HeaderCheck {
 	var out []check.HeaderCheck
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := deref(n.Content[i]), deref(n.Content[i+1])
-		if k == nil || k.Kind != yaml.ScalarNode || !isToken(k.Value) {
+		if k == nil || k.Kind != yaml.ScalarNode || !response.IsToken(k.Value) {
 			d.failf(n.Content[i].Line, path, "%s is not a header name", describe(k))
 			continue
 		}

@@ -8,6 +8,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/loadgen/loadgen/internal/netaddr"
+	"github.com/loadgen/loadgen/profiles/response"
 )
 
 var profileFields = []string{"name", "host", "users", "spawn_rate", "run_time", "wait", "headers", "stages",
@@ -100,7 +101,7 @@ func (d *decoder) headers(e entry, path string) []Header {
 			continue
 		}
 		field := path + "." + k.Value
-		if !isToken(k.Value) {
+		if !response.IsToken(k.Value) {
 			d.failf(k.Line, field, "%q is not a valid header name", k.Value)
 			continue
 		}
@@ -191,24 +192,6 @@ func (d *decoder) thresholds(e entry) []Threshold {
 		out = append(out, Threshold{Expr: expr, Line: c.Line})
 	}
 	return out
-}
-
-// isToken reports whether s is an RFC 9110 token, the syntax of methods and
-// header names.
-func isToken(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
-		case strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0:
-		default:
-			return false
-		}
-	}
-	return true
 }
 
 // checkName keeps names printable: they end up in console tables and CSV.

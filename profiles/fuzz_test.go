@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/loadgen/loadgen/profiles/dataset"
+	"github.com/loadgen/loadgen/profiles/response"
 )
 
 // journeySeed is a profile that uses every field of the classes form.
@@ -120,7 +121,7 @@ func FuzzParse(f *testing.F) {
 				t.Fatal("accepted a class whose task weights are all zero")
 			}
 			c.AllRequests(func(r *Request) {
-				if !strings.HasPrefix(r.Path, "/") || !isToken(r.Method) || r.Name == "" || (r.Body != "" && r.JSON != nil) {
+				if !strings.HasPrefix(r.Path, "/") || !response.IsToken(r.Method) || r.Name == "" || (r.Body != "" && r.JSON != nil) {
 					t.Fatalf("accepted request %+v", r)
 				}
 				for _, cp := range r.Captures {

@@ -114,13 +114,13 @@ func Parse(s string) (*Expr, error) {
 	case "header":
 		e.Kind = Header
 		e.Arg = strings.TrimSpace(arg)
-		if !isToken(e.Arg) {
+		if !response.IsToken(e.Arg) {
 			return nil, fmt.Errorf("header %q is not a header name", arg)
 		}
 	case "cookie":
 		e.Kind = Cookie
 		e.Arg = strings.TrimSpace(arg)
-		if !isToken(e.Arg) {
+		if !response.IsToken(e.Arg) {
 			return nil, fmt.Errorf("cookie %q is not a cookie name", arg)
 		}
 	case "regex":
@@ -481,22 +481,4 @@ func usableMatches(all [][]int, group int) [][]int {
 		}
 	}
 	return out
-}
-
-// isToken reports whether s is an RFC 9110 token, the syntax of header and
-// cookie names.
-func isToken(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
-		case strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0:
-		default:
-			return false
-		}
-	}
-	return true
 }

@@ -72,3 +72,21 @@ func (s *Static) Cookie(name string) ([]byte, bool) {
 	}
 	return []byte(v), true
 }
+
+// IsToken reports whether s is an RFC 9110 token, the syntax of methods,
+// header names and cookie names.
+func IsToken(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
+		case strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0:
+		default:
+			return false
+		}
+	}
+	return true
+}
