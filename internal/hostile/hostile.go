@@ -13,15 +13,15 @@ package hostile
 import (
 	"bufio"
 	"bytes"
-	"errors"
 	"fmt"
 	"io"
 	"net"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/loadgen/loadgen/internal/rawhttp"
 )
 
 // Mode is one way of misbehaving.
@@ -102,15 +102,14 @@ type Options struct {
 // Server is a running hostile target.
 type Server struct {
 	// URL is the server's base URL, http://127.0.0.1:PORT.
-	URL  string
-	mode Mode
-	opts Options
-	ln   net.Listener
-	done chan struct{}
-
-	mu    sync.Mutex
-	conns map[net.Conn]struct{}
-	wg    sync.WaitGroup
+	URL   string
+	mode  Mode
+	opts  Options
+	conns *rawhttp.Conns
+	// done is closed by Close, for the modes that write without end;
+	// it exists before the first connection is served.
+	done      chan struct{}
+	closeOnce sync.Once
 }
 
 // New starts a server in mode on a free loopback port and closes it when
@@ -146,73 +145,27 @@ func Listen(addr string, mode Mode, opts Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{
-		URL:   "http://" + ln.Addr().String(),
-		mode:  mode,
-		opts:  opts,
-		ln:    ln,
-		done:  make(chan struct{}),
-		conns: make(map[net.Conn]struct{}),
-	}
-	s.wg.Add(1)
-	go s.accept()
+	s := &Server{mode: mode, opts: opts, done: make(chan struct{})}
+	s.conns = rawhttp.Serve(ln, s.serve)
+	s.URL = s.conns.URL()
 	return s, nil
 }
 
 // Close stops the server and closes its connections.
 func (s *Server) Close() {
-	s.mu.Lock()
-	select {
-	case <-s.done:
-	default:
-		close(s.done)
-	}
-	_ = s.ln.Close()
-	for c := range s.conns {
-		_ = c.Close()
-	}
-	s.mu.Unlock()
-	s.wg.Wait()
+	s.closeOnce.Do(func() { close(s.done) })
+	s.conns.Close()
 }
 
 // Wait blocks until the server is closed.
-func (s *Server) Wait() { s.wg.Wait() }
-
-func (s *Server) accept() {
-	defer s.wg.Done()
-	for {
-		conn, err := s.ln.Accept()
-		if err != nil {
-			return
-		}
-		s.mu.Lock()
-		select {
-		case <-s.done:
-			s.mu.Unlock()
-			_ = conn.Close()
-			return
-		default:
-		}
-		s.conns[conn] = struct{}{}
-		s.wg.Add(1)
-		s.mu.Unlock()
-		go s.serve(conn)
-	}
-}
+func (s *Server) Wait() { s.conns.Wait() }
 
 // serve reads requests on conn and answers each in the server's mode.
 func (s *Server) serve(conn net.Conn) {
-	defer s.wg.Done()
-	defer func() {
-		s.mu.Lock()
-		delete(s.conns, conn)
-		s.mu.Unlock()
-		_ = conn.Close()
-	}()
 	br := bufio.NewReaderSize(conn, 4<<10)
 	bw := bufio.NewWriterSize(conn, 16<<10)
 	for {
-		head, err := readRequest(br)
+		head, err := rawhttp.ReadHead(br)
 		if err != nil {
 			return
 		}
@@ -231,48 +184,11 @@ func hold(br *bufio.Reader) {
 	_, _ = io.Copy(io.Discard, br)
 }
 
-// requestHead is what the modes need to know of a request.
-type requestHead struct{ head bool }
-
-// readRequest reads a request's line and headers and discards its body.
-func readRequest(br *bufio.Reader) (requestHead, error) {
-	var rh requestHead
-	length, lines := 0, 0
-	for {
-		line, err := br.ReadSlice('\n')
-		if err != nil {
-			return rh, err
-		}
-		lines++
-		line = bytes.TrimRight(line, "\r\n")
-		if len(line) == 0 {
-			if lines == 1 {
-				return rh, errors.New("no request line")
-			}
-			break
-		}
-		if lines == 1 {
-			rh.head = bytes.HasPrefix(line, []byte("HEAD "))
-			continue
-		}
-		k, v, ok := bytes.Cut(line, []byte(":"))
-		if ok && strings.EqualFold(string(bytes.TrimSpace(k)), "Content-Length") {
-			n, err := strconv.Atoi(string(bytes.TrimSpace(v)))
-			if err != nil || n < 0 || n > 1<<20 {
-				return rh, errors.New("bad request Content-Length")
-			}
-			length = n
-		}
-	}
-	_, err := br.Discard(length)
-	return rh, err
-}
-
 // filler is what bodies are made of.
 var filler = bytes.Repeat([]byte("0123456789abcdef"), 2<<10) // 32 KiB
 
 // answer writes one response; false means the connection is done.
-func (s *Server) answer(br *bufio.Reader, bw *bufio.Writer, req requestHead) bool {
+func (s *Server) answer(br *bufio.Reader, bw *bufio.Writer, head bool) bool {
 	switch s.mode {
 	case HugeLength:
 		fmt.Fprintf(bw, "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: %d\r\n\r\n", s.opts.DeclaredLength)
@@ -285,7 +201,7 @@ func (s *Server) answer(br *bufio.Reader, bw *bufio.Writer, req requestHead) boo
 		return s.stream(bw, []byte("8000\r\n"))
 	case BigBody:
 		fmt.Fprintf(bw, "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: %d\r\n\r\n", s.opts.BodySize)
-		if req.head {
+		if head {
 			return true
 		}
 		for left := s.opts.BodySize; left > 0; {
@@ -304,7 +220,7 @@ func (s *Server) answer(br *bufio.Reader, bw *bufio.Writer, req requestHead) boo
 			left -= n
 		}
 		bw.WriteString("\r\n")
-		if !req.head {
+		if !head {
 			bw.WriteString("ok")
 		}
 		return true

@@ -6,38 +6,25 @@ package rawhttp
 
 import (
 	"bufio"
-	"bytes"
 	"net"
 	"strconv"
-	"sync"
-	"sync/atomic"
 	"testing"
 )
 
 // Server is a running raw server.
 type Server struct {
 	// URL is the server's base URL, http://127.0.0.1:PORT.
-	URL  string
-	ln   net.Listener
-	resp []byte
-	hold HoldFunc
-
-	accepted atomic.Int64
-
-	mu    sync.Mutex
-	conns map[net.Conn]struct{}
-	wg    sync.WaitGroup
+	URL   string
+	resp  []byte
+	hold  HoldFunc
+	conns *Conns
 }
 
 // Accepted is the number of connections the server has accepted.
-func (s *Server) Accepted() int { return int(s.accepted.Load()) }
+func (s *Server) Accepted() int { return s.conns.Accepted() }
 
 // Open is the number of connections open now.
-func (s *Server) Open() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return len(s.conns)
-}
+func (s *Server) Open() int { return s.conns.Open() }
 
 // New starts a server on a free loopback port that answers 200 with body,
 // and closes it when the test ends.
@@ -95,12 +82,7 @@ func listen(addr string, status int, body []byte, hold HoldFunc, header string) 
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{
-		URL:   "http://" + ln.Addr().String(),
-		ln:    ln,
-		conns: make(map[net.Conn]struct{}),
-		hold:  hold,
-	}
+	s := &Server{hold: hold}
 	s.resp = append(s.resp, "HTTP/1.1 "...)
 	s.resp = strconv.AppendInt(s.resp, int64(status), 10)
 	s.resp = append(s.resp, " X\r\n"...)
@@ -109,64 +91,16 @@ func listen(addr string, status int, body []byte, hold HoldFunc, header string) 
 	s.resp = strconv.AppendInt(s.resp, int64(len(body)), 10)
 	s.resp = append(s.resp, "\r\n\r\n"...)
 	s.resp = append(s.resp, body...)
-	s.wg.Add(1)
-	go s.accept()
+	s.conns = Serve(ln, s.serve)
+	s.URL = s.conns.URL()
 	return s, nil
 }
 
-func (s *Server) accept() {
-	defer s.wg.Done()
-	for {
-		conn, err := s.ln.Accept()
-		if err != nil {
-			return
-		}
-		s.accepted.Add(1)
-		s.mu.Lock()
-		s.conns[conn] = struct{}{}
-		s.mu.Unlock()
-		s.wg.Add(1)
-		go s.serve(conn)
-	}
-}
-
-var contentLength = []byte("content-length:")
-
 // serve answers requests on conn until it fails or closes.
 func (s *Server) serve(conn net.Conn) {
-	defer s.wg.Done()
-	defer func() {
-		s.mu.Lock()
-		delete(s.conns, conn)
-		s.mu.Unlock()
-		_ = conn.Close()
-	}()
 	br := bufio.NewReaderSize(conn, 8<<10)
 	for {
-		// Request line and headers; only the body length matters.
-		length, lines := 0, 0
-		for {
-			line, err := br.ReadSlice('\n')
-			if err != nil {
-				return
-			}
-			lines++
-			line = bytes.TrimRight(line, "\r\n")
-			if len(line) == 0 {
-				if lines == 1 {
-					return // no request line
-				}
-				break
-			}
-			if len(line) > len(contentLength) && bytes.EqualFold(line[:len(contentLength)], contentLength) {
-				n, ok := parseUint(bytes.TrimSpace(line[len(contentLength):]))
-				if !ok {
-					return
-				}
-				length = n
-			}
-		}
-		if _, err := br.Discard(length); err != nil {
+		if _, err := ReadHead(br); err != nil {
 			return
 		}
 		if s.hold != nil && s.hold(conn, s.resp) {
@@ -178,31 +112,8 @@ func (s *Server) serve(conn net.Conn) {
 	}
 }
 
-// parseUint parses a decimal length without allocating.
-func parseUint(b []byte) (int, bool) {
-	if len(b) == 0 || len(b) > 12 {
-		return 0, false
-	}
-	n := 0
-	for _, c := range b {
-		if c < '0' || c > '9' {
-			return 0, false
-		}
-		n = n*10 + int(c-'0')
-	}
-	return n, true
-}
-
 // Wait blocks until the server is closed.
-func (s *Server) Wait() { s.wg.Wait() }
+func (s *Server) Wait() { s.conns.Wait() }
 
 // Close stops the server and closes its connections.
-func (s *Server) Close() {
-	_ = s.ln.Close()
-	s.mu.Lock()
-	for c := range s.conns {
-		_ = c.Close()
-	}
-	s.mu.Unlock()
-	s.wg.Wait()
-}
+func (s *Server) Close() { s.conns.Close() }
