@@ -396,6 +396,17 @@ func TestCompareRejectsUnknownClient(t *testing.T) {
 	}
 }
 
+// TestScaleRefusesStreamsOfOneRun: a sweep's steps run in processes of
+// their own, so what streams one run's intervals is refused, not ignored.
+func TestScaleRefusesStreamsOfOneRun(t *testing.T) {
+	for _, flag := range []string{"--hdr-log", "--jsonl", "--metrics"} {
+		code, _, stderr := runCLI(t, nil, "scale", "--over", "users=1,2", flag, "x")
+		if want := "watch one step with loadgen --users 1 " + flag + " x"; code != exitUsage || !strings.Contains(stderr, want) {
+			t.Errorf("scale %s: exit %d, stderr %q; want %d and %q", flag, code, stderr, exitUsage, want)
+		}
+	}
+}
+
 // TestCompareRefusesOutputsItCannotSplit: what a comparison cannot write
 // once per client is refused, with the way to get it, before any run.
 func TestCompareRefusesOutputsItCannotSplit(t *testing.T) {

@@ -141,6 +141,12 @@ func runScale(ctx context.Context, e env, args []string) (int, error) {
 	if over.Dimension == "store" && !spec.Embedded() {
 		return exitUsage, cli.Usagef("--over store=... sweeps the embedded album service's stores; it cannot be used with --host")
 	}
+	// What streams one run cannot follow the steps' child processes.
+	for _, o := range []compareOutput{{"--hdr-log", c.Run.HDRLog, false}, {"--jsonl", c.Run.JSONL, false}, {"--metrics", c.Run.Metrics, false}} {
+		if o.path != "" {
+			return exitUsage, cli.Usagef("%s %s: scale runs each step in a process of its own, and writes the sweep, not the steps' intervals; watch one step with loadgen --%s %s %s", o.flag, o.path, over.Dimension, over.Values[0], o.flag+" "+o.path)
+		}
+	}
 	// The sweep's --csv is one file, not Locust's four.
 	if err := cli.CheckOutputs(cli.Output{Flag: "--json", Path: c.Run.JSON}, cli.Output{Flag: "--csv", Path: c.Run.CSV}, cli.Output{Flag: "--html", Path: c.Scale.HTML}); err != nil {
 		return exitUsage, err
