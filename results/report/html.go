@@ -126,7 +126,7 @@ func newHTMLPage(s *results.Snapshot, opts HTMLOptions) (*htmlPage, error) {
 		Title:     opts.Title,
 		Start:     stamp(s.Start),
 		End:       stamp(s.Now),
-		Duration:  s.Elapsed().Round(time.Second).String(),
+		Duration:  wallSince(s.Now, s.Start).Round(time.Second).String(),
 		Config:    opts.Config,
 		Warnings:  runWarnings(s, opts.Warnings),
 		Generated: stamp(s.Now),

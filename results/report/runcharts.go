@@ -114,7 +114,7 @@ func WriteRunChart(w io.Writer, f chart.Format, s *results.Snapshot, c RunChart,
 	t := make([]float64, n)
 	origin := historyOrigin(s)
 	for i, row := range s.History {
-		t[i] = row.Time.Sub(origin).Seconds()
+		t[i] = wallSince(row.Time, origin).Seconds()
 	}
 	column := func(v func(results.HistoryRow) float64) []float64 {
 		out := make([]float64, n)
@@ -228,9 +228,18 @@ func historyOrigin(s *results.Snapshot) time.Time {
 	}
 	step := time.Second
 	if len(s.History) > 1 {
-		step = s.History[1].Time.Sub(s.History[0].Time)
+		step = wallSince(s.History[1].Time, s.History[0].Time)
 	}
 	return s.History[0].Time.Add(-step)
+}
+
+// wallSince is t - from by the wall clock. The times of a run carry
+// monotonic readings as well, which a saved result loses; time.Now reads
+// the two clocks apart, by microseconds or more on a busy machine, so a
+// chart drawn from the monotonic differences would move by a hair when
+// drawn again from the saved result.
+func wallSince(t, from time.Time) time.Duration {
+	return t.Round(0).Sub(from.Round(0))
 }
 
 // reportedIndex is q's position in results.ReportedPercentiles; q must be
