@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"github.com/loadgen/loadgen/loadgen/schedule"
@@ -63,6 +64,10 @@ type OpenLoad struct {
 	gate   *schedule.Gate
 	done   chan struct{} // closed when the dispatcher's Run has returned
 	err    error         // what Run returned, once done is closed
+	// endAt is where End ended the schedule, once ended is set: from
+	// there on the counts no longer follow the clock.
+	endAt atomic.Int64
+	ended atomic.Bool
 }
 
 // NewOpenLoad makes the Plan's dispatcher, sending to host from slots
@@ -142,6 +147,10 @@ func (l *OpenLoad) End(at time.Duration) {
 		l.log.Warn("open-model dispatcher still busy at the end; stopping it", "end", from)
 	}
 	t.Stop()
+	// Set before the grace, which can be long: a coordinator that loses
+	// this process meanwhile counts what it did not send from here.
+	l.endAt.Store(int64(from))
+	l.ended.Store(true)
 	l.gate.Close()
 	l.runner.Stop(l.grace)
 }
@@ -179,6 +188,20 @@ func (l *OpenLoad) Slots() int { return l.runner.Slots() }
 
 // Stats is the dispatcher's counts so far.
 func (l *OpenLoad) Stats() results.OpenStats { return l.runner.Stats() }
+
+// Covered is the point of the schedule that the counts of a later call to
+// Stats reach: where End ended the schedule, once the dispatcher is done
+// with what was due before it, or else where the schedule is now. It lets
+// a coordinator that loses this process count what was not sent from
+// there, rather than from when it last heard of it, which can be much
+// later (a leaving process stops its schedule, then waits out the grace
+// and delivers its final report before it says it left).
+func (l *OpenLoad) Covered() time.Duration {
+	if l.ended.Load() {
+		return time.Duration(l.endAt.Load())
+	}
+	return l.Elapsed()
+}
 
 // Drain moves what the slots recorded since the last drain into d.
 func (l *OpenLoad) Drain(d *results.Delta) { l.runner.Drain(d) }

@@ -207,3 +207,33 @@ func TestRunOpenExcludesItsWarmup(t *testing.T) {
 		t.Errorf("counts after the warm-up %+v, with %d in the warm-up", st, excluded.Total.Count())
 	}
 }
+
+// TestOpenLoadCoveredStopsAtEnd checks the point the counts reach: it
+// follows the schedule while it runs, and stays where End ended it while
+// the clock goes on, so that a process lost after its end is not taken
+// to have sent its share up to then.
+func TestOpenLoadCoveredStopsAtEnd(t *testing.T) {
+	spec := openSpec([]users.Task{getTask("http://127.0.0.1:9")}, schedule.Constant(5))
+	p, err := spec.Plan()
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := NewOpenLoad(p, "", 0, time.Now().Add(-time.Second), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Halt()
+	if got := l.Covered(); got < time.Second || got > l.Elapsed() {
+		t.Errorf("covered %v while the schedule runs at %v, want where it is", got, l.Elapsed())
+	}
+	before := l.Elapsed()
+	l.End(-1)
+	end := l.Covered()
+	if end < before || end > l.Elapsed() {
+		t.Errorf("covered %v after ending between %v and %v, want the end", end, before, l.Elapsed())
+	}
+	time.Sleep(300 * time.Millisecond)
+	if got := l.Covered(); got != end {
+		t.Errorf("covered %v 300ms after the end, want it to stay at %v", got, end)
+	}
+}

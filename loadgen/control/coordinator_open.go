@@ -152,7 +152,7 @@ func (c *Coordinator) openLossLocked(w *workerRec, at time.Duration, handed bool
 		return "", nil
 	}
 	o := c.open
-	from := max(w.status.LastHeartbeat.Sub(o.origin), w.shareAt, 0)
+	from := max(w.lostFrom(o.origin), w.shareAt, 0)
 	if handed {
 		lost := o.expected(from, at) / float64(w.shareN)
 		o.unsent += lost
@@ -170,9 +170,22 @@ func (c *Coordinator) openLossLocked(w *workerRec, at time.Duration, handed bool
 	return text, orph
 }
 
+// lostFrom is the point of the schedule from which a lost worker's share
+// went unsent: the arrival of its last heartbeat, or the point its counts
+// reach when that is earlier. A worker that left ended its schedule before
+// the grace, its final report and the heartbeat saying it left, and one
+// that was killed took its counts before its last heartbeat travelled.
+func (w *workerRec) lostFrom(origin time.Time) time.Duration {
+	from := w.status.LastHeartbeat.Sub(origin)
+	if w.openThrough > 0 {
+		from = min(from, w.openThrough)
+	}
+	return from
+}
+
 // unsentClause says how many requests of a lost share were not sent.
 func unsentClause(lost float64, from, until time.Duration) string {
-	return fmt.Sprintf(", and up to about %.0f of its requests, due between its last heartbeat (%v into the schedule) and %v, were not sent",
+	return fmt.Sprintf(", and up to about %.0f of its requests, due between the point its last counts reached (%v into the schedule) and %v, were not sent",
 		lost, from.Round(time.Millisecond), until.Round(time.Millisecond))
 }
 
@@ -293,6 +306,7 @@ func (w *workerRec) setOpenLocked(m *wire.OpenCounts) {
 		w.openBanked = w.openTotal()
 	}
 	w.open, w.openSeen = st, true
+	w.openThrough = time.Duration(m.ThroughNS)
 	total := w.openTotal()
 	w.status.Open = &total
 }

@@ -77,6 +77,7 @@ func TestHeartbeatOpenCounts(t *testing.T) {
 		"negative max late": {MaxLateNS: -1},
 		"negative slots":    {Slots: -1},
 		"huge cap":          {MaxInFlight: loadgen.MaxInFlightLimit + 1},
+		"negative through":  {ThroughNS: -1},
 	} {
 		if st := beat("w1", oc); st != http.StatusBadRequest {
 			t.Errorf("%s: HTTP %d, want 400", name, st)
@@ -137,5 +138,47 @@ func TestOpenRunByHand(t *testing.T) {
 	if !strings.Contains(joined, "old") || !strings.Contains(joined, "never reported open-model counts") ||
 		!strings.Contains(joined, "scheduled 0 of the 30 requests") {
 		t.Errorf("warnings %q, want the silent worker named and the 30 requests it did not schedule", out.res.Warnings)
+	}
+}
+
+// TestOpenLossCountsFromThrough has a worker leave well after its
+// schedule ended, as a leaving worker does once it has waited out the
+// grace and sent its final report: its share went unsent from the point
+// its counts reach, not from its last heartbeat's arrival.
+func TestOpenLossCountsFromThrough(t *testing.T) {
+	spec := testSpec("http://127.0.0.1:9")
+	spec.Open = &loadgen.OpenModel{Rate: schedule.Constant(100)}
+	cfg := fastConfig(t, spec)
+	cfg.RunTime = 10 * time.Second
+	cfg.ExpectWorkers = 2
+	c, srv := startCoordinator(t, cfg)
+	wc := wireClient{t: t, url: srv.URL}
+	wc.register("stays")
+	wc.register("leaves")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	runDone := runCoordinator(ctx, c)
+	cmd, _ := wc.poll("leaves", 0)
+	if cmd == nil || cmd.Open == nil {
+		t.Fatalf("first command %+v, want an open-model spawn", cmd)
+	}
+	counts := &wire.OpenCounts{Scheduled: 5, Sent: 5, MaxInFlight: 100, ThroughNS: int64(100 * time.Millisecond)}
+	// The schedule is well past the end of the counts when the worker says
+	// it left.
+	time.Sleep(time.Until(cmd.Open.Start.Add(600 * time.Millisecond)))
+	for _, state := range []wire.WorkerState{wire.StateStopped, wire.StateQuit} {
+		st, _ := wc.do(http.MethodPost, wire.PathHeartbeat, wire.HeartbeatRequest{V: 1, ID: "leaves", State: state, Open: counts})
+		if st != http.StatusNoContent {
+			t.Fatalf("%s heartbeat: HTTP %d", state, st)
+		}
+	}
+	joined := strings.Join(c.Warnings(), "\n")
+	if !strings.Contains(joined, "leaves") || !strings.Contains(joined, "(100ms into the schedule)") {
+		t.Errorf("warnings %q, want the leaving worker's share unsent from 100ms into the schedule, where its counts end", c.Warnings())
+	}
+	cancel()
+	wc.finish("stays", c.RunID(), 1)
+	if out := <-runDone; out.err != nil {
+		t.Fatal(out.err)
 	}
 }

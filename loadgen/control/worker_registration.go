@@ -157,7 +157,9 @@ func (w *Worker) sendHeartbeat(ctx context.Context) error {
 	if w.run != nil && w.run.open != nil {
 		// An open-model run's "users" are its requests in flight.
 		m.Users = w.run.open.InFlight()
-		m.Open = wire.CountsOf(w.run.open.Stats())
+		// The point first: the counts taken after it reach at least that far.
+		through := w.run.open.Covered()
+		m.Open = wire.CountsOf(w.run.open.Stats(), through)
 	}
 	w.mu.Unlock()
 	if m.State == wire.StateDisconnected {

@@ -46,6 +46,9 @@ type workerRec struct {
 	// openBanked those of earlier processes under its id.
 	open, openBanked results.OpenStats
 	openSeen         bool
+	// openThrough is the point of the schedule the latest counts reach,
+	// zero when the worker did not say.
+	openThrough time.Duration
 
 	// samples of (time, requests) at each collection, for RPS.
 	sampleT [rateSamples]time.Time

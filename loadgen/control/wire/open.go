@@ -81,11 +81,19 @@ type OpenCounts struct {
 	MaxInFlight int    `json:"max_inflight"`
 	MaxLagNS    int64  `json:"max_lag_ns"`
 	LateAfterNS int64  `json:"late_after_ns"`
+	// ThroughNS is the point of the schedule, on the worker's clock, that
+	// the counts reach: where the worker's schedule ended, or where it was
+	// when they were taken. A coordinator that loses the worker counts its
+	// share as unsent from there, or from the heartbeat's arrival if that
+	// is earlier. Zero (or absent) leaves only the heartbeat's arrival.
+	ThroughNS int64 `json:"through_ns,omitempty"`
 }
 
-// CountsOf puts a worker's dispatcher counts on the wire.
-func CountsOf(s results.OpenStats) *OpenCounts {
+// CountsOf puts a worker's dispatcher counts on the wire, with the point
+// of the schedule they reach (see ThroughNS).
+func CountsOf(s results.OpenStats, through time.Duration) *OpenCounts {
 	return &OpenCounts{
+		ThroughNS: int64(max(through, 0)),
 		Scheduled: s.Scheduled, Sent: s.Sent, Late: s.Late, Dropped: s.Dropped,
 		Saturated: s.Saturated, Abandoned: s.Abandoned, MaxLateNS: int64(s.MaxLate),
 		Slots: s.Slots, MaxInFlight: s.MaxInFlight, MaxLagNS: int64(s.MaxLag), LateAfterNS: int64(s.LateAfter),
@@ -114,7 +122,7 @@ func (c *OpenCounts) Validate() error {
 		}
 	}
 	switch {
-	case c.MaxLateNS < 0 || c.LateAfterNS < 0:
+	case c.MaxLateNS < 0 || c.LateAfterNS < 0 || c.ThroughNS < 0:
 		return errors.New("open: negative duration")
 	case c.Slots < 0 || c.MaxInFlight < 0 || c.MaxInFlight > loadgen.MaxInFlightLimit || c.Slots > loadgen.MaxInFlightLimit:
 		return errors.New("open: slots or max_inflight out of range")
