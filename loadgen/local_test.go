@@ -167,7 +167,11 @@ func TestLocalRunEnds(t *testing.T) {
 func TestLocalRunStopWaitBoundedByContext(t *testing.T) {
 	block := make(chan struct{})
 	defer close(block)
+	// A user counted but not yet in its task would end at the stop
+	// without running one: Stop must come while the task runs.
+	var inTask atomic.Bool
 	spec := goSpec([]users.Task{{Method: "GET", Name: "/slow", Weight: 1, Run: func(ctx context.Context, u *users.User) (int64, error) {
+		inTask.Store(true)
 		select {
 		case <-block:
 		case <-ctx.Done():
@@ -176,7 +180,7 @@ func TestLocalRunStopWaitBoundedByContext(t *testing.T) {
 	}}})
 	spec.Users, spec.StopTimeout = 1, time.Minute
 	s := startLocal(t, context.Background(), spec, Hooks{})
-	waitFor(t, "the user", func() bool { return usersOf(s) == 1 })
+	waitFor(t, "the user in its task", func() bool { return usersOf(s) == 1 && inTask.Load() })
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
 	if err := s.Stop(ctx); !errors.Is(err, context.DeadlineExceeded) {
