@@ -91,6 +91,9 @@ type Spec struct {
 	// EntryHistory keeps a history row per entry each second, not only
 	// the Aggregated one (Locust's --csv-full-history).
 	EntryHistory bool
+	// ResetStats restarts the statistics once every user has spawned,
+	// as Locust's --reset-stats does, so that they leave out the ramp.
+	ResetStats bool
 
 	// Workload, when set, is Go code that runs instead of the profile. It
 	// is not part of the JSON form: a program that runs its own task code

@@ -40,6 +40,7 @@ type specJSON struct {
 	WarmupMS         int64       `json:"warmup_ms,omitempty"`
 	Thresholds       []Threshold `json:"thresholds,omitempty"`
 	AbortOnThreshold bool        `json:"abort_on_threshold,omitempty"`
+	ResetStats       bool        `json:"reset_stats,omitempty"`
 	EntryHistory     bool        `json:"entry_history,omitempty"`
 	Stages           string      `json:"stages,omitempty"`
 }
@@ -64,7 +65,7 @@ func (s Spec) MarshalJSON() ([]byte, error) {
 		Seed: s.Seed, Host: s.Host, UserAgent: s.UserAgent,
 		Store: s.Store, Users: s.Users, SpawnRate: s.SpawnRate,
 		RunTimeMS: s.RunTime.Milliseconds(), WarmupMS: s.Warmup.Milliseconds(),
-		Thresholds: s.Thresholds, AbortOnThreshold: s.AbortOnThreshold, EntryHistory: s.EntryHistory,
+		Thresholds: s.Thresholds, AbortOnThreshold: s.AbortOnThreshold, EntryHistory: s.EntryHistory, ResetStats: s.ResetStats,
 		Tags: s.Tags, ExcludeTags: s.ExcludeTags, Insecure: s.Insecure, CACert: s.CACert,
 	}
 	if len(s.Stages) > 0 {
@@ -96,7 +97,7 @@ func (s *Spec) UnmarshalJSON(data []byte) error {
 		Users: j.Users, SpawnRate: j.SpawnRate,
 		RunTime: ms(j.RunTimeMS), Warmup: ms(j.WarmupMS), StopTimeout: ms(j.StopTimeoutMS),
 		Client: j.Client, Timeout: ms(j.TimeoutMS), UserAgent: j.UserAgent, Seed: j.Seed,
-		Thresholds: j.Thresholds, AbortOnThreshold: j.AbortOnThreshold, EntryHistory: j.EntryHistory,
+		Thresholds: j.Thresholds, AbortOnThreshold: j.AbortOnThreshold, EntryHistory: j.EntryHistory, ResetStats: j.ResetStats,
 		Tags: j.Tags, ExcludeTags: j.ExcludeTags, Insecure: j.Insecure, CACert: j.CACert,
 	}
 	if j.Stages != "" {

@@ -77,3 +77,17 @@ func isBareNumber(s string) bool {
 	}
 	return digits > 0 && dots <= 1
 }
+
+// ParseDuration reads a duration as the command line takes one: a Go
+// duration (90s, 1h20m) or a bare number of seconds, as Locust writes
+// them; zero is allowed.
+func ParseDuration(s string) (time.Duration, error) {
+	d, err := parseDuration(strings.TrimSpace(s))
+	if err != nil {
+		return 0, fmt.Errorf("%q: %w", s, err)
+	}
+	if d < 0 {
+		return 0, fmt.Errorf("%q: must not be negative", s)
+	}
+	return d, nil
+}

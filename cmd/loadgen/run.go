@@ -9,6 +9,7 @@ import (
 	"github.com/loadgen/loadgen/internal/logging"
 	"github.com/loadgen/loadgen/loadgen"
 	"github.com/loadgen/loadgen/loadgen/cli"
+	"github.com/loadgen/loadgen/loadgen/locust"
 	"github.com/loadgen/loadgen/loadgen/observe"
 	"github.com/loadgen/loadgen/loadgen/output"
 )
@@ -18,36 +19,22 @@ import (
 // whose workers join from elsewhere. With --web it serves the web UI,
 // which starts the runs.
 func runTest(ctx context.Context, e env, sub string, args []string) (int, error) {
-	c, set, done, err := parse(e, sub, args)
-	if done {
-		return usageCode(err), err
+	t, code, err := prepareTest(e, sub, args)
+	if t == nil {
+		return code, err
 	}
-	spec, err := c.Spec(set, version, cli.Overrides{})
-	if err != nil {
-		return exitUsage, err
+	defer t.closeLog()
+	if t.c.Web.Web {
+		return serveWeb(ctx, e, t)
 	}
-	out, err := c.Outputs()
-	if err != nil {
-		return exitUsage, err
-	}
-	engine, err := c.Engine(spec, workerCommand(e, out), version)
-	if err != nil {
-		return exitUsage, err
-	}
-	if err := c.CheckWeb(set); err != nil {
-		return exitUsage, err
-	}
-	if c.Web.Web {
-		return serveWeb(ctx, e, c, set, spec, engine, out)
-	}
-	log := logging.New(e.stderr, out.Level)
+	log, out, spec := t.log, t.out, t.spec
 	live := output.NewLive(e.stderr, e.isTerminal, spec.RunTime, out.PrintInterval, out.Quiet)
 	watch, err := watcher(out, spec, e.stdout, log)
 	if err != nil {
 		return exitUsage, err
 	}
 	hooks := watch.Hooks(loadgen.Hooks{OnTick: live.Tick, Logger: log, Window: out.Window})
-	r, err := loadgen.Start(ctx, engine, spec, hooks)
+	r, err := loadgen.Start(ctx, t.engine, spec, hooks)
 	if err != nil {
 		watch.Close(ctx, nil)
 		return exitInternal, err
@@ -58,12 +45,53 @@ func runTest(ctx context.Context, e env, sub string, args []string) (int, error)
 		watch.Close(ctx, nil)
 		return exitInternal, err
 	}
-	code, err := finish(e, res, out)
+	code, err = finish(e, log, res, out)
 	// After the files: a last scrape of the metrics may take a while.
 	if werr := watch.Close(ctx, res); werr != nil && err == nil {
 		return exitInternal, werr
 	}
 	return code, err
+}
+
+// testSetup is a test command parsed and checked, with its log open.
+type testSetup struct {
+	c        *cli.Command
+	set      *cli.Settings
+	spec     *loadgen.Spec
+	out      *cli.Outputs
+	engine   loadgen.Engine
+	log      *slog.Logger
+	closeLog func() error
+}
+
+// prepareTest parses and checks a test command and opens its log, which
+// first says which config files the settings came from. A nil setup
+// means there is nothing more to do: the code and error say why.
+func prepareTest(e env, sub string, args []string) (*testSetup, int, error) {
+	c, set, done, err := parse(e, sub, args)
+	if done {
+		return nil, usageCode(err), err
+	}
+	t := &testSetup{c: c, set: set}
+	if t.spec, err = c.Spec(set, version, cli.Overrides{}); err != nil {
+		return nil, exitUsage, err
+	}
+	if t.out, err = c.Outputs(); err != nil {
+		return nil, exitUsage, err
+	}
+	if t.engine, err = c.Engine(t.spec, workerCommand(e, t.out), version); err != nil {
+		return nil, exitUsage, err
+	}
+	if err := c.CheckWeb(set); err != nil {
+		return nil, exitUsage, err
+	}
+	if t.log, t.closeLog, err = logging.Open(e.stderr, t.out.LogFile, t.out.Level); err != nil {
+		return nil, exitUsage, cli.UsageError{Err: err}
+	}
+	for _, f := range c.ConfigFilesRead {
+		t.log.Info("config file read", "file", f)
+	}
+	return t, exitOK, nil
 }
 
 // watcher opens what watches the run from outside: --hdr-log, --jsonl
@@ -80,8 +108,10 @@ func watcher(out *cli.Outputs, spec *loadgen.Spec, stdout io.Writer, log *slog.L
 }
 
 // finish writes a finished run's tables and files and decides its exit
-// code.
-func finish(e env, res *loadgen.Result, out *cli.Outputs) (int, error) {
+// code, which it logs first, in Locust's words.
+func finish(e env, log *slog.Logger, res *loadgen.Result, out *cli.Outputs) (int, error) {
+	code := cli.ExitCode(res, out.ExitCodeOnError)
+	log.Info(locust.ShuttingDown(code))
 	files, tables := out.Files, e.stdout
 	files.Stdout = e.stdout
 	if out.Stdout {
@@ -91,7 +121,7 @@ func finish(e env, res *loadgen.Result, out *cli.Outputs) (int, error) {
 	if err := output.Write(tables, res, files, version); err != nil {
 		return exitInternal, err
 	}
-	return cli.ExitCode(res, out.ExitCodeOnError), nil
+	return code, nil
 }
 
 // workerCommand makes the worker processes of a --workers run: this

@@ -23,9 +23,10 @@ import (
 // serveWeb serves the web UI until ctx ends (Ctrl-C), then stops the run
 // in progress and reports the last run as a command-line run would:
 // tables, files and exit code.
-func serveWeb(ctx context.Context, e env, c *cli.Command, set *cli.Settings, spec *loadgen.Spec, engine loadgen.Engine, out *cli.Outputs) (int, error) {
+func serveWeb(ctx context.Context, e env, t *testSetup) (int, error) {
+	c, set, spec, engine, out := t.c, t.set, t.spec, t.engine, t.out
 	ring := web.NewLogRing(0, out.Level)
-	log := slog.New(slog.NewMultiHandler(logging.New(e.stderr, out.Level).Handler(), ring.Handler()))
+	log := slog.New(slog.NewMultiHandler(t.log.Handler(), ring.Handler()))
 	target := &sharedService{log: log, svcLog: logging.New(e.stderr, logging.Quiet(out.Level)).With("component", "albumsvc")}
 	defer target.stop()
 	defaults := webDefaults(c, spec)
@@ -71,7 +72,7 @@ func serveWeb(ctx context.Context, e env, c *cli.Command, set *cli.Settings, spe
 		watch.Close(ctx, nil)
 		return exitInternal, runErr
 	}
-	code, err := finish(e, res, out)
+	code, err := finish(e, log, res, out)
 	if werr := watch.Close(ctx, res); werr != nil && err == nil {
 		err = werr
 	}

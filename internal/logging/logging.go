@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"strings"
 )
 
@@ -55,4 +56,21 @@ func Quiet(level slog.Level) slog.Level {
 		return level
 	}
 	return max(level, slog.LevelWarn)
+}
+
+// Open is a program's logger: to stderr at level or, with a file path, to
+// that file at level (appended to, as Locust's --logfile is) and to
+// stderr for warnings and errors, which must not go unseen. Close the
+// file with the function returned.
+func Open(stderr io.Writer, path string, level slog.Level) (*slog.Logger, func() error, error) {
+	if path == "" {
+		return New(stderr, level), func() error { return nil }, nil
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+	if err != nil {
+		return nil, nil, fmt.Errorf("--logfile: %w", err)
+	}
+	file := slog.NewTextHandler(f, &slog.HandlerOptions{Level: level})
+	tty := slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: max(level, slog.LevelWarn)})
+	return slog.New(slog.NewMultiHandler(file, tty)), f.Close, nil
 }

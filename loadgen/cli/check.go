@@ -38,6 +38,9 @@ type Outputs struct {
 	// Stdout is set when an output goes to stdout ("-"): the final tables
 	// then go to stderr, so that stdout holds that output alone.
 	Stdout bool
+	// LogFile is --logfile: the log goes there, and stderr gets only
+	// warnings and errors.
+	LogFile string
 }
 
 // Outputs checks the command's output flags. A directory that does not
@@ -76,6 +79,15 @@ func (c *Command) Outputs() (*Outputs, error) {
 	if err := CheckOutputs(Output{"--csv", f.CSV, true}, Output{"--json", f.JSON, false}, Output{"--html", c.Web.HTML, false},
 		Output{"--hdr-log", f.HDRLog, false}, Output{"--jsonl", f.JSONL, false}); err != nil {
 		return nil, err
+	}
+	if lf := c.Locust.LogFile; lf != "" {
+		if lf == report.Stdout {
+			return nil, Usagef("--logfile -: the log goes to stderr without --logfile")
+		}
+		if err := CheckOutputs(Output{"--logfile", lf, false}); err != nil {
+			return nil, err
+		}
+		o.LogFile = lf
 	}
 	o.Stdout = slices.Contains([]string{f.JSON, c.Web.HTML, f.HDRLog, f.JSONL}, report.Stdout)
 	return o, nil
@@ -131,10 +143,14 @@ func (c *Command) Engine(spec *loadgen.Spec, workerCommand func(url string) (*ex
 		switch {
 		case f.Workers < 0:
 			return nil, Usagef("--workers %d: must be zero (run in this process) or more", f.Workers)
+		case f.Workers == 0 && (f.Expect != 0 || f.ExpectWait != 0):
+			return nil, Usagef("--expect-workers %d: waits for workers, and this run has none: add --workers N for N worker processes on this machine, or run loadgen coordinator for workers that join from elsewhere", f.Expect)
 		case f.Workers == 0:
 			return loadgen.Local{}, nil
+		case f.Expect < 0 || f.Expect > f.Workers:
+			return nil, Usagef("--expect-workers %d: want 1 to --workers (%d)", f.Expect, f.Workers)
 		}
-		return &control.Fleet{Workers: f.Workers, WorkerCommand: workerCommand, Version: version}, nil
+		return &control.Fleet{Workers: f.Workers, ExpectWorkers: f.Expect, ExpectWait: f.ExpectWait, WorkerCommand: workerCommand, Version: version}, nil
 	}
 	if f.Expect < 1 {
 		return nil, Usagef("--expect-workers %d: must be at least 1", f.Expect)
@@ -170,12 +186,18 @@ func (c *Command) WebToken() string {
 func (c *Command) CheckWeb(s *Settings) error {
 	wf := c.Web
 	if !wf.Web {
-		for _, name := range []string{"web-host", "web-port", "autostart", "web-auth"} {
+		for _, name := range []string{"web-host", "web-port", "autostart", "autoquit", "web-auth"} {
 			if s.Given(name) {
-				return Usagef("--%s applies to the web UI only: add --web", name)
+				return Usagef("--%s applies to the web UI only: add --web%s", name, from(s, name))
 			}
 		}
 		return nil
+	}
+	if c.Locust.Headless {
+		return Usagef("--headless turns the web UI off and --web turns it on: give one%s", from(s, "headless"))
+	}
+	if s.Given("autoquit") && !wf.Autostart {
+		return Usagef("--autoquit %d quits after the run --autostart starts: add --autostart", wf.Autoquit)
 	}
 	if wf.Port < 0 || wf.Port > 65535 {
 		return Usagef("--web-port %d: want 0 to 65535", wf.Port)
@@ -192,6 +214,14 @@ func (c *Command) CheckWeb(s *Settings) error {
 		return Usagef("--web-host %s: %w", wf.Host, err)
 	}
 	return nil
+}
+
+// from names where a flag was set, when not on the command line.
+func from(s *Settings, flag string) string {
+	if o := s.Origin(flag); o.Kind != FromCommandLine && o.Kind != FromDefault {
+		return " (set by " + o.String() + ")"
+	}
+	return ""
 }
 
 // WebAddr is the web UI's listen address.

@@ -39,6 +39,8 @@ type RunFlags struct {
 	CACert           string
 	Tags             []string
 	ExcludeTags      []string
+	// ResetStats restarts the statistics once every user has spawned.
+	ResetStats bool
 	// SpecFile is a Spec's JSON form that describes the whole test, in
 	// place of the flags above.
 	SpecFile string
@@ -66,12 +68,12 @@ func (f *RunFlags) Register(fs *pflag.FlagSet) {
 	fs.IntVarP(&f.Users, "users", "u", 50, "peak number of concurrent users")
 	fs.Float64VarP(&f.SpawnRate, "spawn-rate", "r", 10, "users started per second (alias --ramp)")
 	fs.StringVarP(&f.RunTime, "run-time", "t", "30s", "stop after this long: 90s, 1h20m, or a bare number of seconds")
-	fs.StringVar(&f.Profile, "profile", "albums", "workload profile: a built-in name or a YAML file")
+	fs.StringVarP(&f.Profile, "profile", "f", "albums", "workload profile: a built-in name or a YAML file (alias --locustfile; a Python locustfile is refused: docs/locust.md shows how to port one)")
 	fs.StringVar(&f.Ratio, "ratio", "", "task weights in profile order, e.g. 3:1 for 3 GETs per POST")
 	fs.StringVar(&f.Client, "client", "fasthttp", "HTTP client: fasthttp or nethttp")
 	fs.StringVar(&f.Wait, "wait", "", "wait after each task: 0, constant:1s, between:1s,2s, pacing:1s or throughput:5 (default: the profile's, else none)")
 	fs.DurationVar(&f.Timeout, "timeout", 60*time.Second, "timeout of each request")
-	fs.DurationVar(&f.StopTimeout, "stop-timeout", 0, "at the end, how long requests in flight may take to finish; requests still running then are not counted")
+	fs.VarP(seconds{&f.StopTimeout}, "stop-timeout", "s", "at the end, how long requests in flight may take to finish: 10s, or a bare number of seconds; requests still running then are not counted")
 	fs.Uint64Var(&f.Seed, "seed", 0, "seed for task choice and generated data; 0 picks one from the clock")
 	fs.StringVar(&f.CSV, "csv", "", "write Locust-format CSV files PREFIX_stats.csv, PREFIX_stats_history.csv, PREFIX_failures.csv and PREFIX_exceptions.csv")
 	fs.BoolVar(&f.CSVFullHistory, "csv-full-history", false, "write every entry's rows to the history CSV, not only the Aggregated ones")
@@ -88,6 +90,7 @@ func (f *RunFlags) Register(fs *pflag.FlagSet) {
 	fs.DurationVar(&f.MaxLag, "max-lag", 0, "open model: a request that cannot be sent within this of its time is dropped and counted (default 1s; negative never drops)")
 	fs.DurationVar(&f.Warmup, "warmup", 0, "the first part of the run that is not counted: statistics restart after it (it is part of --run-time)")
 	fs.StringArrayVar(&f.Thresholds, "threshold", nil, "pass/fail rule checked at the end, e.g. 'p99<250ms', 'fail_ratio<0.01', 'rps>500', 'p95{name=\"GET /albums\"}<100ms' (repeatable; adds to the profile's)")
+	fs.BoolVar(&f.ResetStats, "reset-stats", false, "reset the statistics once every user has spawned, so that they leave out the ramp")
 	fs.BoolVar(&f.AbortOnThreshold, "abort-on-threshold", false, "check thresholds every second too, and stop the run as soon as one is breached")
 	fs.StringVar(&f.Stages, "stages", "", "users over time instead of --users: DURATION:USERS,... each ramping linearly from the users before it, e.g. 30s:10,1m:100,30s:0 (0s steps at once); the run lasts as long as the stages")
 	fs.BoolVarP(&f.Insecure, "insecure", "k", false, "accept any TLS certificate, for test targets with self-signed ones (Locust's verify=False)")
@@ -102,12 +105,31 @@ func (f *RunFlags) Register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.Metrics, "metrics", "", "serve Prometheus metrics at http://ADDR/metrics while the run goes on, e.g. 127.0.0.1:9464; anything but loopback needs --web-auth or a coordinator's --token")
 	fs.DurationVar(&f.MetricsLinger, "metrics-linger", 30*time.Second, "after the run, keep the metrics endpoint up until it is scraped once more, at most this long, so that Prometheus sees the final numbers (0: do not wait)")
 	fs.StringVar(&f.SpecFile, "spec", "", "run the test a Spec file describes (its JSON form, as compare and scale hand it to their runs) instead of the flags that describe one")
-	fs.SetNormalizeFunc(func(_ *pflag.FlagSet, name string) pflag.NormalizedName {
-		if name == "ramp" {
-			name = "spawn-rate"
-		}
-		return pflag.NormalizedName(name)
-	})
+	fs.SetNormalizeFunc(normalize)
+}
+
+// LocustFlags are the flags of Locust's that a test command takes
+// besides the run's own: where the settings and the log come from, and
+// switches kept so that Locust's command lines run unchanged.
+type LocustFlags struct {
+	// Config is a config file in Locust's format, read above the
+	// default ones (see ConfigFiles).
+	Config string
+	// LogFile receives the log instead of stderr, which then gets only
+	// warnings and errors.
+	LogFile string
+	// Headless and PrintStats are Locust's switches for what loadgen does
+	// anyway: no web UI without --web, the live table without
+	// --only-summary.
+	Headless   bool
+	PrintStats bool
+}
+
+func (f *LocustFlags) register(fs *pflag.FlagSet) {
+	fs.StringVar(&f.Config, "config", "", "config file in Locust's format (key = value, the flags' long names); ./locust.conf and ./loadgen.conf are read too when present, below it")
+	fs.StringVar(&f.LogFile, "logfile", "", "write the log to this file; stderr then gets only warnings and errors")
+	fs.BoolVar(&f.Headless, "headless", false, "accepted for Locust's command lines: without --web, loadgen runs without a web UI")
+	fs.BoolVar(&f.PrintStats, "print-stats", false, "accepted for Locust's command lines: the live table is printed unless --only-summary")
 }
 
 // FleetFlags are the flags of distributed runs: --workers for worker
@@ -124,11 +146,13 @@ type FleetFlags struct {
 func (f *FleetFlags) register(fs *pflag.FlagSet, coordinator bool) {
 	if !coordinator {
 		fs.IntVar(&f.Workers, "workers", 0, "run the test on N worker processes of this binary, with this process as their coordinator (the one-command form of a coordinator and N workers)")
+		fs.IntVar(&f.Expect, "expect-workers", 0, "with --workers: start once this many of them have registered (default all)")
+		fs.Var(seconds{&f.ExpectWait}, "expect-workers-max-wait", "with --workers: start with the workers registered after this long, e.g. 20s or 20 (default 30s)")
 		return
 	}
 	fs.StringVar(&f.Listen, "listen", "127.0.0.1:5557", "address for the workers' control requests; anything but loopback needs --token")
 	fs.IntVar(&f.Expect, "expect-workers", 1, "workers to wait for before starting; later ones join the running test")
-	fs.DurationVar(&f.ExpectWait, "expect-workers-max-wait", 0, "start with the workers present after this long (0: wait for all)")
+	fs.Var(seconds{&f.ExpectWait}, "expect-workers-max-wait", "start with the workers present after this long, e.g. 20s or 20 (0: wait for all)")
 	fs.StringVar(&f.Token, "token", "", "shared secret every control request must carry (also LOADGEN_TOKEN)")
 	fs.IntVar(&f.MaxWorkers, "max-workers", 1000, "workers the run takes at most, lost ones included; later registrations are refused")
 }
@@ -140,15 +164,19 @@ type WebFlags struct {
 	Host      string
 	Port      int
 	Autostart bool
-	Auth      string
-	HTML      string
+	// Autoquit, when not negative, ends the program this many seconds
+	// after the run --autostart started has finished.
+	Autoquit int
+	Auth     string
+	HTML     string
 }
 
 func (f *WebFlags) register(fs *pflag.FlagSet) {
 	fs.BoolVar(&f.Web, "web", false, "serve the web UI, where runs are started, watched, edited and stopped, until Ctrl-C; the files asked for are written for the last run")
 	fs.StringVar(&f.Host, "web-host", "127.0.0.1", "address of the web UI; anything but loopback needs --web-auth (or a coordinator's --token)")
-	fs.IntVar(&f.Port, "web-port", 8089, "port of the web UI (0 picks a free one)")
+	fs.IntVarP(&f.Port, "web-port", "P", 8089, "port of the web UI (0 picks a free one)")
 	fs.BoolVar(&f.Autostart, "autostart", false, "with --web, start a run from the command line's flags at once and keep the UI up")
+	fs.IntVar(&f.Autoquit, "autoquit", -1, "with --web --autostart, quit this many seconds after the run has finished (-1: keep the UI up until Ctrl-C)")
 	fs.StringVar(&f.Auth, "web-auth", "", "user:pass that the web UI asks for (HTTP basic auth)")
 	fs.StringVar(&f.HTML, "html", "", "write a self-contained HTML report (tables, charts, failures, thresholds) to this file at the end")
 }
@@ -198,12 +226,18 @@ type Command struct {
 	Fleet   FleetFlags
 	Web     WebFlags
 	Worker  WorkerFlags
+	Locust  LocustFlags
 	Compare CompareFlags
 	Scale   ScaleFlags
 	// Saved are the outputs of report and merge.
 	Saved saved.Outputs
 	// ShowVersion is --version.
 	ShowVersion bool
+	// ConfigDir is where the default config files are looked for; ""
+	// is the current directory. ConfigFilesRead are the files Parse
+	// read, for the log.
+	ConfigDir       string
+	ConfigFilesRead []string
 	// origins are where each setting of the last Spec came from.
 	origins map[string]Origin
 	// coordinator and kind say which command this is.
@@ -238,12 +272,15 @@ func NewCommand(sub string) (*Command, error) {
 		c.Run.Register(fs)
 		c.Fleet.register(fs, false)
 		c.Web.register(fs)
-		fs.BoolVar(&c.ShowVersion, "version", false, "print the version and exit")
+		c.Locust.register(fs)
+		fs.BoolVarP(&c.ShowVersion, "version", "V", false, "print the version and exit")
 	case "coordinator":
 		c.Usage = "Usage: loadgen coordinator --listen ADDR --expect-workers N [flags]\n\nRuns a load test on workers that join over HTTP (loadgen worker --coordinator URL).\n\nFlags:\n%s"
 		c.Run.Register(fs)
 		c.Fleet.register(fs, true)
 		c.Web.register(fs)
+		c.Locust.register(fs)
+		fs.BoolVarP(&c.ShowVersion, "version", "V", false, "print the version and exit")
 	case "worker":
 		c.Usage = fmt.Sprintf("Usage: loadgen worker --coordinator URL [flags]\n\nGenerates the load a coordinator asks for. It stops its users within seconds of losing the coordinator, keeps trying to reach it for --connect-timeout, then exits %d.\n\nFlags:\n%%s", ExitUnreachable)
 		c.Worker.register(fs)
@@ -290,10 +327,15 @@ func savedOutputs(fs *pflag.FlagSet, o *saved.Outputs, json bool) {
 	fs.BoolVar(&o.CSV.Precise, "csv-precise", false, "keep the microseconds in the CSV files' times")
 }
 
-// Parse parses the command's arguments and then the environment
-// (LOADGEN_<FLAG>), which fills what the command line left unset.
+// Parse parses the command's arguments, then fills what they left unset
+// from the environment (LOADGEN_<FLAG>, then Locust's LOCUST_<FLAG>) and,
+// for the commands that run a test, from config files (see ConfigFiles).
 func (c *Command) Parse(args []string, getenv func(string) (string, bool)) (*Settings, error) {
-	s, err := Parse(c.Flags, args, Environment("LOADGEN", getenv))
+	layers := []Layer{Environment("LOADGEN", getenv)}
+	if c.kind == "" || c.kind == "coordinator" {
+		layers = append(layers, LocustEnvironment(getenv), ConfigFiles(c.ConfigDir, &c.ConfigFilesRead))
+	}
+	s, err := Parse(c.Flags, args, layers...)
 	if err != nil {
 		return s, err
 	}

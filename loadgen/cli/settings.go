@@ -85,6 +85,9 @@ func Parse(fs *pflag.FlagSet, args []string, layers ...Layer) (*Settings, error)
 	if err := checkFlagValues(fs, args); err != nil {
 		return s, err
 	}
+	if err := checkRefused(fs, args); err != nil {
+		return s, err
+	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, pflag.ErrHelp) {
 			return s, err
@@ -93,6 +96,17 @@ func Parse(fs *pflag.FlagSet, args []string, layers ...Layer) (*Settings, error)
 	}
 	fs.Visit(func(f *pflag.Flag) { s.origin[f.Name] = Origin{Kind: FromCommandLine, Name: "--" + f.Name} })
 	for _, l := range layers {
+		if n, ok := l.(noter); ok {
+			err := n.applyNoting(fs, func(flag string, o Origin) {
+				if _, set := s.origin[flag]; !set || s.origin[flag].Kind == FromConfigFile {
+					s.origin[flag] = o
+				}
+			})
+			if err != nil {
+				return s, UsageError{err}
+			}
+			continue
+		}
 		err := l.Apply(fs, func(flag, value string, o Origin) error {
 			if _, set := s.origin[flag]; set {
 				return nil

@@ -66,12 +66,13 @@ func (c *Command) SpecOrigin(flag string) Origin {
 // specFlags are the flags that describe a test, which --spec replaces.
 var specFlags = []string{"host", "users", "spawn-rate", "run-time", "profile", "ratio", "client", "wait", "timeout",
 	"stop-timeout", "seed", "store", "warmup", "rate", "rate-stages", "arrival", "max-inflight", "max-lag",
-	"threshold", "abort-on-threshold", "stages", "tags", "exclude-tags", "insecure", "ca-cert"}
+	"threshold", "abort-on-threshold", "stages", "tags", "exclude-tags", "insecure", "ca-cert", "reset-stats"}
 
-// specFile reads --spec.
+// specFile reads --spec. The environment and config files give way to
+// it: a run handed a Spec (by compare and scale) inherits both.
 func (c *Command) specFile(s *Settings) (*loadgen.Spec, error) {
 	for _, flag := range specFlags {
-		if s.Given(flag) {
+		if s.Origin(flag).Kind == FromCommandLine {
 			return nil, Usagef("--%s cannot be given with --spec, which describes the whole test", flag)
 		}
 	}
@@ -137,7 +138,7 @@ func (b *builder) build(version string) (*loadgen.Spec, error) {
 	spec := &loadgen.Spec{
 		Profile: *src, Store: f.Store, UserAgent: "loadgen/" + version, EntryHistory: f.CSVFullHistory,
 		Client: f.Client, Timeout: f.Timeout, StopTimeout: f.StopTimeout, Seed: f.Seed,
-		Warmup: f.Warmup, AbortOnThreshold: f.AbortOnThreshold,
+		Warmup: f.Warmup, AbortOnThreshold: f.AbortOnThreshold, ResetStats: f.ResetStats,
 	}
 	if b.o.Profile == nil {
 		spec.Ratio = f.Ratio
@@ -163,6 +164,10 @@ func (b *builder) build(version string) (*loadgen.Spec, error) {
 // loadProfile reads and loads the profile: the request's, or --profile's.
 func (b *builder) loadProfile() (*profiles.Source, error) {
 	src := b.o.Profile
+	if p := b.f.Profile; src == nil && strings.HasSuffix(strings.ToLower(p), ".py") {
+		return nil, fmt.Errorf("%s %s: a Locust locustfile is Python, which loadgen does not run; port its tasks to a YAML profile and give that (docs/locust.md shows how, task by task)",
+			b.set.Origin("profile"), p)
+	}
 	if src == nil {
 		read, err := profiles.ReadSource(b.f.Profile)
 		if err != nil {

@@ -36,7 +36,9 @@ type Fleet struct {
 	// Workers, when positive, starts that many worker processes of this
 	// program, each made by WorkerCommand, with a token of the fleet's own
 	// in their environment, where ps does not show it; Listen, Token and
-	// the expectations are then the fleet's own.
+	// the wait (30 s unless ExpectWait) are then the fleet's own, and the
+	// run starts once all of them, or ExpectWorkers of them when that is
+	// fewer, have registered.
 	Workers       int
 	WorkerCommand func(url string) (*exec.Cmd, error)
 	// Version is this program's; workers of another one are named in a
@@ -62,6 +64,13 @@ func (f *Fleet) Execute(ctx context.Context, p *loadgen.Plan, h loadgen.Hooks) (
 			return nil, err
 		}
 		addr, expect, wait = "127.0.0.1:0", f.Workers, 30*time.Second
+		if f.ExpectWorkers > 0 && f.ExpectWorkers < f.Workers {
+			// The run starts with these; the others join it.
+			expect = f.ExpectWorkers
+		}
+		if f.ExpectWait > 0 {
+			wait = f.ExpectWait
+		}
 	}
 	ln, err := Listen(addr, token)
 	if err != nil {

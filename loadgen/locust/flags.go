@@ -1,6 +1,9 @@
 package locust
 
-import "strings"
+import (
+	"slices"
+	"strings"
+)
 
 // refused are Locust's options that loadgen does not take, each with what
 // to do instead. They are refused rather than ignored: a habit that does
@@ -39,4 +42,49 @@ var refused = map[string]string{
 func Refused(name string) (instead string, ok bool) {
 	instead, ok = refused[strings.TrimPrefix(name, "--")]
 	return instead, ok
+}
+
+// RefusedNames are the options Refused refuses, sorted.
+func RefusedNames() []string {
+	names := make([]string, 0, len(refused))
+	for n := range refused {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	return names
+}
+
+// refusedShort are the one-letter forms of refused options.
+var refusedShort = map[string]string{"l": "list"}
+
+// RefusedShort is Refused for a one-letter option ("-l"), with the long
+// name it stands for.
+func RefusedShort(letter string) (name, instead string, ok bool) {
+	name, ok = refusedShort[strings.TrimPrefix(letter, "-")]
+	if !ok {
+		return "", "", false
+	}
+	return name, refused[name], true
+}
+
+// envExceptions are the environment variables of Locust's options whose
+// names are not LOCUST_ and the option's name.
+var envExceptions = map[string]string{
+	"class-picker": "LOCUST_USERCLASS_PICKER",
+	"master":       "LOCUST_MODE_MASTER",
+	"worker":       "LOCUST_MODE_WORKER",
+	"master-host":  "LOCUST_MASTER_NODE_HOST",
+	"master-port":  "LOCUST_MASTER_NODE_PORT",
+}
+
+// EnvVar is the environment variable Locust reads an option from:
+// LOCUST_ and the option's name in capitals with dashes as underscores
+// (LOCUST_RUN_TIME for run-time), but for a few of Locust's own
+// (LOCUST_MODE_MASTER for master).
+func EnvVar(option string) string {
+	option = strings.TrimPrefix(option, "--")
+	if v, ok := envExceptions[option]; ok {
+		return v
+	}
+	return "LOCUST_" + strings.ToUpper(strings.ReplaceAll(option, "-", "_"))
 }

@@ -56,3 +56,27 @@ func TestRefusedAreLocustOptions(t *testing.T) {
 		t.Errorf("--master's way %q does not name the coordinator", refused["master"])
 	}
 }
+
+// TestEnvVarAsLocust: EnvVar names the variable real Locust reads each
+// of its options from.
+func TestEnvVarAsLocust(t *testing.T) {
+	py := locusttest.Python(t, "locust")
+	const script = `
+import json
+from locust.argument_parser import get_parser
+print(json.dumps({[o for o in a.option_strings if o.startswith("--")][0][2:]: a.env_var for a in get_parser()._actions if getattr(a, "env_var", None)}))
+`
+	out, err := exec.Command(py, "-c", script).Output()
+	if err != nil {
+		t.Fatalf("listing Locust's variables: %v", err)
+	}
+	var vars map[string]string
+	if err := json.Unmarshal(out, &vars); err != nil || len(vars) < 20 {
+		t.Fatalf("Locust's variables %s: %v", out, err)
+	}
+	for opt, want := range vars {
+		if got := EnvVar(opt); got != want {
+			t.Errorf("EnvVar(%q) = %q, Locust reads %q", opt, got, want)
+		}
+	}
+}
