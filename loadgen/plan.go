@@ -232,3 +232,34 @@ func (p *Plan) DispatcherConfig(host string, firstID int, arrivals schedule.Arri
 }
 
 func (p *Plan) newClient() (client.Client, error) { return p.clients(), nil }
+
+// ClassCounts is how many of n users each class of the run has, as the
+// fleet's start order spreads them by weight: what Locust logs once its
+// users have spawned.
+func (p *Plan) ClassCounts(n int) map[string]int {
+	var names []string
+	var weights []int
+	switch w := p.Spec.Workload; {
+	case w != nil && len(w.Classes) > 0:
+		for _, c := range w.Classes {
+			names, weights = append(names, c.Name), append(weights, c.Weight)
+		}
+	case w != nil:
+		names, weights = []string{p.Name()}, []int{1}
+	default:
+		for _, c := range p.compiled.Classes {
+			names, weights = append(names, c.Name), append(weights, c.Weight)
+		}
+	}
+	out := map[string]int{}
+	mix, err := schedule.NewClasses(weights)
+	if err != nil {
+		// A run that started has classes the mix takes.
+		out[p.Name()] = n
+		return out
+	}
+	for i, c := range mix.Counts(n) {
+		out[names[i]] += c
+	}
+	return out
+}

@@ -99,6 +99,10 @@ type Hooks struct {
 	// and the windowed percentiles of the live table, the charts, the
 	// history and the metrics; default results.DefaultWindow (10 s).
 	Window time.Duration
+	// Serving says that the program goes on after the run, serving a
+	// web UI: the run time's end is logged as stopping the test rather
+	// than the program.
+	Serving bool
 	// Target, when set, gives the base URL of the album service a Spec
 	// without a host tests (a web UI keeps one for all its runs);
 	// otherwise the run starts one of its own.

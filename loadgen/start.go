@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/loadgen/loadgen/albumsvc"
@@ -74,14 +75,17 @@ func Start(ctx context.Context, engine Engine, spec *Spec, h Hooks) (Run, error)
 		r.log.Warn(n)
 	}
 	r.log.Info("starting", startAttrs(&s, plan)...)
+	r.ms, r.serving = newMilestones(r.log, plan), h.Serving
+	r.ms.started(&s)
 	inner, err := engine.Execute(ctx, plan, h)
 	if err != nil {
 		r.release()
 		return nil, err
 	}
 	r.Run = inner
+	go r.ms.follow(r)
 	if len(s.Stages) > 0 {
-		go followStages(inner, s.Stages, r.log)
+		go followStages(r, s.Stages, r.log)
 	}
 	go func() {
 		// The abort rule asks from the collecting goroutine; the run is
@@ -133,6 +137,11 @@ type run struct {
 	// breach is closed when a threshold is breached and the Spec asks to
 	// abort.
 	breach chan struct{}
+	// ms logs the run's milestones; serving is Hooks.Serving; stopped is
+	// set once Stop has been called.
+	ms      *milestones
+	serving bool
+	stopped atomic.Bool
 
 	mu       sync.Mutex
 	notes    []string
@@ -152,6 +161,7 @@ func (r *run) embed(s *Spec, h Hooks) error {
 			return err
 		}
 		s.Host = url
+		embeddedNotice(h.Logger, url)
 		return nil
 	}
 	store, err := albumsvc.ParseStoreKind(s.storeOrDefault())
@@ -165,8 +175,16 @@ func (r *run) embed(s *Spec, h Hooks) error {
 	}
 	h.Logger.Info("embedded album service started", "url", svc.URL, "store", string(store))
 	s.Host = svc.URL
+	embeddedNotice(h.Logger, svc.URL)
 	r.releaseFn = func() { _ = svc.Stop() }
 	return nil
+}
+
+// embeddedNotice says, whatever the log level, that a run tests the
+// album service embedded in loadgen: a run that was meant for another
+// target (its host lost on the way) must not pass unnoticed.
+func embeddedNotice(log *slog.Logger, url string) {
+	log.Warn("no host given: this run tests the album service embedded in loadgen, not a service of yours (--host, or host in a profile or config file, names the target)", "url", url)
 }
 
 func (r *run) release() {
@@ -205,6 +223,26 @@ func (r *run) abortOnBreach(s *results.Snapshot) {
 }
 
 func (r *run) Spec() *Spec { return r.spec }
+
+// Edit is the engine's, and a closed-model ramp's milestones.
+func (r *run) Edit(c Change) error {
+	if r.spec.Open != nil {
+		return r.Run.Edit(c)
+	}
+	r.ms.arm(c.Users)
+	if err := r.Run.Edit(c); err != nil {
+		r.ms.disarm()
+		return err
+	}
+	r.ms.ramping(c.Users, c.SpawnRate)
+	return nil
+}
+
+// Stop is the engine's; a run stopped so did not reach its run time.
+func (r *run) Stop(ctx context.Context) error {
+	r.stopped.Store(true)
+	return r.Run.Stop(ctx)
+}
 
 // State is the engine's, except that a run is stopped only once it is
 // done: an engine may call itself stopped while it puts its result
@@ -294,6 +332,8 @@ func (r *run) complete(res *Result) *Result {
 		out.Interrupted = true
 		r.log.Warn("interrupted: writing the results measured so far")
 		notes = append(notes, "interrupted after "+out.Snapshot.Elapsed().Round(time.Millisecond).String())
+	} else if !r.stopped.Load() && r.spec.RunTime > 0 && time.Since(r.started) >= r.spec.RunTime {
+		r.ms.ended(r.ctx, r.serving)
 	}
 	out.Warnings = append(notes, out.Warnings...)
 	for _, w := range outcomeWarnings(out.Snapshot) {

@@ -171,18 +171,23 @@ func TestLocustContractCSVFiles(t *testing.T) {
 		compareCSV(t, f, lgd, lcd)
 	}
 
-	// The log lines scripts wait for, worded as Locust words them.
-	for _, line := range []string{
-		locust.RunTimeSet(runTime),
-		locust.Ramping(users, users),
-		locust.AllSpawned(map[string]int{"AlbumsUser": users}),
-		locust.RunTimeReached,
-		locust.ShuttingDown(1),
-	} {
+	// The log lines scripts wait for, worded as Locust words them, in
+	// both logs: Locust's class is AlbumsUser, loadgen's the profile.
+	lines := func(class string) []string {
+		return []string{
+			locust.RunTimeSet(runTime),
+			locust.Ramping(users, users),
+			locust.AllSpawned(map[string]int{class: users}),
+			locust.RunTimeReached,
+			locust.ShuttingDown(1),
+		}
+	}
+	for _, line := range lines("AlbumsUser") {
 		if !strings.Contains(lcLog.String(), ": "+line+"\n") {
 			t.Errorf("Locust did not log %q:\n%s", line, lcLog.String())
 		}
 	}
+	wantLogLines(t, lgLog.String(), lines("albums-contract")...)
 }
 
 // exitCode is a finished command's exit code, or -1 if it did not exit.

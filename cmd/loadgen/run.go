@@ -99,6 +99,7 @@ func prepareTest(e env, sub string, args []string) (*testSetup, int, error) {
 func watcher(out *cli.Outputs, spec *loadgen.Spec, stdout io.Writer, log *slog.Logger) (*observe.Watcher, error) {
 	o := out.Watch
 	o.Warmup = spec.Warmup
+	o.CSVOptions.FullHistory = spec.EntryHistory
 	o.Stdout = stdout
 	w, err := observe.Open(o, log)
 	if err != nil {

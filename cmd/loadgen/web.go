@@ -16,6 +16,8 @@ import (
 	"github.com/loadgen/loadgen/internal/logging"
 	"github.com/loadgen/loadgen/loadgen"
 	"github.com/loadgen/loadgen/loadgen/cli"
+	"github.com/loadgen/loadgen/loadgen/locust"
+	"github.com/loadgen/loadgen/loadgen/observe"
 	"github.com/loadgen/loadgen/loadgen/web"
 	"github.com/loadgen/loadgen/profiles"
 )
@@ -35,7 +37,7 @@ func serveWeb(ctx context.Context, e env, t *testSetup) (int, error) {
 		return exitUsage, err
 	}
 	srv, err := web.New(web.Config{
-		Start:    webStarter(c, set, engine, watch.Hooks(loadgen.Hooks{Logger: log, Target: target.url, Window: out.Window})),
+		Start:    webStarter(c, set, engine, watch.Hooks(loadgen.Hooks{Logger: log, Target: target.url, Window: out.Window, Serving: true})),
 		Defaults: defaults, Profiles: webProfiles(c.Run.Profile),
 		BasicAuth: c.Web.Auth, Token: c.WebToken(), CSVPrecise: out.Files.Precise,
 		Logger: log.With("component", "web"), Logs: ring, Version: version,
@@ -50,19 +52,43 @@ func serveWeb(ctx context.Context, e env, t *testSetup) (int, error) {
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	log.Info("web UI listening", "url", "http://"+ln.Addr().String())
+	log.Info(locust.StartingWeb("http://" + ln.Addr().String()))
+	quit := make(<-chan struct{})
 	if c.Web.Autostart {
 		if err := srv.Start(defaults); err != nil {
 			srv.Shutdown(context.Background())
 			return exitInternal, fmt.Errorf("--autostart: %w", err)
 		}
+		if c.Web.Autoquit >= 0 {
+			quit = autoquit(log, srv.Current(), time.Duration(c.Web.Autoquit)*time.Second)
+		}
 	}
 	select {
 	case <-ctx.Done():
+	case <-quit:
 	case err := <-served:
 		return exitInternal, fmt.Errorf("web UI: %w", err)
 	}
 	stopWeb(log, srv, spec.StopGrace())
-	last := srv.Current()
+	return webResult(ctx, e, log, srv.Current(), out, watch)
+}
+
+// autoquit is closed after the run has ended and then d has passed, as
+// Locust's --autoquit does.
+func autoquit(log *slog.Logger, r loadgen.Run, d time.Duration) <-chan struct{} {
+	quit := make(chan struct{})
+	go func() {
+		<-r.Done()
+		time.Sleep(d)
+		log.Info(locust.AutoquitReached)
+		close(quit)
+	}()
+	return quit
+}
+
+// webResult reports the UI's last run as a command-line run would:
+// tables, files and exit code.
+func webResult(ctx context.Context, e env, log *slog.Logger, last loadgen.Run, out *cli.Outputs, watch *observe.Watcher) (int, error) {
 	if last == nil {
 		fmt.Fprintln(e.stdout, "No run was started.")
 		return exitOK, watch.Close(ctx, nil)

@@ -55,7 +55,8 @@ func (c *Command) Outputs() (*Outputs, error) {
 		return nil, Usagef("--print-interval %v: must be positive", f.PrintInterval)
 	}
 	o := &Outputs{
-		Files: output.Files{CSV: f.CSV, Precise: f.CSVPrecise, JSON: f.JSON, HTML: c.Web.HTML},
+		// The CSV files are written as the run goes, by the watcher.
+		Files: output.Files{Precise: f.CSVPrecise, JSON: f.JSON, HTML: c.Web.HTML},
 		Level: level, Quiet: f.OnlySummary, PrintInterval: f.PrintInterval, ExitCodeOnError: f.ExitCodeOnError,
 	}
 	if err := results.CheckWindow(f.Window); err != nil {
@@ -69,6 +70,7 @@ func (c *Command) Outputs() (*Outputs, error) {
 	o.Watch = observe.Options{
 		HDRLog: f.HDRLog, HDRLogInterval: f.HDRLogInterval, JSONL: f.JSONL,
 		Metrics: f.Metrics, BasicAuth: c.Web.Auth, Token: c.WebToken(), MetricsLinger: linger,
+		CSV: f.CSV, CSVOptions: report.CSVOptions{Precise: f.CSVPrecise},
 	}
 	if err := o.Watch.Check(); err != nil {
 		if errors.Is(err, observe.ErrMetricsNoAuth) {

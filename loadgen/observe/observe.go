@@ -1,6 +1,7 @@
 // Package observe is how a run is watched from outside while it goes on:
-// an HDR interval log and a stream of JSON lines written every interval,
-// and a Prometheus metrics endpoint. A front end opens a Watcher, runs
+// Locust's CSV files kept current (the stats rewritten and the history
+// appended every second), an HDR interval log and a stream of JSON lines
+// written every interval, and a Prometheus metrics endpoint. A front end opens a Watcher, runs
 // with its Hooks, and closes it with the run's result; since every run,
 // in one process, on workers or started from the web UI, gives the same
 // ticks, every mode gets the same outputs.
@@ -54,6 +55,11 @@ type Options struct {
 	// Warmup is the run's warm-up: the files leave out its intervals, as
 	// the statistics do.
 	Warmup time.Duration
+	// CSV is the prefix of Locust's four CSV files (see
+	// report.CSVWriter), written as the run goes and completed by Close;
+	// CSVOptions say how.
+	CSV        string
+	CSVOptions report.CSVOptions
 }
 
 // ErrMetricsNoAuth refuses a metrics endpoint other machines could reach
@@ -91,6 +97,8 @@ type Watcher struct {
 	// warm-up ends.
 	hdr     *report.HDRLogWriter
 	jsonl   *report.JSONLWriter
+	csv     *report.CSVWriter
+	csvLast *results.Snapshot // the last snapshot the CSV files got
 	started bool
 	warmEnd time.Time // the end of the last warm-up
 	last    int       // Snapshot.Intervals of the last tick
@@ -262,6 +270,7 @@ func (w *Watcher) Tick(t loadgen.Tick) {
 		if w.hdr != nil && w.err == nil {
 			w.err = w.hdr.Close()
 		}
+		w.closeCSV(w.csvLast)
 		w.hdr, w.jsonl, w.started = nil, nil, false
 		switch {
 		case w.opts.Warmup <= 0:
@@ -273,13 +282,13 @@ func (w *Watcher) Tick(t loadgen.Tick) {
 	}
 	w.last = t.Snapshot.Intervals
 	if w.started {
-		w.write(t.Snapshot)
+		w.write(t.Snapshot, true)
 	}
 }
 
-// write gives a snapshot to the files; the first error is kept, logged
-// once, and returned by Close.
-func (w *Watcher) write(s *results.Snapshot) {
+// write gives a snapshot to the files, the CSV files too when csv is
+// set; the first error is kept, logged once, and returned by Close.
+func (w *Watcher) write(s *results.Snapshot, csv bool) {
 	if w.err != nil {
 		return
 	}
@@ -290,9 +299,40 @@ func (w *Watcher) write(s *results.Snapshot) {
 	if w.jsonl != nil {
 		errs = append(errs, w.jsonl.Write(s))
 	}
+	if csv {
+		errs = append(errs, w.updateCSV(s))
+	}
 	if err := errors.Join(errs...); err != nil {
 		w.err = err
 		w.log.Error("writing the run's live files failed; the run goes on", "err", err)
+	}
+}
+
+// updateCSV brings the CSV files to s, creating them at a run's first
+// snapshot (replacing an earlier run's).
+func (w *Watcher) updateCSV(s *results.Snapshot) error {
+	if w.opts.CSV == "" {
+		return nil
+	}
+	w.csvLast = s
+	if w.csv == nil {
+		var err error
+		w.csv, err = report.CreateCSVFiles(w.opts.CSV, s, w.opts.CSVOptions)
+		return err
+	}
+	return w.csv.Update(s)
+}
+
+// closeCSV completes the CSV files with a run's final snapshot s.
+func (w *Watcher) closeCSV(s *results.Snapshot) {
+	if w.csv == nil || s == nil {
+		return
+	}
+	err := w.csv.Close(s)
+	w.csv = nil
+	if err != nil && w.err == nil {
+		w.err = err
+		w.log.Error("writing the CSV files failed", "err", err)
 	}
 }
 
@@ -309,7 +349,13 @@ func (w *Watcher) Close(ctx context.Context, res *loadgen.Result) error {
 			// warm-up.
 			w.start(res.Snapshot.Start)
 		}
-		w.write(res.Snapshot)
+		if w.csv == nil && w.opts.CSV != "" && w.err == nil {
+			w.csv, w.err = report.CreateCSVFiles(w.opts.CSV, res.Snapshot, w.opts.CSVOptions)
+		}
+		// The final snapshot completes the CSV files rather than adding
+		// a second to them.
+		w.write(res.Snapshot, false)
+		w.closeCSV(res.Snapshot)
 		w.mu.Unlock()
 	}
 	w.mu.Lock()

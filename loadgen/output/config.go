@@ -69,15 +69,21 @@ func Rate(o *loadgen.OpenModel) string {
 	return stages
 }
 
+// Target names the target a run tested, its password redacted, and says
+// so when it was the album service embedded in loadgen.
+func Target(res *loadgen.Result) string {
+	target := res.Spec.RedactedHost()
+	if res.Embedded {
+		target += " (embedded album service, " + res.Spec.Store + " store)"
+	}
+	return target
+}
+
 // ConfigItems is the run's configuration as people read it, for the HTML
 // report and the web UI.
 func ConfigItems(res *loadgen.Result, version string) []report.ConfigItem {
 	s := res.Spec
-	target := s.RedactedHost()
-	if res.Embedded {
-		target += " (embedded album service, " + s.Store + " store)"
-	}
-	items := []report.ConfigItem{{Key: "Host", Value: target}, {Key: "Profile", Value: res.Name}}
+	items := []report.ConfigItem{{Key: "Host", Value: Target(res)}, {Key: "Profile", Value: res.Name}}
 	if s.Ratio != "" {
 		items = append(items, report.ConfigItem{Key: "Ratio", Value: s.Ratio})
 	}

@@ -103,6 +103,7 @@ func Tables(w io.Writer, res *loadgen.Result) error {
 		note = " (" + strings.Join(parts, "; ") + ")"
 	}
 	cpu := res.CPUPerRequest()
+	fmt.Fprintf(w, "Target: %s\n", Target(res))
 	fmt.Fprintf(w, "Process CPU: %.2f s, %.1f us per request%s\n", res.CPU.Seconds(), cpu, note)
 	// One machine-readable line, last, for scripts and benchmark harnesses.
 	fmt.Fprintf(w, "requests=%d errors=%d rps=%.1f p50_ms=%s p99_ms=%s cpu_us_per_req=%.1f\n",
