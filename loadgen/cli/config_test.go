@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -253,6 +254,7 @@ print(json.dumps([o for a in get_parser()._actions for o in a.option_strings if 
 	if err := json.Unmarshal(out, &opts); err != nil || len(opts) < 40 {
 		t.Fatalf("Locust's options %s: %v", out, err)
 	}
+	checkOptionsTable(t, opts)
 	for _, sub := range []string{"", "coordinator"} {
 		c, _ := NewCommand(sub)
 		fs := c.Flags
@@ -268,6 +270,30 @@ print(json.dumps([o for a in get_parser()._actions for o in a.option_strings if 
 			if taken == refused {
 				t.Errorf("loadgen %s: Locust's %s is taken: %v, refused: %v; want exactly one", sub, o, taken, refused)
 			}
+		}
+	}
+}
+
+// checkOptionsTable holds docs/locust.md's table of Locust's options to
+// the options: each is in a row, and a refused one's row says so.
+func checkOptionsTable(t *testing.T, opts []string) {
+	t.Helper()
+	doc, err := os.ReadFile("../../docs/locust.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range opts {
+		row := regexp.MustCompile("(?m)^\\|[^\n]*`(?:[^`]*[ ,])?" + regexp.QuoteMeta(o) + "[` ,][^\n]*$").FindString(string(doc))
+		if row == "" {
+			t.Errorf("docs/locust.md's table of Locust's options has no row for %s", o)
+			continue
+		}
+		name := strings.TrimLeft(o, "-")
+		if len(name) == 1 {
+			name, _, _ = locust.RefusedShort(name)
+		}
+		if _, refused := locust.Refused(name); refused != strings.Contains(row, "| refused |") {
+			t.Errorf("docs/locust.md: %s is refused: %v, but its row says\n%s", o, refused, row)
 		}
 	}
 }

@@ -340,7 +340,7 @@ func (c *Command) Parse(args []string, getenv func(string) (string, bool)) (*Set
 		return s, err
 	}
 	if c.Flags.NArg() > 0 && c.kind != "report" && c.kind != "merge" {
-		return s, Usagef("unexpected argument %q (flags start with --)", c.Flags.Arg(0))
+		return s, Usagef("unexpected argument %q (flags start with --; Locust's user class names have no equivalent: a run has one profile, and --tags picks its tasks)", c.Flags.Arg(0))
 	}
 	return s, nil
 }
