@@ -54,23 +54,8 @@ func Start(ctx context.Context, engine Engine, spec *Spec, h Hooks) (Run, error)
 		r.release()
 		return nil, err
 	}
-	r.plan, r.spec = plan, &s
-	user := h
-	h.OnTick = func(t Tick) {
-		r.abortOnBreach(t.Snapshot)
-		if user.OnTick != nil {
-			user.OnTick(t)
-		}
-	}
-	h.OnWarmupEnd = func(excluded *results.Snapshot) {
-		note := fmt.Sprintf("warm-up of %s excluded: %d requests, %d failures", s.Warmup, excluded.Total.Count(), excluded.Total.Failures())
-		user.Logger.Info(note)
-		r.note(note)
-		if user.OnWarmupEnd != nil {
-			user.OnWarmupEnd(excluded)
-		}
-	}
-	r.log = user.Logger
+	r.plan, r.spec, r.log = plan, &s, h.Logger
+	h = r.hooks(h)
 	for _, n := range plan.Notices {
 		r.log.Warn(n)
 	}
@@ -97,6 +82,27 @@ func Start(ctx context.Context, engine Engine, spec *Spec, h Hooks) (Run, error)
 		}
 	}()
 	return r, nil
+}
+
+// hooks are h with what every run adds: the abort rule on each tick, and
+// the warm-up's note.
+func (r *run) hooks(h Hooks) Hooks {
+	user := h
+	h.OnTick = func(t Tick) {
+		r.abortOnBreach(t.Snapshot)
+		if user.OnTick != nil {
+			user.OnTick(t)
+		}
+	}
+	h.OnWarmupEnd = func(excluded *results.Snapshot) {
+		note := fmt.Sprintf("warm-up of %s excluded: %d requests, %d failures", r.spec.Warmup, excluded.Total.Count(), excluded.Total.Failures())
+		user.Logger.Info(note)
+		r.note(note)
+		if user.OnWarmupEnd != nil {
+			user.OnWarmupEnd(excluded)
+		}
+	}
+	return h
 }
 
 // startAttrs describe a run as it starts, for the log.

@@ -211,14 +211,7 @@ func TestSIGKILLLeavesCSVFiles(t *testing.T) {
 	if age := killed.Sub(time.Unix(last, 0)); age > 3*time.Second || age < 0 {
 		t.Errorf("the history's last second is %v before the kill", age)
 	}
-	if n := historySeconds(t, history); n < 5 {
-		t.Errorf("history holds %d seconds", n)
-	}
-	stats := readCSV(t, prefix+"_stats.csv")
-	agg := stats[len(stats)-1]
-	if agg[1] != "Aggregated" || agg[2] == "0" {
-		t.Errorf("stats' last row %q: want an Aggregated row with requests", agg)
-	}
+	wantCSVFiles(t, prefix, 5)
 }
 
 // historySeconds counts the distinct seconds of a history file's rows
@@ -248,8 +241,9 @@ func historySeconds(t *testing.T, path string) int {
 // in Locust's words.
 func TestAutostartAutoquit(t *testing.T) {
 	url, hits := jsonTarget(t)
+	prefix := filepath.Join(t.TempDir(), "web")
 	code, out := runProcess(t, t.TempDir(), nil, "--web", "--web-port", "0", "--autostart", "--autoquit", "0",
-		"-H", url, "-u", "2", "-r", "20", "-t", "2", "--only-summary")
+		"-H", url, "-u", "2", "-r", "20", "-t", "2", "--only-summary", "--csv", prefix)
 	if code != exitOK || hits.Load() == 0 {
 		t.Fatalf("exit %d, %d requests:\n%s", code, hits.Load(), out)
 	}
@@ -258,13 +252,29 @@ func TestAutostartAutoquit(t *testing.T) {
 	if !strings.Contains(out, "Target: "+url+"\n") {
 		t.Errorf("the summary does not name the target:\n%s", out)
 	}
+	wantCSVFiles(t, prefix, 2)
+}
+
+// wantCSVFiles checks a finished run's stats and history files: an
+// Aggregated row with requests, and at least seconds seconds of history.
+func wantCSVFiles(t *testing.T, prefix string, seconds int) {
+	t.Helper()
+	stats := readCSV(t, prefix+"_stats.csv")
+	if agg := stats[len(stats)-1]; agg[1] != "Aggregated" || agg[2] == "0" {
+		t.Errorf("%s_stats.csv's last row %q: want an Aggregated row with requests", prefix, agg)
+	}
+	if n := historySeconds(t, prefix+"_stats_history.csv"); n < seconds {
+		t.Errorf("%s_stats_history.csv holds %d seconds with requests, want %d", prefix, n, seconds)
+	}
 }
 
 // TestWorkersLogLocustLines: on worker processes, the run logs the same
 // lines, and --expect-workers starts it with fewer than --workers.
 func TestWorkersLogLocustLines(t *testing.T) {
 	url, hits := jsonTarget(t)
-	code, out := runProcess(t, t.TempDir(), nil, "--workers", "2", "--expect-workers", "1", "-H", url, "-u", "4", "-r", "40", "-t", "3s", "--only-summary")
+	prefix := filepath.Join(t.TempDir(), "fleet")
+	code, out := runProcess(t, t.TempDir(), nil, "--workers", "2", "--expect-workers", "1", "-H", url, "-u", "4", "-r", "40", "-t", "3s", "--only-summary",
+		"--csv", prefix)
 	if code != exitOK || hits.Load() == 0 {
 		t.Fatalf("exit %d, %d requests:\n%s", code, hits.Load(), out)
 	}
@@ -273,4 +283,5 @@ func TestWorkersLogLocustLines(t *testing.T) {
 	if !strings.Contains(out, "expect_workers=1") {
 		t.Errorf("the coordinator did not expect 1 worker:\n%s", out)
 	}
+	wantCSVFiles(t, prefix, 2)
 }
