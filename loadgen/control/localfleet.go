@@ -22,7 +22,9 @@ type LocalFleet struct {
 // in order (stop, final reports, quit) instead of every worker leaving on
 // its own. If one fails to start, those already started are killed.
 func StartLocalFleet(cmds []*exec.Cmd) (*LocalFleet, error) {
-	f := &LocalFleet{}
+	// errs is made whole before any process starts: the goroutines that
+	// wait for them write into it while later ones are started.
+	f := &LocalFleet{errs: make([]error, len(cmds))}
 	for i, cmd := range cmds {
 		if cmd.SysProcAttr == nil {
 			cmd.SysProcAttr = &syscall.SysProcAttr{}
@@ -36,7 +38,6 @@ func StartLocalFleet(cmds []*exec.Cmd) (*LocalFleet, error) {
 		done := make(chan struct{})
 		f.cmds = append(f.cmds, cmd)
 		f.done = append(f.done, done)
-		f.errs = append(f.errs, nil)
 		go func(i int) {
 			f.errs[i] = cmd.Wait()
 			close(done)
