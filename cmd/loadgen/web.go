@@ -78,7 +78,9 @@ func serveWeb(ctx context.Context, e env, t *testSetup) (int, error) {
 func autoquit(log *slog.Logger, r loadgen.Run, d time.Duration) <-chan struct{} {
 	quit := make(chan struct{})
 	go func() {
-		<-r.Done()
+		// Its result first, so that stopping the UI cannot make the
+		// finished run look interrupted.
+		_, _ = r.Wait()
 		time.Sleep(d)
 		log.Info(locust.AutoquitReached)
 		close(quit)

@@ -336,6 +336,20 @@ func (w *Watcher) closeCSV(s *results.Snapshot) {
 	}
 }
 
+// finalCSV writes the CSV files once more from the final snapshot
+// alone, as loadgen report renders them from the run's JSON, so that the
+// two agree to the byte. Each file is replaced whole and at once, so a
+// kill meanwhile leaves the one kept during the run.
+func (w *Watcher) finalCSV(s *results.Snapshot) {
+	if w.opts.CSV == "" || w.err != nil {
+		return
+	}
+	if err := report.WriteCSVFiles(w.opts.CSV, s, w.opts.CSVOptions); err != nil {
+		w.err = fmt.Errorf("--csv %s: %w", w.opts.CSV, err)
+		w.log.Error("writing the CSV files failed", "err", err)
+	}
+}
+
 // Close gives the files the run's final statistics and closes them, and
 // keeps the metrics endpoint up with the final numbers until it has been
 // scraped once more (bounded by MetricsLinger, or ctx), then stops it.
@@ -356,6 +370,7 @@ func (w *Watcher) Close(ctx context.Context, res *loadgen.Result) error {
 		// a second to them.
 		w.write(res.Snapshot, false)
 		w.closeCSV(res.Snapshot)
+		w.finalCSV(res.Snapshot)
 		w.mu.Unlock()
 	}
 	w.mu.Lock()
