@@ -151,6 +151,49 @@ func (p *Plan) Tasks() []TaskWeight {
 	return out
 }
 
+// ClassWeight is one user class of a run: its weight among the classes
+// and its tasks' weights within it, as Locust's /tasks lists them.
+type ClassWeight struct {
+	Name   string
+	Weight int
+	// Tasks are named as the profile names them (a one-request task by
+	// its request's name), with the method of their first request.
+	Tasks []TaskWeight
+}
+
+// Classes are the run's user classes in order: a profile's (one for a
+// top-level tasks list, named after the profile), a Go workload's, or
+// one class holding a Go workload's tasks, named after the workload.
+func (p *Plan) Classes() []ClassWeight {
+	if w := p.Spec.Workload; w != nil {
+		if len(w.Classes) == 0 {
+			return []ClassWeight{{Name: p.Name(), Weight: 1, Tasks: p.Tasks()}}
+		}
+		out := make([]ClassWeight, 0, len(w.Classes))
+		for _, c := range w.Classes {
+			cw := ClassWeight{Name: c.Name, Weight: c.Weight}
+			for _, t := range c.Tasks {
+				cw.Tasks = append(cw.Tasks, TaskWeight{Method: t.Method, Name: t.Name, Weight: t.Weight})
+			}
+			out = append(out, cw)
+		}
+		return out
+	}
+	out := make([]ClassWeight, 0, len(p.compiled.Classes))
+	for _, c := range p.compiled.Classes {
+		cw := ClassWeight{Name: c.Name, Weight: c.Weight}
+		for _, t := range c.Tasks {
+			tw := TaskWeight{Name: t.Name, Weight: t.Weight}
+			if len(t.Steps) > 0 {
+				tw.Method = t.Steps[0].Method
+			}
+			cw.Tasks = append(cw.Tasks, tw)
+		}
+		out = append(out, cw)
+	}
+	return out
+}
+
 // Workload is what each user does, requesting host: the Spec's Go
 // workload, or its profile's tasks with the Spec's wait and seed. In a
 // paced run (the wait has an interval) every request is also recorded

@@ -38,7 +38,7 @@ func serveWeb(ctx context.Context, e env, t *testSetup) (int, error) {
 	}
 	srv, err := web.New(web.Config{
 		Start:    webStarter(c, set, engine, watch.Hooks(loadgen.Hooks{Logger: log, Target: target.url, Window: out.Window, Serving: true})),
-		Defaults: defaults, Profiles: webProfiles(c.Run.Profile),
+		Defaults: defaults, Profiles: webProfiles(c.Run.Profile), Classes: classNames(spec),
 		BasicAuth: c.Web.Auth, Token: c.WebToken(), CSVPrecise: out.Files.Precise,
 		Logger: log.With("component", "web"), Logs: ring, Version: version,
 	})
@@ -178,6 +178,21 @@ func webOverrides(c *cli.Command, req web.StartRequest) (cli.Overrides, error) {
 			req.Profile, strings.Join(profiles.BuiltinNames(), ", "), c.Run.Profile)
 	}
 	return o, nil
+}
+
+// classNames names the user classes of spec's workload, for the UI's
+// Locust form; none when it does not compile, which the first run then
+// reports.
+func classNames(spec *loadgen.Spec) []string {
+	p, err := spec.Plan()
+	if err != nil {
+		return nil
+	}
+	var names []string
+	for _, c := range p.Classes() {
+		names = append(names, c.Name)
+	}
+	return names
 }
 
 // webProfiles are the profiles the start form offers: the built-in ones,

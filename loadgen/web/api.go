@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -99,21 +100,32 @@ func (s *Server) handleStop(w http.ResponseWriter, r *http.Request) {
 		fail(w, err)
 		return
 	}
-	run := s.Current()
-	if run == nil {
-		fail(w, errConflict{"no run has started"})
-		return
-	}
-	if ended(run) {
-		answer(w, run, "the run had already stopped")
-		return
-	}
-	if err := run.Stop(r.Context()); err != nil {
+	run, stopped, err := s.stop(r.Context())
+	switch {
+	case err != nil:
 		fail(w, err)
-		return
+	case run == nil:
+		fail(w, errConflict{"no run has started"})
+	case !stopped:
+		answer(w, run, "the run had already stopped")
+	default:
+		answer(w, run, "run stopped")
+	}
+}
+
+// stop stops the run in progress and waits for it, until ctx ends. It
+// returns the latest run (nil before the first) and whether this call
+// stopped it (false when it had already stopped).
+func (s *Server) stop(ctx context.Context) (loadgen.Run, bool, error) {
+	run := s.Current()
+	if run == nil || ended(run) {
+		return run, false, nil
+	}
+	if err := run.Stop(ctx); err != nil {
+		return run, false, err
 	}
 	s.log.Info("run stopped from the web UI")
-	answer(w, run, "run stopped")
+	return run, true, nil
 }
 
 // editBody is POST /api/edit's body: users (required, with spawn_rate
@@ -131,24 +143,32 @@ func (s *Server) handleEdit(w http.ResponseWriter, r *http.Request) {
 		fail(w, err)
 		return
 	}
+	run, msg, err := s.edit(body)
+	if err != nil {
+		fail(w, err)
+		return
+	}
+	answer(w, run, msg)
+}
+
+// edit changes the run in progress as body asks, for POST /api/edit and
+// Locust's edit form alike, and says what the run does now.
+func (s *Server) edit(body editBody) (loadgen.Run, string, error) {
 	s.mu.Lock()
 	run := s.run
 	req := s.req
 	s.mu.Unlock()
 	if run == nil || ended(run) {
-		fail(w, errConflict{"no run in progress"})
-		return
+		return nil, "", errConflict{"no run in progress"}
 	}
 	open := run.Spec().Open != nil
 	switch {
 	case open && body.Rate == nil:
-		fail(w, BadRequest(errors.New("rate: required for an open-model run")))
-		return
+		return nil, "", BadRequest(errors.New("rate: required for an open-model run"))
 	case open:
 		req.Rate = *body.Rate
 	case body.Users == nil:
-		fail(w, BadRequest(errors.New("users: required")))
-		return
+		return nil, "", BadRequest(errors.New("users: required"))
 	default:
 		req.Users = *body.Users
 		if body.SpawnRate != nil {
@@ -156,16 +176,13 @@ func (s *Server) handleEdit(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if err := checkStart(req); err != nil {
-		fail(w, BadRequest(err))
-		return
+		return nil, "", BadRequest(err)
 	}
 	if open && !(req.Rate > 0) {
-		fail(w, BadRequest(errors.New("rate: must be positive")))
-		return
+		return nil, "", BadRequest(errors.New("rate: must be positive"))
 	}
 	if err := run.Edit(loadgen.Change{Users: req.Users, SpawnRate: req.SpawnRate, Rate: req.Rate}); err != nil {
-		fail(w, controlError(err))
-		return
+		return nil, "", controlError(err)
 	}
 	s.mu.Lock()
 	if s.run == run {
@@ -174,11 +191,10 @@ func (s *Server) handleEdit(w http.ResponseWriter, r *http.Request) {
 	s.mu.Unlock()
 	if open {
 		s.log.Info("run edited", "rate", req.Rate)
-		answer(w, run, "sending "+strconv.FormatFloat(req.Rate, 'g', -1, 64)+" requests per second")
-		return
+		return run, "sending " + strconv.FormatFloat(req.Rate, 'g', -1, 64) + " requests per second", nil
 	}
 	s.log.Info("run edited", "users", req.Users, "spawn_rate", req.SpawnRate)
-	answer(w, run, "ramping to "+strconv.Itoa(req.Users)+" users")
+	return run, "ramping to " + strconv.Itoa(req.Users) + " users", nil
 }
 
 func (s *Server) handleReset(w http.ResponseWriter, r *http.Request) {
@@ -186,18 +202,26 @@ func (s *Server) handleReset(w http.ResponseWriter, r *http.Request) {
 		fail(w, err)
 		return
 	}
-	run := s.Current()
-	if run == nil || ended(run) {
-		fail(w, errConflict{"no run in progress"})
+	run, err := s.reset()
+	if err != nil {
+		fail(w, err)
 		return
 	}
+	answer(w, run, "statistics reset")
+}
+
+// reset restarts the statistics of the run in progress.
+func (s *Server) reset() (loadgen.Run, error) {
+	run := s.Current()
+	if run == nil || ended(run) {
+		return nil, errConflict{"no run in progress"}
+	}
 	if err := run.Reset(); err != nil {
-		fail(w, controlError(err))
-		return
+		return nil, controlError(err)
 	}
 	s.charts.clear()
 	s.log.Info("statistics reset")
-	answer(w, run, "statistics reset")
+	return run, nil
 }
 
 // info is GET /api/info: what the page needs to draw its forms.

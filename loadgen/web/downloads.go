@@ -76,12 +76,7 @@ func (s *Server) handleDownload(w http.ResponseWriter, r *http.Request) {
 		fail(w, err)
 		return
 	}
-	h := w.Header()
-	h.Set("Content-Type", d.contentType)
-	h.Set("Content-Disposition", `attachment; filename="`+fileName(name, snap.Start)+`"`)
-	h.Set("Content-Length", strconv.Itoa(b.Len()))
-	h.Set("Cache-Control", "no-store")
-	w.Write(b.Bytes())
+	serveFile(w, d.contentType, `attachment; filename="`+fileName(name, snap.Start)+`"`, b.Bytes())
 }
 
 // fileName prefixes a download with the run's start, so that files of

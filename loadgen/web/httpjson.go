@@ -39,23 +39,28 @@ func decodeBody(w http.ResponseWriter, r *http.Request, max int64, v any) error 
 	return nil
 }
 
-// fail answers err with its status: its own, 400 for a bad request, 409
-// for a control that does not fit the run's state, 501 for one the run
-// lacks, 500 otherwise.
+// fail answers err with its status (see errorStatus).
 func fail(w http.ResponseWriter, err error) {
+	status, msg := errorStatus(err)
+	writeError(w, status, msg)
+}
+
+// errorStatus is the status to answer err with, and its message: its
+// own, 400 for a bad request, 409 for a control that does not fit the
+// run's state, 501 for one the run lacks, 500 otherwise.
+func errorStatus(err error) (int, string) {
 	var he *jsonhttp.Error
 	var re *RequestError
 	var ce errConflict
 	switch {
 	case errors.As(err, &he):
-		writeError(w, he.Status, he.Msg)
+		return he.Status, he.Msg
 	case errors.As(err, &re):
-		writeError(w, http.StatusBadRequest, re.Error())
+		return http.StatusBadRequest, re.Error()
 	case errors.As(err, &ce):
-		writeError(w, http.StatusConflict, ce.Error())
+		return http.StatusConflict, ce.Error()
 	case errUnsupported(err):
-		writeError(w, http.StatusNotImplemented, err.Error())
-	default:
-		writeError(w, http.StatusInternalServerError, err.Error())
+		return http.StatusNotImplemented, err.Error()
 	}
+	return http.StatusInternalServerError, err.Error()
 }

@@ -57,6 +57,9 @@ type Starter func(ctx context.Context, req StartRequest) (loadgen.Run, error)
 type runInfo struct {
 	// tasks are the run's tasks and weights, for the current ratio.
 	tasks []loadgen.TaskWeight
+	// classes are the run's user classes and their tasks, for Locust's
+	// /tasks.
+	classes []loadgen.ClassWeight
 }
 
 func infoOf(run loadgen.Run) runInfo {
@@ -65,7 +68,7 @@ func infoOf(run loadgen.Run) runInfo {
 		// A run that started has a Spec that compiles.
 		return runInfo{}
 	}
-	return runInfo{tasks: p.Tasks()}
+	return runInfo{tasks: p.Tasks(), classes: p.Classes()}
 }
 
 // RequestError is a start request that cannot be run as given.

@@ -41,6 +41,10 @@ type Config struct {
 	// Profiles are the profile names the start form offers; default the
 	// built-in ones.
 	Profiles []string
+	// Classes names the user classes of the defaults' profile, which
+	// Locust's form may list in its user_classes field before the first
+	// run (later, the latest run's classes are known).
+	Classes []string
 	// BasicAuth, as user:pass, makes every request need HTTP basic auth.
 	BasicAuth string
 	// Token makes every request need "Authorization: Bearer TOKEN" (or
@@ -166,6 +170,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /api/logs", s.handleLogs)
 	mux.HandleFunc("GET /api/charts/{file}", s.handleChart)
 	mux.HandleFunc("GET /download/{file}", s.handleDownload)
+	s.locustRoutes(mux)
 	mux.Handle("GET /metrics", metrics.Handler(metrics.NewCollector(RunSource(s.Current), metrics.Options{})))
 	return mux
 }

@@ -62,3 +62,18 @@ func pyFloat(v float64) string {
 func wholeMillis(d time.Duration) string {
 	return strconv.FormatInt(int64(math.RoundToEven(ms(d))), 10)
 }
+
+// PyFloat is a float that encodes to JSON as Python's json module, and so
+// Locust's web API, writes one: always with a decimal point or an
+// exponent (49.0, 1e-05), so that a Python reader gets a float and never
+// an int. NaN and the infinities, which JSON lacks, encode as null.
+type PyFloat float64
+
+// MarshalJSON writes f as Python's repr() does.
+func (f PyFloat) MarshalJSON() ([]byte, error) {
+	v := float64(f)
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return []byte("null"), nil
+	}
+	return []byte(pyFloat(v)), nil
+}

@@ -1,6 +1,8 @@
 package report
 
 import (
+	"encoding/json"
+	"math"
 	"testing"
 	"time"
 )
@@ -47,6 +49,18 @@ func TestPyFloat(t *testing.T) {
 		if got := pyFloat(tt.in); got != tt.want {
 			t.Errorf("pyFloat(%v) = %q, want %q", tt.in, got, tt.want)
 		}
+	}
+}
+
+// TestPyFloatJSON: JSON as Python's json.dumps writes these floats, and
+// null for what JSON cannot hold.
+func TestPyFloatJSON(t *testing.T) {
+	b, err := json.Marshal([]PyFloat{0, 49, 0.25, 1e-05, 1e16, PyFloat(math.NaN()), PyFloat(math.Inf(1))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "[0.0,49.0,0.25,1e-05,1e+16,null,null]"; string(b) != want {
+		t.Errorf("got %s, want %s", b, want)
 	}
 }
 
