@@ -5,7 +5,8 @@ contract test runs it against real Locust and against loadgen and compares
 the reports.
 
     contract.py csv FILE...             describe CSV files
-    contract.py web BASE_URL TARGET     drive a web UI through a short run
+    contract.py web BASE_URL TARGET     drive a web UI through a short run, then
+                                        post /swarm with each of the form's fields
 
 Standard library only, so that it runs wherever Python does.
 """
@@ -68,6 +69,16 @@ def json_shape(value, path="", out=None):
     return out
 
 
+def unnamed(doc):
+    """GET /tasks keys classes and tasks by their names, which are data,
+    not keys: each level of names becomes a list under "*"."""
+    out = {}
+    for kind, classes in doc.items():
+        out[kind] = {"*": [dict(c, tasks={"*": list(c["tasks"].values())}) if isinstance(c.get("tasks"), dict) else c
+                           for c in classes.values()]}
+    return out
+
+
 def fetch(base, path, data=None):
     req = urllib.request.Request(base + path, data=data)
     try:
@@ -85,14 +96,14 @@ def web(base, target):
     report = {}
     shapes = {}
 
-    def record(name, path, data=None, body="json"):
+    def record(name, path, data=None, body="json", shape=lambda doc: doc):
         status, ctype, text = fetch(base, path, data)
         entry = report.setdefault(name, {"status": status, "type": media_type(ctype)})
         if status != 200:
             return None
         if body == "json":
             doc = json.loads(text)
-            for k, v in json_shape(doc).items():
+            for k, v in json_shape(shape(doc)).items():
                 shapes.setdefault(name, {}).setdefault(k, set()).update(v)
             return doc
         if body == "csv":
@@ -117,7 +128,7 @@ def web(base, target):
     for _ in range(3):
         time.sleep(1)
         record("GET /stats/requests", "/stats/requests")
-    record("GET /tasks", "/tasks")
+    tasks = record("GET /tasks", "/tasks", shape=unnamed)
     record("GET /exceptions", "/exceptions")
     record("GET /exceptions/csv", "/exceptions/csv", body="csv")
     record("GET /stats/requests/csv", "/stats/requests/csv", body="csv")
@@ -128,7 +139,37 @@ def web(base, target):
     record("GET /stop", "/stop")
     for name, paths in shapes.items():
         report[name]["json"] = {k: sorted(v) for k, v in sorted(paths.items())}
+    report["form fields"] = form_fields(base, target, sorted((tasks or {}).get("per_class", {})))
     return report
+
+
+def form_fields(base, target, classes):
+    """Posts /swarm with each field of Locust's start form, from a stopped
+    run (and the edit form's during one), and reports which succeed."""
+    minimal = {"user_count": "2", "spawn_rate": "2"}
+    variants = {
+        "user_count spawn_rate": {},
+        "host": {"host": target},
+        "empty host": {"host": ""},
+        "run_time": {"run_time": "60"},
+        "run_time 1m": {"run_time": "1m"},
+        "empty run_time": {"run_time": ""},
+        "user_classes": {"user_classes": classes},
+        "shape_class": {"shape_class": "Default"},
+        "bad run_time": {"run_time": "soon"},
+    }
+    out = {}
+    for name, extra in variants.items():
+        form = urllib.parse.urlencode(dict(minimal, **extra), doseq=True).encode()
+        status, _, text = fetch(base, "/swarm", form)
+        out[name] = {"status": status, "success": json.loads(text).get("success") if text.startswith("{") else None}
+        if name == "host":
+            # The edit form, during the run the start form began.
+            edit = urllib.parse.urlencode({"user_count": "3", "spawn_rate": "3"}).encode()
+            status, _, text = fetch(base, "/swarm", edit)
+            out["edit"] = {"status": status, "success": json.loads(text).get("success")}
+        fetch(base, "/stop")
+    return out
 
 
 def main(argv):
