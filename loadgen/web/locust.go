@@ -62,8 +62,12 @@ func (s *Server) handleSwarm(w http.ResponseWriter, r *http.Request) {
 	}
 	run, _, req := s.current()
 	host := s.cfg.Defaults.Host
-	if run != nil {
+	switch {
+	case run != nil && req.Host != "":
 		host = req.Host
+	case run != nil:
+		// The target the Starter chose (the embedded service, say).
+		host = run.Spec().Host
 	}
 	if err != nil {
 		status, msg := errorStatus(err)
