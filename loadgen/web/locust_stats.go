@@ -38,8 +38,9 @@ type locustStats struct {
 	UserCount  int            `json:"user_count"`
 }
 
-// locustEntry is a row of the statistics: Method is null on the
-// Aggregated row, as in Locust.
+// locustEntry is a row of the statistics. The Aggregated row's Method is
+// null before the first run and empty from then on, as in Locust, which
+// makes the row anew when a run starts.
 type locustEntry struct {
 	Method            *string        `json:"method"`
 	Name              string         `json:"name"`
@@ -122,7 +123,7 @@ func locustIfAny(count int64, v float64) any {
 	return report.PyFloat(v)
 }
 
-func newLocustEntry(e results.EntryStats, aggregated, started bool) locustEntry {
+func newLocustEntry(e results.EntryStats, method *string, started bool) locustEntry {
 	le := locustEntry{
 		Name: e.Name(), SafeName: escapeText(e.Name()),
 		NumRequests: e.Count(), NumFailures: e.Failures(),
@@ -138,25 +139,28 @@ func newLocustEntry(e results.EntryStats, aggregated, started bool) locustEntry 
 	if e.Count() > 0 {
 		le.P90, le.P99 = locustTime(e.Percentile(0.9)), locustTime(e.Percentile(0.99))
 	}
-	if !aggregated {
-		m := e.Method()
-		le.Method = &m
-	}
+	le.Method = method
 	return le
 }
 
-// newLocustStats builds GET /stats/requests from a snapshot: the state
-// as Locust names it, and the workers of a distributed run.
-func newLocustStats(snap *results.Snapshot, state string, workers []results.WorkerStatus) locustStats {
+// newLocustStats builds GET /stats/requests from a snapshot (of no run
+// when run is false): the state as Locust names it, and the workers of a
+// distributed run.
+func newLocustStats(snap *results.Snapshot, run bool, state string, workers []results.WorkerStatus) locustStats {
 	started := snap.Total.Count() > 0
 	out := locustStats{Stats: []locustEntry{}, Errors: []locustError{}, State: state, UserCount: snap.Users}
 	for i, e := range snap.Entries {
 		if i == maxLocustRows {
 			break
 		}
-		out.Stats = append(out.Stats, newLocustEntry(e, false, started))
+		m := e.Method()
+		out.Stats = append(out.Stats, newLocustEntry(e, &m, started))
 	}
-	total := newLocustEntry(snap.Total, true, started)
+	var aggregated *string
+	if run {
+		aggregated = new(string)
+	}
+	total := newLocustEntry(snap.Total, aggregated, started)
 	out.Stats = append(out.Stats, total)
 	for i, e := range snap.Errors {
 		if i == maxLocustRows {
@@ -208,7 +212,7 @@ func (s *Server) handleLocustStats(w http.ResponseWriter, r *http.Request) {
 	if run != nil {
 		workers = run.Workers()
 	}
-	writeJSON(w, http.StatusOK, newLocustStats(snap, locustState(run), workers))
+	writeJSON(w, http.StatusOK, newLocustStats(snap, run != nil, locustState(run), workers))
 }
 
 // locustException is a group of exceptions in GET /exceptions.

@@ -120,14 +120,25 @@ def web(base, target):
     report["POST /swarm"]["success"] = bool(started and started.get("success"))
     deadline = time.time() + 30
     while time.time() < deadline:
-        stats = record("GET /stats/requests", "/stats/requests")
+        status, _, text = fetch(base, "/stats/requests")
+        stats = json.loads(text) if status == 200 else None
         if stats and stats.get("state") == "running" and stats["stats"] and stats["stats"][-1]["num_requests"] > 50:
             break
         time.sleep(0.5)
-    # A few more samples: some values change type as a run goes on.
+    # A few samples of a run under way (Locust's values before the first
+    # request are of other types: integer zeros, null percentiles).
     for _ in range(3):
         time.sleep(1)
         record("GET /stats/requests", "/stats/requests")
+    # Locust flushes its history file every 10 s: wait for a flush with
+    # requests in it before reading the files.
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        status, _, text = fetch(base, "/stats/requests_full_history/csv")
+        rows = list(csv.DictReader(io.StringIO(text))) if status == 200 else []
+        if any(r.get("Total Request Count", "0") not in ("", "0") for r in rows):
+            break
+        time.sleep(0.5)
     tasks = record("GET /tasks", "/tasks", shape=unnamed)
     record("GET /exceptions", "/exceptions")
     record("GET /exceptions/csv", "/exceptions/csv", body="csv")
