@@ -123,8 +123,9 @@ func startUntilCleanup(t *testing.T, cmd *exec.Cmd) {
 // waitForUI waits until a web UI answers GET /stats/requests.
 func waitForUI(base string) error {
 	deadline := time.Now().Add(30 * time.Second)
+	client := &http.Client{Timeout: 5 * time.Second}
 	for {
-		resp, err := http.Get(base + "/stats/requests")
+		resp, err := client.Get(base + "/stats/requests")
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
