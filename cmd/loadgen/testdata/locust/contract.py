@@ -51,6 +51,10 @@ def describe_csv(text):
     return {"header": header, "rows": len(data), "widths": widths, "columns": columns, "names": names}
 
 
+ROUNDED_TIMES = {"median_response_time", "ninetieth_response_time", "ninety_ninth_response_time",
+                 "current_response_time_percentile_95", "current_response_time_percentile_50"}
+
+
 def json_shape(value, path="", out=None):
     """Flattens a JSON document to {path: sorted list of value types}."""
     if out is None:
@@ -65,6 +69,10 @@ def json_shape(value, path="", out=None):
             json_shape(v, path + "[]", out)
     else:
         t = {bool: "bool", int: "int", float: "float", str: "str", type(None): "null"}[type(value)]
+        if path.rsplit(".", 1)[-1] in ROUNDED_TIMES and (t, value < 100 if t in ("int", "float") else None) in (("int", True), ("float", False)):
+            # Locust keeps response times rounded: ints below 100 ms, floats
+            # (round(x, -1)) above, so the type follows the value.
+            t = "rounded time"
         out.setdefault(path or ".", set()).add(t)
     return out
 
