@@ -616,6 +616,13 @@ func TestFleetCommandErrors(t *testing.T) {
 	if took := time.Since(start); took > 10*time.Second {
 		t.Errorf("the worker gave up after %v, want about its 1s connect timeout", took)
 	}
+	// A worker's --logfile gets its log; stderr keeps only the error.
+	logPath := filepath.Join(t.TempDir(), "worker.log")
+	code, _, stderr = runCLI(t, nil, "worker", "--coordinator", "http://127.0.0.1:1", "--connect-timeout", "300ms", "--loglevel", "DEBUG", "--logfile", logPath)
+	logged, _ := os.ReadFile(logPath)
+	if code != exitUnreachable || !strings.Contains(string(logged), "coordinator not reachable yet") || strings.Contains(stderr, "not reachable yet") {
+		t.Errorf("worker --logfile: exit %d, log file %q, stderr %q; want the log in the file only", code, logged, stderr)
+	}
 	code, _, stderr = runCLI(t, nil, "worker")
 	if code != exitUsage || !strings.Contains(stderr, "--coordinator is required") {
 		t.Errorf("worker without --coordinator: exit %d, %q", code, stderr)

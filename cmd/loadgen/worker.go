@@ -32,9 +32,14 @@ func runWorker(ctx context.Context, e env, args []string) (int, error) {
 	if err != nil {
 		return exitUsage, cli.Usagef("--loglevel %w", err)
 	}
+	log, closeLog, err := logging.Open(e.stderr, f.LogFile, level)
+	if err != nil {
+		return exitUsage, cli.UsageError{Err: err}
+	}
+	defer closeLog()
 	w, err := control.NewWorker(control.WorkerConfig{
 		Coordinator: strings.TrimRight(f.Coordinator, "/"), Token: f.Token, ID: f.ID, Version: version,
-		ConnectTimeout: f.ConnectTimeout, Logger: logging.New(e.stderr, level).With("component", "worker"),
+		ConnectTimeout: f.ConnectTimeout, Logger: log.With("component", "worker"),
 	})
 	if err != nil {
 		return exitUsage, cli.UsageError{Err: err}

@@ -188,6 +188,9 @@ type WorkerFlags struct {
 	ID             string
 	ConnectTimeout time.Duration
 	LogLevel       string
+	// LogFile is --logfile, as on the main command: a Locust worker's
+	// command line may carry it.
+	LogFile string
 }
 
 func (f *WorkerFlags) register(fs *pflag.FlagSet) {
@@ -196,6 +199,7 @@ func (f *WorkerFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.ID, "id", "", "this worker's name in the worker table (default host-pid-random)")
 	fs.DurationVar(&f.ConnectTimeout, "connect-timeout", 30*time.Second, "how long to keep trying to reach the coordinator, at start and after losing it")
 	fs.StringVarP(&f.LogLevel, "loglevel", "L", "INFO", "DEBUG, INFO, WARNING or ERROR")
+	fs.StringVar(&f.LogFile, "logfile", "", "write the log to this file; stderr then gets only warnings and errors")
 }
 
 // CompareFlags are `loadgen compare`'s own flags.
