@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -260,11 +261,17 @@ func (r *localRun) collect(now time.Time) *results.Snapshot {
 		users = r.users.Count()
 	}
 	d.SetNode(results.LocalNode)
+	// Each step is a millisecond or more of work at high rates; letting
+	// the processor go between them keeps a generator with one core from
+	// holding up its users and dispatcher for the whole collection.
+	runtime.Gosched()
 	if err := r.stats.Add(d); err != nil {
 		// Deltas made in this process always fit; this is a bug.
 		panic(fmt.Sprintf("loadgen: merging statistics: %v", err))
 	}
+	runtime.Gosched()
 	r.stats.Tick(now, users)
+	runtime.Gosched()
 	return r.stats.Snapshot(now)
 }
 

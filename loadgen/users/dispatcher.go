@@ -69,8 +69,8 @@ type DispatcherConfig struct {
 // Dispatcher runs an open-model schedule. One dispatcher goroutine walks
 // the arrivals and hands each request, a small value, to an idle slot over
 // an unbuffered channel; slots are goroutines made on demand up to the cap,
-// each recording into its own recorder. Nothing on the per-request path
-// allocates or takes a lock shared between slots.
+// recording into one recorder per group of recorderGroup slots, as users
+// do. Nothing on the per-request path allocates.
 type Dispatcher struct {
 	cfg       DispatcherConfig
 	keys      []results.EntryKey
@@ -84,8 +84,8 @@ type Dispatcher struct {
 	slotsDone sync.WaitGroup
 
 	mu       sync.Mutex
-	slots    []*slot
-	state    int // stateNew, stateRunning, stateStopped
+	groups   []*results.Recorder // slot i records into groups[i/recorderGroup]
+	state    int                 // stateNew, stateRunning, stateStopped
 	dispatch context.CancelFunc
 
 	scheduled, sent, late, dropped, saturated, abandoned atomic.Uint64
@@ -98,6 +98,12 @@ type Dispatcher struct {
 	// coarse makes the dispatcher wait on Go's timers alone, for the
 	// benchmark that prices the precise wait.
 	coarse bool
+	// woke is when the dispatcher last woke from a wait, since the start;
+	// the dispatcher goroutine alone uses it.
+	woke time.Duration
+	// onWake, when set, is told each time the dispatcher wakes from a
+	// wait, for the tests.
+	onWake func(since time.Duration)
 }
 
 const (
@@ -241,11 +247,30 @@ func (r *Dispatcher) loop(ctx context.Context) error {
 // the rest precisely.
 const coarseWait = 2 * time.Millisecond
 
+// minWakeGap is the least time between two of the dispatcher's wake-ups.
+// A wake-up costs a few system calls and context switches, about as much
+// as the request it sends; at rates above one request per minWakeGap the
+// dispatcher therefore sleeps until minWakeGap after its last wake-up and
+// then sends every request that has come due, each late by at most
+// minWakeGap, and that delay counts in its latency, which runs from its
+// intended time. Below that rate every request has a wake-up of its own.
+const minWakeGap = 200 * time.Microsecond
+
 // waitUntil returns once the intended time at has come, or false when ctx
 // ends first.
 func (r *Dispatcher) waitUntil(ctx context.Context, at time.Duration, timer *time.Timer, sleeper *preciseSleeper) bool {
+	if at-time.Since(r.start) <= 0 {
+		return true
+	}
+	until := max(at, r.woke+minWakeGap)
+	defer func() {
+		r.woke = time.Since(r.start)
+		if r.onWake != nil {
+			r.onWake(r.woke)
+		}
+	}()
 	for {
-		wait := at - time.Since(r.start)
+		wait := until - time.Since(r.start)
 		if wait <= 0 {
 			return true
 		}
@@ -382,10 +407,17 @@ func (r *Dispatcher) addSlot(first openRequest) error {
 	if err != nil {
 		return fmt.Errorf("users: making a client: %w", err)
 	}
-	id := r.cfg.FirstID + int(r.nslots.Load()) + 1
+	n := int(r.nslots.Load())
+	id := r.cfg.FirstID + n + 1
+	r.mu.Lock()
+	if n/recorderGroup >= len(r.groups) {
+		r.groups = append(r.groups, results.NewRecorder(r.keys))
+	}
+	rec := r.groups[n/recorderGroup]
+	r.mu.Unlock()
 	s := &slot{
 		user: &User{ID: id, Client: cl, Rand: r.cfg.NewRand(id)},
-		rec:  results.NewRecorder(r.keys),
+		rec:  rec,
 	}
 	if r.cfg.InitUser != nil {
 		if err := initUser(r.cfg.InitUser, s.user); err != nil {
@@ -393,9 +425,6 @@ func (r *Dispatcher) addSlot(first openRequest) error {
 			s.rec.Failure(int(first.task), 0, 0, results.NormalizeError(err))
 		}
 	}
-	r.mu.Lock()
-	r.slots = append(r.slots, s)
-	r.mu.Unlock()
 	r.nslots.Add(1)
 	r.slotsDone.Add(1)
 	go r.serve(s, first)
@@ -477,13 +506,14 @@ func (r *Dispatcher) Stats() results.OpenStats {
 	}
 }
 
-// Drain moves what every slot recorded since the last drain into d.
+// Drain moves what every slot recorded since the last drain into d. It
+// lets the processor go between recorders (see drainYielding), so that a
+// drain never holds up the dispatcher for long.
 func (r *Dispatcher) Drain(d *results.Delta) {
 	r.mu.Lock()
-	defer r.mu.Unlock()
-	for _, s := range r.slots {
-		s.rec.Drain(d)
-	}
+	groups := r.groups
+	r.mu.Unlock()
+	drainYielding(groups, d)
 	r.cut.drain(d)
 }
 

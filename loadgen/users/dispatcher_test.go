@@ -102,6 +102,52 @@ func TestOpenNeverSendsEarly(t *testing.T) {
 	}
 }
 
+// TestOpenBatchesWakeUpsAtHighRates checks the dispatcher's wake-ups: at a
+// rate above one request per minWakeGap they are never closer together
+// than minWakeGap and each sends several requests, while at a low rate
+// each request still has a wake-up of its own, so its send is not
+// delayed.
+func TestOpenBatchesWakeUpsAtHighRates(t *testing.T) {
+	for _, tc := range []struct {
+		rate    float64
+		batched bool
+	}{
+		{rate: 20000, batched: true},
+		{rate: 500},
+	} {
+		const dur = 400 * time.Millisecond
+		nop := Task{Method: "GET", Name: "x", Weight: 1, Run: func(context.Context, *User) (int64, error) { return 0, nil }}
+		r, err := NewDispatcher(DispatcherConfig{Tasks: []Task{nop}, Arrivals: constantArrivals(t, tc.rate, dur), NewClient: newNop, MaxLag: -1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var wakes []time.Duration // the dispatcher goroutine alone appends
+		r.onWake = func(at time.Duration) { wakes = append(wakes, at) }
+		if err := r.Run(context.Background(), time.Now()); err != nil {
+			t.Fatal(err)
+		}
+		r.Stop(time.Second)
+		arrivals := int(tc.rate * dur.Seconds())
+		if st := r.Stats(); st.Sent != uint64(arrivals) {
+			t.Fatalf("rate %v: %d sent, want %d", tc.rate, st.Sent, arrivals)
+		}
+		for i := 1; i < len(wakes); i++ {
+			if gap := wakes[i] - wakes[i-1]; gap < minWakeGap {
+				t.Fatalf("rate %v: wake-ups %d and %d only %v apart, want at least %v", tc.rate, i-1, i, gap, minWakeGap)
+			}
+		}
+		if tc.batched {
+			if most := int(dur / minWakeGap); len(wakes) > most {
+				t.Errorf("rate %v: %d wake-ups for %d requests, want at most %d", tc.rate, len(wakes), arrivals, most)
+			}
+		} else if len(wakes) < arrivals*3/4 {
+			// A wake-up that comes late finds the next request due as
+			// well; on a loaded machine a few do.
+			t.Errorf("rate %v: %d wake-ups for %d requests, want one for nearly each", tc.rate, len(wakes), arrivals)
+		}
+	}
+}
+
 // TestOpenLatencyIncludesTheWaitForASlot runs a 20 ms task at 100 requests
 // per second through one slot: the requests queue, and their latencies,
 // counted from the intended times, grow with the queue while their service

@@ -24,7 +24,8 @@ const openBenchRate = 5000
 // dispatcher as it runs; "coarse" waits on Go's timers alone, which prices
 // the precise wait. The target is LOADGEN_OPEN_BENCH_URL when set (make
 // bench points it at albumsvc on the other core), otherwise a server in
-// this process. Run it with a count, e.g. -benchtime 25000x for 5 s.
+// this process; LOADGEN_OPEN_BENCH_RATE sets another rate. Run it with a
+// count, e.g. -benchtime 25000x for 5 s.
 func BenchmarkOpenDispatch(b *testing.B) {
 	b.Run("precise", func(b *testing.B) { benchOpenDispatch(b, false) })
 	b.Run("coarse", func(b *testing.B) { benchOpenDispatch(b, true) })
@@ -39,8 +40,14 @@ func benchOpenDispatch(b *testing.B, coarse bool) {
 		defer srv.Close()
 		url = srv.URL
 	}
-	d := time.Duration(float64(b.N) / openBenchRate * float64(time.Second))
-	arrivals, err := schedule.NewArrivals(schedule.ArrivalConstant, schedule.Constant(openBenchRate).Until(d), 0, 0)
+	rate := float64(openBenchRate)
+	if s := os.Getenv("LOADGEN_OPEN_BENCH_RATE"); s != "" {
+		if _, err := fmt.Sscan(s, &rate); err != nil || rate <= 0 {
+			b.Fatalf("LOADGEN_OPEN_BENCH_RATE=%q: want a positive rate per second", s)
+		}
+	}
+	d := time.Duration(float64(b.N) / rate * float64(time.Second))
+	arrivals, err := schedule.NewArrivals(schedule.ArrivalConstant, schedule.Constant(rate).Until(d), 0, 0)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -77,6 +84,7 @@ func benchOpenDispatch(b *testing.B, coarse bool) {
 	}
 	b.ReportMetric(float64(r.DispatchDelay(0.5).Microseconds()), "delay-p50-us")
 	b.ReportMetric(float64(r.DispatchDelay(0.99).Microseconds()), "delay-p99-us")
+	b.ReportMetric(float64(r.DispatchDelay(0.999).Microseconds()), "delay-p99.9-us")
 	b.ReportMetric(float64(st.Late), "late")
 	b.ReportMetric(float64(st.Dropped), "dropped")
 	b.ReportMetric(float64(st.Slots), "slots")
