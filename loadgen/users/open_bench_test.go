@@ -14,7 +14,7 @@ import (
 	"github.com/loadgen/loadgen/loadgen/schedule"
 )
 
-// openBenchRate is the arrival rate of BenchmarkOpenDispatch.
+// openBenchRate is the default arrival rate of BenchmarkOpenDispatch.
 const openBenchRate = 5000
 
 // BenchmarkOpenDispatch runs b.N real HTTP requests on a 5,000/s open
