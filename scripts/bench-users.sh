@@ -7,7 +7,9 @@
 #    whole run and in the steady state (from the 8th second to the end,
 #    sampled from /proc at each live table), peak RSS per user, errors.
 #  - 1,000 users, the same, beside Locust FastHttpUser doing the same (skipped
-#    with a note where Locust is not installed).
+#    with a note where Locust is not installed) and beside the machine's
+#    floor for the workload (internal/netfloor: one thread driving raw
+#    sockets with epoll, no HTTP client, no statistics).
 #  - Starting users: the runner's own CPU per user (BenchmarkRampUsers), and
 #    a ramp of 10,000 users at 2,000/s, each sending its first request and
 #    then waiting 60 s: the process's CPU from its start to the end of the
@@ -142,6 +144,15 @@ if "$LOCUST_PYTHON" -c 'import locust, geventhttpclient' 2>/dev/null; then
 else
 	echo "Locust FastHttpUser: skipped ($LOCUST_PYTHON cannot import locust and geventhttpclient: apt-get install python3-locust python3-geventhttpclient)"
 fi
+go test -c -o "$out/floor.test" ./internal/netfloor
+PIN_CPU=0 start_albumsvc "$out/svc.log" --store rwmutex
+floor=$(LOADGEN_FLOOR_ADDR="$svc_addr" LOADGEN_FLOOR_CONNS="$USERS_SMALL" pin 1 "$out/floor.test" -test.run '^$' \
+	-test.bench '^BenchmarkThinkingUsers$' -test.benchtime "$((USERS_SMALL * THINK_TIME / 2))x" 2>&1 |
+	awk '/^BenchmarkThinkingUsers/ { for (i = 1; i < NF; i++) if ($(i+1) == "cpu-us/req") print $i }')
+stop_albumsvc
+printf '%-8s %10s %7s %9s %12s %14s %10s %12s  the floor: one thread, raw sockets and epoll, nothing else\n' \
+	"$USERS_SMALL" "$((USERS_SMALL * THINK_TIME / 2))" - - "${floor:--}" - - -
+awk -v f="$floor" -v g="$small_cpu" 'BEGIN { if (g > 0 && f > 0) printf "loadgen / floor CPU per request at %d users: %.2fx (a Locust/loadgen ratio of 10x needs loadgen at Locust/10)\n", '"$USERS_SMALL"', g / f }'
 echo
 
 go test -c -o "$out/users.test" ./loadgen/users
