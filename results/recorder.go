@@ -108,7 +108,9 @@ func (r *Recorder) Keys() []EntryKey {
 }
 
 // Success records a successful request. It is the hot path: no allocation
-// once the buffers have grown, no channel, no lock shared with other users.
+// once the buffers have grown, no channel, and a lock held for a few
+// nanoseconds, shared only by the goroutines that record into this
+// recorder (a group of users or of open-model slots).
 // entry must be a valid index into the recorder's keys.
 func (r *Recorder) Success(entry int, latency time.Duration, bytes int64) {
 	us, clamped := ToMicros(latency)
