@@ -627,4 +627,14 @@ func TestFleetCommandErrors(t *testing.T) {
 	if code != exitUsage || !strings.Contains(stderr, "--coordinator is required") {
 		t.Errorf("worker without --coordinator: exit %d, %q", code, stderr)
 	}
+	// A Locust worker's environment names its master: refused, with the
+	// loadgen way, even where LOADGEN_COORDINATOR would let the worker run.
+	for _, v := range []string{"LOCUST_MASTER_NODE_HOST", "LOCUST_MASTER_NODE_PORT"} {
+		vars := map[string]string{v: "5557", "LOADGEN_COORDINATOR": "http://127.0.0.1:1"}
+		getenv := func(k string) (string, bool) { s, ok := vars[k]; return s, ok }
+		code, _, stderr = runCLI(t, getenv, "worker", "--connect-timeout", "300ms")
+		if code != exitUsage || !strings.Contains(stderr, v) || !strings.Contains(stderr, "--coordinator http://HOST:PORT") {
+			t.Errorf("worker with %s: exit %d, %q; want exit 2 naming the variable and --coordinator", v, code, stderr)
+		}
+	}
 }

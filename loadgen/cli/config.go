@@ -144,6 +144,23 @@ func (l locustEnv) Apply(fs *pflag.FlagSet, set func(flag, value string, o Origi
 	return err
 }
 
+// locustWorkerEnv is the Locust environment of `loadgen worker`: the
+// variables that name a Locust worker's master would otherwise be left
+// unread while the worker went to another coordinator, or to none, so
+// they are refused with the loadgen way. A worker takes nothing else from
+// Locust's variables, as a Locust worker takes its run from its master.
+type locustWorkerEnv struct{ getenv func(string) (string, bool) }
+
+func (l locustWorkerEnv) Apply(*pflag.FlagSet, func(flag, value string, o Origin) error) error {
+	for _, name := range []string{"master-host", "master-port"} {
+		env := locust.EnvVar(name)
+		if _, ok := l.getenv(env); ok {
+			return fmt.Errorf("environment variable %s: a loadgen worker names its coordinator with --coordinator http://HOST:PORT (or LOADGEN_COORDINATOR)", env)
+		}
+	}
+	return nil
+}
+
 // checkRefused refuses Locust's options that loadgen does not take, on
 // the command line, with the loadgen way, rather than pflag's "unknown
 // flag".

@@ -336,8 +336,11 @@ func savedOutputs(fs *pflag.FlagSet, o *saved.Outputs, json bool) {
 // for the commands that run a test, from config files (see ConfigFiles).
 func (c *Command) Parse(args []string, getenv func(string) (string, bool)) (*Settings, error) {
 	layers := []Layer{Environment("LOADGEN", getenv)}
-	if c.kind == "" || c.kind == "coordinator" {
+	switch c.kind {
+	case "", "coordinator":
 		layers = append(layers, LocustEnvironment(getenv), ConfigFiles(c.ConfigDir, &c.ConfigFilesRead))
+	case "worker":
+		layers = append(layers, locustWorkerEnv{getenv})
 	}
 	s, err := Parse(c.Flags, args, layers...)
 	if err != nil {
