@@ -182,9 +182,9 @@ func (l *OpenLoad) EndWait() time.Duration { return l.grace + max(l.runner.Stats
 // InFlight is the number of requests in flight now.
 func (l *OpenLoad) InFlight() int { return l.runner.InFlight() }
 
-// Slots is the peak number of requests in flight so far, each with its
-// own connection.
-func (l *OpenLoad) Slots() int { return l.runner.Slots() }
+// Slots is the peak number of requests in flight so far (the slots made,
+// each with its own connection, can be more: some are made ahead).
+func (l *OpenLoad) Slots() int { return l.runner.PeakInFlight() }
 
 // Stats is the dispatcher's counts so far.
 func (l *OpenLoad) Stats() results.OpenStats { return l.runner.Stats() }

@@ -3,6 +3,7 @@ package loadgen
 import (
 	"context"
 	"errors"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -235,5 +236,29 @@ func TestOpenLoadCoveredStopsAtEnd(t *testing.T) {
 	time.Sleep(300 * time.Millisecond)
 	if got := l.Covered(); got != end {
 		t.Errorf("covered %v 300ms after the end, want it to stay at %v", got, end)
+	}
+}
+
+// TestOpenRunPreparesSlotsForItsFirstMillisecond: an open-model run
+// connects one slot per request of its first millisecond before the
+// schedule starts, to its target, at most 100.
+func TestOpenRunPreparesSlotsForItsFirstMillisecond(t *testing.T) {
+	for _, tc := range []struct {
+		rate float64
+		want int
+	}{
+		{0, 0}, {0.5, 1}, {999, 1}, {1000, 1}, {1001, 2}, {20000, 20}, {100000, 100}, {1e6, 100}, {math.NaN(), 0},
+	} {
+		if got := preparedSlots(tc.rate); got != tc.want {
+			t.Errorf("preparedSlots(%v) = %d, want %d", tc.rate, got, tc.want)
+		}
+	}
+	p, err := openSpec([]users.Task{getTask("http://127.0.0.1:9/")}, schedule.Constant(20000)).Plan()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := p.DispatcherConfig("http://127.0.0.1:9", 0, nil)
+	if cfg.Prepare != 20 || cfg.ConnectURL != "http://127.0.0.1:9" {
+		t.Errorf("Prepare %d, ConnectURL %q: want 20 slots connected to the host", cfg.Prepare, cfg.ConnectURL)
 	}
 }

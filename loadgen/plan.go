@@ -2,6 +2,7 @@ package loadgen
 
 import (
 	"errors"
+	"math"
 	"math/rand/v2"
 	"slices"
 	"time"
@@ -271,7 +272,21 @@ func (p *Plan) DispatcherConfig(host string, firstID int, arrivals schedule.Arri
 		MaxInFlight: o.MaxInFlight,
 		MaxLag:      o.MaxLag,
 		LateAfter:   o.LateAfter,
+		Prepare:     preparedSlots(o.Rate.Start),
+		ConnectURL:  host,
 	}
+}
+
+// preparedSlots is how many slots an open-model run makes and connects
+// before its first arrival: one per request of the first millisecond at
+// its starting rate (20 at 20,000/s), at most 100. A worker prepares for
+// the fleet's rate, not its share, which it does not know yet: a few idle
+// connections more.
+func preparedSlots(rate float64) int {
+	if !(rate > 0) {
+		return 0
+	}
+	return int(min(math.Ceil(rate/1000), 100))
 }
 
 func (p *Plan) newClient() (client.Client, error) { return p.clients(), nil }

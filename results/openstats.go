@@ -30,8 +30,9 @@ type OpenStats struct {
 	// MaxLate is the longest delay between a request's intended time and
 	// its hand-over to a slot.
 	MaxLate time.Duration
-	// Slots is the number of slots made: the peak number of requests in
-	// flight at once, each slot with its own connection.
+	// Slots is the peak number of requests in flight at once, each on a
+	// slot with its own connection (the slots made may be more: an open
+	// model connects a few before its first request).
 	Slots int
 	// MaxInFlight, MaxLag and LateAfter are the settings in force, for
 	// reports; MaxLag is negative when requests are never dropped.

@@ -148,6 +148,90 @@ func TestOpenBatchesWakeUpsAtHighRates(t *testing.T) {
 	}
 }
 
+// connectClient is a client that can connect ahead; it notes when.
+type connectClient struct {
+	nopClient
+	connected *atomic.Int64
+	lastAt    *atomic.Int64 // when the last Connect returned, in ns since the epoch
+	url       string
+	mu        *sync.Mutex
+}
+
+func (c connectClient) Connect(_ context.Context, url string) error {
+	c.mu.Lock()
+	if url != c.url {
+		c.mu.Unlock()
+		return errors.New("connected to " + url)
+	}
+	c.mu.Unlock()
+	time.Sleep(2 * time.Millisecond) // a dial
+	c.connected.Add(1)
+	c.lastAt.Store(time.Now().UnixNano())
+	return nil
+}
+
+// TestOpenPreparesSlotsBeforeTheFirstArrival checks that Prepare slots are
+// made and connected before the first request is sent, and that they
+// serve the schedule: at a rate they can keep up with, no other slot is
+// made.
+func TestOpenPreparesSlotsBeforeTheFirstArrival(t *testing.T) {
+	var connected, lastAt, firstSend atomic.Int64
+	var mu sync.Mutex
+	task := Task{Method: "GET", Name: "x", Weight: 1, Run: func(context.Context, *User) (int64, error) {
+		firstSend.CompareAndSwap(0, time.Now().UnixNano())
+		return 0, nil
+	}}
+	newClient := func() (client.Client, error) {
+		return connectClient{connected: &connected, lastAt: &lastAt, url: "http://target:8080", mu: &mu}, nil
+	}
+	r, err := NewDispatcher(DispatcherConfig{
+		Tasks: []Task{task}, Arrivals: constantArrivals(t, 100, 300*time.Millisecond), NewClient: newClient,
+		Prepare: 4, ConnectURL: "http://target:8080",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Run(context.Background(), time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	r.Stop(time.Second)
+	st := r.Stats()
+	if st.Sent != 30 {
+		t.Fatalf("%d sent, want 30", st.Sent)
+	}
+	if n := connected.Load(); n != 4 {
+		t.Errorf("%d slots connected ahead, want 4", n)
+	}
+	if n := r.Slots(); n != 4 {
+		t.Errorf("%d slots, want the 4 prepared: 100 instant requests a second need no more", n)
+	}
+	if st.Slots != 1 {
+		t.Errorf("at most %d in flight, want 1: 100 instant requests a second", st.Slots)
+	}
+	if firstSend.Load() < lastAt.Load() {
+		t.Errorf("the first request went out %v before the last prepared slot had connected", time.Duration(lastAt.Load()-firstSend.Load()))
+	}
+}
+
+// TestOpenPrepareRespectsTheCap: no more slots are prepared than may be in
+// flight, and a client that cannot connect ahead is simply made.
+func TestOpenPrepareRespectsTheCap(t *testing.T) {
+	r, err := NewDispatcher(DispatcherConfig{
+		Tasks: []Task{sleepTask(0)}, Arrivals: constantArrivals(t, 100, 50*time.Millisecond), NewClient: newNop,
+		Prepare: 50, MaxInFlight: 3, ConnectURL: "http://target:8080",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Run(context.Background(), time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	r.Stop(time.Second)
+	if st := r.Stats(); r.Slots() != 3 || st.Sent != 5 {
+		t.Errorf("%d slots, stats %+v: want 3 slots (the cap) and 5 sent", r.Slots(), st)
+	}
+}
+
 // TestOpenLatencyIncludesTheWaitForASlot runs a 20 ms task at 100 requests
 // per second through one slot: the requests queue, and their latencies,
 // counted from the intended times, grow with the queue while their service

@@ -76,6 +76,16 @@ func New(c client.Client, opts Options) (*Browser, error) {
 // Close closes the client.
 func (b *Browser) Close() error { return b.c.Close() }
 
+// Connect opens the wrapped client's connection to url ahead of its first
+// request, when the client is a client.Connector, and otherwise does
+// nothing: the first request then connects.
+func (b *Browser) Connect(ctx context.Context, url string) error {
+	if c, ok := b.c.(client.Connector); ok {
+		return c.Connect(ctx, url)
+	}
+	return nil
+}
+
 // Do sends req, with the user's cookies, follows its redirects, and
 // returns the last response. The request's own Cookie header, if any,
 // comes first in the one Cookie header sent. On a redirect, 301, 302 and

@@ -321,3 +321,41 @@ func TestBrowserAlloc(t *testing.T) {
 		t.Errorf("a request through the browser allocates %.1f times, want 0", allocs)
 	}
 }
+
+// countingConnector is a client that counts Connect calls.
+type countingConnector struct {
+	client.Client
+	connects int
+	url      string
+}
+
+func (c *countingConnector) Connect(_ context.Context, url string) error {
+	c.connects++
+	c.url = url
+	return nil
+}
+
+// TestBrowserConnectsThroughItsClient: a Browser connects ahead through a
+// client that can, and does nothing for one that cannot.
+func TestBrowserConnectsThroughItsClient(t *testing.T) {
+	inner, err := client.New(client.KindNetHTTP, client.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cc := &countingConnector{Client: inner}
+	b, err := New(cc, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	if err := b.Connect(context.Background(), "http://127.0.0.1:1/x"); err != nil || cc.connects != 1 || cc.url != "http://127.0.0.1:1/x" {
+		t.Errorf("Connect through a Connector: %v, %d calls with %q", err, cc.connects, cc.url)
+	}
+	plain, err := New(inner, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := plain.Connect(context.Background(), "http://127.0.0.1:1/x"); err != nil {
+		t.Errorf("Connect through a client that cannot connect ahead: %v, want nothing done", err)
+	}
+}
