@@ -124,8 +124,7 @@ think_run() { # NAME USERS
 # 10,000 connections, while the kernel expires their TIME_WAIT sockets
 # (60 s) and connection-tracking entries (120 s), 20,000/s runs here did
 # worse (p99 17 and 31 ms, against 4.7 and 6.1 ms once the table had
-# drained: two runs each on a noisy machine, but a cost the kernel puts
-# on the next run's core, not the generator's own).
+# drained: two runs each, on a noisy machine, the cause not traced).
 go test -c -o "$out/users.test" ./loadgen/users
 echo "== open model: --rate 20000 for 10 s"
 PIN_CPU=0 start_albumsvc "$out/svc.log" --store rwmutex
