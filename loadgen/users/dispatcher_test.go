@@ -423,17 +423,20 @@ func TestOpenStopAbandonsAfterGrace(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := r.Run(context.Background(), time.Now()); err != nil {
+	// The request goes out after this and before the task says so; its
+	// time in flight is measured from when the dispatcher sent it, so
+	// only a time taken before Run bounds it from above.
+	start := time.Now()
+	if err := r.Run(context.Background(), start); err != nil {
 		t.Fatal(err)
 	}
 	<-entered
-	sent := time.Now()
 	if n := r.InFlight(); n != 1 {
 		t.Errorf("InFlight = %d, want 1", n)
 	}
 	time.Sleep(100 * time.Millisecond)
 	r.Stop(50 * time.Millisecond)
-	inFlight := time.Since(sent)
+	inFlight := time.Since(start)
 	// Stop returns with the counts settled and the slot closed.
 	if st := r.Stats(); st.Abandoned != 1 || st.Sent != 1 {
 		t.Errorf("stats %+v, want the one request abandoned", st)
