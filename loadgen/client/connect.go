@@ -1,10 +1,8 @@
 package client
 
 import (
-	"bytes"
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/valyala/fasthttp"
 )
@@ -25,17 +23,8 @@ type Connector interface {
 func (c *fastHTTP) Connect(ctx context.Context, rawURL string) error {
 	var u fasthttp.URI
 	if err := u.Parse(nil, []byte(rawURL)); err != nil {
-		return fmt.Errorf("connecting to %q: %w", rawURL, err)
+		return fmt.Errorf("request URL %q: %w", rawURL, err)
 	}
-	https := bytes.Equal(u.Scheme(), strHTTPS)
-	if !https && !bytes.Equal(u.Scheme(), strHTTP) || len(u.Host()) == 0 {
-		return fmt.Errorf("connecting to %q: want an absolute http:// or https:// URL", rawURL)
-	}
-	now := time.Now()
-	d, bounded := deadline(ctx, now, c.cfg.Timeout)
-	if err := c.connect(ctx, u.Host(), https, now, d, bounded); err != nil {
-		c.closeConn()
-		return normalise(ctx, err, c.conns.readErr(), nil)
-	}
-	return nil
+	_, _, err := c.open(ctx, &u, rawURL)
+	return err
 }

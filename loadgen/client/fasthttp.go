@@ -144,16 +144,9 @@ func (c *fastHTTP) do(ctx context.Context, req *Request, r *fasthttp.Request) (R
 	c.watch.follow(ctx)
 	c.conns.startRequest()
 	c.render(req, r)
-	uri := r.URI()
-	https := bytes.Equal(uri.Scheme(), strHTTPS)
-	if !https && !bytes.Equal(uri.Scheme(), strHTTP) || len(uri.Host()) == 0 {
-		return Response{}, fmt.Errorf("request URL %q: want an absolute http:// or https:// URL", req.URL)
-	}
-	now := time.Now()
-	d, bounded := deadline(ctx, now, c.cfg.Timeout)
-	if err := c.connect(ctx, uri.Host(), https, now, d, bounded); err != nil {
-		c.closeConn()
-		return Response{}, normalise(ctx, err, c.conns.readErr(), nil)
+	d, bounded, err := c.open(ctx, r.URI(), req.URL)
+	if err != nil {
+		return Response{}, err
 	}
 	fc := &c.conn
 	if bounded || fc.deadline {
@@ -169,7 +162,7 @@ func (c *fastHTTP) do(ctx context.Context, req *Request, r *fasthttp.Request) (R
 		c.aw = awaitWriter{c: fc.c}
 		bw.Reset(&c.aw)
 	}
-	err := r.Write(bw)
+	err = r.Write(bw)
 	if err == nil {
 		c.aw.final = true // the request's last bytes await its response
 		err = bw.Flush()
@@ -236,6 +229,23 @@ func (c *fastHTTP) render(req *Request, r *fasthttp.Request) {
 	if c.cfg.DisableKeepAlives {
 		r.SetConnectionClose()
 	}
+}
+
+// open makes sure the client's connection goes where uri points, dialling
+// it unless it is open already, and returns the deadline of an exchange
+// that starts now. Both a request and Connect come through here.
+func (c *fastHTTP) open(ctx context.Context, uri *fasthttp.URI, rawURL string) (d time.Time, bounded bool, err error) {
+	https := bytes.Equal(uri.Scheme(), strHTTPS)
+	if !https && !bytes.Equal(uri.Scheme(), strHTTP) || len(uri.Host()) == 0 {
+		return d, false, fmt.Errorf("request URL %q: want an absolute http:// or https:// URL", rawURL)
+	}
+	now := time.Now()
+	d, bounded = deadline(ctx, now, c.cfg.Timeout)
+	if err := c.connect(ctx, uri.Host(), https, now, d, bounded); err != nil {
+		c.closeConn()
+		return d, bounded, normalise(ctx, err, c.conns.readErr(), nil)
+	}
+	return d, bounded, nil
 }
 
 // connect keeps the connection when it goes to host and is fit for reuse,
