@@ -242,29 +242,30 @@ func (r *Dispatcher) prepare(ctx context.Context) error {
 		return nil
 	}
 	slots := make([]*slot, 0, n)
+	var err error
 	for range n {
-		s, err := r.newSlot(0)
-		if err != nil {
-			for _, s := range slots {
-				go r.serve(s, nil)
-			}
-			return err
+		var s *slot
+		if s, err = r.newSlot(0); err != nil {
+			break
 		}
 		slots = append(slots, s)
 	}
-	cctx, cancel := context.WithTimeout(ctx, prepareWait)
-	defer cancel()
-	var wg sync.WaitGroup
-	for _, s := range slots {
-		if c, ok := s.user.Client.(client.Connector); ok && r.cfg.ConnectURL != "" {
-			wg.Go(func() { _ = c.Connect(cctx, r.cfg.ConnectURL) })
+	if err == nil && r.cfg.ConnectURL != "" {
+		cctx, cancel := context.WithTimeout(ctx, prepareWait)
+		var wg sync.WaitGroup
+		for _, s := range slots {
+			if c, ok := s.user.Client.(client.Connector); ok {
+				wg.Go(func() { _ = c.Connect(cctx, r.cfg.ConnectURL) })
+			}
 		}
+		wg.Wait()
+		cancel()
 	}
-	wg.Wait()
+	// Every slot made serves, so that Stop, which waits for them, ends.
 	for _, s := range slots {
 		go r.serve(s, nil)
 	}
-	return nil
+	return err
 }
 
 func (r *Dispatcher) loop(ctx context.Context) error {
@@ -575,7 +576,7 @@ func (r *Dispatcher) Stats() results.OpenStats {
 		Saturated:   r.saturated.Load(),
 		Abandoned:   r.abandoned.Load(),
 		MaxLate:     time.Duration(r.maxLate.Load()),
-		Slots:       int(r.peak.Load()),
+		Slots:       r.PeakInFlight(),
 		MaxInFlight: r.cfg.MaxInFlight,
 		MaxLag:      r.maxLag,
 		LateAfter:   r.cfg.LateAfter,
