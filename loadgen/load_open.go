@@ -72,7 +72,11 @@ type OpenLoad struct {
 
 // NewOpenLoad makes the Plan's dispatcher, sending to host from slots
 // numbered from firstID+1, and starts it on origin, the schedule's start.
-// It sends nothing until a share is assigned.
+// A zero origin starts the schedule once the dispatcher's first slots are
+// connected (see Origin): a run of its own has no reason to count their
+// dials as lateness of its first requests. A fleet's worker gets an origin
+// ahead of now, and connects them while it waits. It sends nothing until a
+// share is assigned.
 func NewOpenLoad(p *Plan, host string, firstID int, origin time.Time, log *slog.Logger) (*OpenLoad, error) {
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -86,6 +90,14 @@ func NewOpenLoad(p *Plan, host string, firstID int, origin time.Time, log *slog.
 	if err != nil {
 		return nil, err
 	}
+	if origin.IsZero() {
+		if err := r.Prepare(context.Background()); err != nil {
+			r.Stop(0)
+			return nil, err
+		}
+		origin = time.Now()
+		g.SetOrigin(origin)
+	}
 	l := &OpenLoad{origin: origin, grace: p.Spec.StopGrace(), log: log, runner: r, gate: g, done: make(chan struct{})}
 	go func() {
 		defer close(l.done)
@@ -96,6 +108,9 @@ func NewOpenLoad(p *Plan, host string, firstID int, origin time.Time, log *slog.
 	}()
 	return l, nil
 }
+
+// Origin is the schedule's start.
+func (l *OpenLoad) Origin() time.Time { return l.origin }
 
 // Elapsed is where the schedule is now, on this process's clock.
 func (l *OpenLoad) Elapsed() time.Duration { return time.Since(l.origin) }

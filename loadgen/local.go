@@ -38,11 +38,14 @@ func (Local) Execute(ctx context.Context, p *Plan, h Hooks) (Run, error) {
 		ended: make(chan struct{}),
 		done:  make(chan struct{}),
 	}
-	r.start = time.Now()
 	var err error
 	if s.Open != nil {
-		r.open, err = NewOpenLoad(p, s.Host, 0, r.start, h.Logger)
+		r.open, err = NewOpenLoad(p, s.Host, 0, time.Time{}, h.Logger)
+		if err == nil {
+			r.start = r.open.Origin()
+		}
 	} else {
+		r.start = time.Now()
 		r.users, err = NewUsers(p, s.Host, 0, 0, 1)
 	}
 	if err != nil {

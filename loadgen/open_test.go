@@ -262,3 +262,54 @@ func TestOpenRunPreparesSlotsForItsFirstMillisecond(t *testing.T) {
 		t.Errorf("Prepare %d, ConnectURL %q: want 20 slots connected to the host", cfg.Prepare, cfg.ConnectURL)
 	}
 }
+
+// slowConnect is a client whose connections take a while to open, as on a
+// distant or busy target.
+type slowConnect struct {
+	client.Client
+	wait time.Duration
+}
+
+func (c slowConnect) Connect(ctx context.Context, url string) error {
+	time.Sleep(c.wait)
+	if cn, ok := c.Client.(client.Connector); ok {
+		return cn.Connect(ctx, url)
+	}
+	return nil
+}
+
+// slowConnectEngine runs in this process with clients that take wait to
+// connect.
+type slowConnectEngine struct{ wait time.Duration }
+
+func (e slowConnectEngine) Execute(ctx context.Context, p *Plan, h Hooks) (Run, error) {
+	clients := p.clients
+	p.clients = func() client.Client { return slowConnect{Client: clients(), wait: e.wait} }
+	return Local{}.Execute(ctx, p, h)
+}
+
+// TestOpenRunStartsOnceItsSlotsAreConnected: a run in one process starts
+// its schedule, and its clock, once its first slots have connected, so
+// that slow dials before the start make no request late; the run still
+// lasts its run time from there.
+func TestOpenRunStartsOnceItsSlotsAreConnected(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	defer srv.Close()
+	spec := openSpec([]users.Task{getTask(srv.URL)}, schedule.Constant(50))
+	spec.Host, spec.RunTime = srv.URL, 300*time.Millisecond
+	r, err := Start(context.Background(), slowConnectEngine{wait: 200 * time.Millisecond}, spec, Hooks{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := r.Wait()
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := *res.Open
+	if st.Sent != 15 || st.Dropped != 0 {
+		t.Fatalf("stats %+v, want 15 sent: 50 a second for the whole 300 ms run", st)
+	}
+	if st.MaxLate >= 100*time.Millisecond {
+		t.Errorf("a request went %v late: the 200 ms dials before the start were counted", st.MaxLate)
+	}
+}

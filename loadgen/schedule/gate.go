@@ -58,6 +58,14 @@ func NewGate(origin time.Time, end time.Duration) *Gate {
 	return &Gate{origin: origin, end: end, last: -1, changed: make(chan struct{}), timer: t}
 }
 
+// SetOrigin times the gate from origin instead, for a gate made before its
+// schedule's start was known. It is for before the first Next.
+func (g *Gate) SetOrigin(origin time.Time) {
+	g.mu.Lock()
+	g.origin = origin
+	g.mu.Unlock()
+}
+
 // GateLead is how long before its time a Gate hands out an arrival. Go's
 // timers can wake a millisecond late; an arrival handed out this early
 // reaches the generator before its time, and the generator waits the

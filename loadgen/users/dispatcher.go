@@ -97,6 +97,7 @@ type Dispatcher struct {
 	mu       sync.Mutex
 	groups   []*results.Recorder // slot i records into groups[i/recorderGroup]
 	state    int                 // stateNew, stateRunning, stateStopped
+	prepared bool                // Prepare or Run has made the prepared slots
 	dispatch context.CancelFunc
 
 	scheduled, sent, late, dropped, saturated, abandoned atomic.Uint64
@@ -219,12 +220,16 @@ func (r *Dispatcher) Run(ctx context.Context, start time.Time) error {
 	ctx, cancel := context.WithCancel(ctx)
 	r.dispatch = cancel
 	r.start = start
+	prepared := r.prepared
+	r.prepared = true
 	r.mu.Unlock()
 	defer close(r.runDone)
 	defer close(r.work) // idle slots end; busy ones end after their request
 	defer cancel()
-	if err := r.prepare(ctx); err != nil {
-		return err
+	if !prepared {
+		if err := r.prepare(ctx); err != nil {
+			return err
+		}
 	}
 	return r.loop(ctx)
 }
@@ -233,6 +238,24 @@ func (r *Dispatcher) Run(ctx context.Context, start time.Time) error {
 // the start of the schedule; a slot not connected by then connects for its
 // first request.
 const prepareWait = time.Second
+
+// Prepare makes the slots of DispatcherConfig.Prepare and connects them,
+// all at once, within a second; a slot not connected by then connects for
+// its first request. Run does this itself, on the schedule's clock, when
+// Prepare has not been called: a caller that picks the start only once
+// Prepare has returned keeps the dials out of the first requests'
+// latencies. It returns an error only when a slot's client could not be
+// made. Prepare is for before Run, and does nothing after it.
+func (r *Dispatcher) Prepare(ctx context.Context) error {
+	r.mu.Lock()
+	done := r.prepared || r.state != stateNew
+	r.prepared = true
+	r.mu.Unlock()
+	if done {
+		return nil
+	}
+	return r.prepare(ctx)
+}
 
 // prepare makes the prepared slots and connects them, all at once, then
 // lets them wait for work.
@@ -611,9 +634,14 @@ func (r *Dispatcher) Stop(grace time.Duration) {
 	r.state = stateStopped
 	cancel := r.dispatch
 	r.mu.Unlock()
-	if prev == stateRunning {
+	switch prev {
+	case stateRunning:
 		cancel()
 		<-r.runDone
+	case stateNew:
+		// Run will not close it now, and slots that Prepare made wait
+		// on it.
+		close(r.work)
 	}
 	finished := make(chan struct{})
 	go func() {

@@ -232,6 +232,60 @@ func TestOpenPrepareRespectsTheCap(t *testing.T) {
 	}
 }
 
+// TestOpenPrepareBeforeRun checks Prepare on its own: it connects the
+// slots before Run, which then connects none again, and a dispatcher that
+// never runs still stops at once, its prepared slots with it.
+func TestOpenPrepareBeforeRun(t *testing.T) {
+	var connected, lastAt atomic.Int64
+	var mu sync.Mutex
+	newClient := func() (client.Client, error) {
+		return connectClient{connected: &connected, lastAt: &lastAt, url: "http://target:8080", mu: &mu}, nil
+	}
+	cfg := DispatcherConfig{
+		Tasks: []Task{sleepTask(0)}, Arrivals: constantArrivals(t, 100, 100*time.Millisecond), NewClient: newClient,
+		Prepare: 4, ConnectURL: "http://target:8080",
+	}
+	r, err := NewDispatcher(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Prepare(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if n := connected.Load(); n != 4 {
+		t.Fatalf("%d slots connected when Prepare returned, want 4", n)
+	}
+	if err := r.Prepare(context.Background()); err != nil || connected.Load() != 4 {
+		t.Fatalf("a second Prepare: %v, %d connected; want nothing more", err, connected.Load())
+	}
+	if err := r.Run(context.Background(), time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	r.Stop(time.Second)
+	if st := r.Stats(); st.Sent != 10 || connected.Load() != 4 || r.Slots() != 4 {
+		t.Errorf("sent %d, %d connected, %d slots: want 10 sent by the 4 prepared slots, connected once", st.Sent, connected.Load(), r.Slots())
+	}
+
+	// Prepared, never run: Stop must not wait out its grace for slots
+	// that wait for work.
+	cfg.Arrivals = constantArrivals(t, 100, 100*time.Millisecond)
+	idle, err := NewDispatcher(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := idle.Prepare(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	begin := time.Now()
+	idle.Stop(15 * time.Second)
+	if d := time.Since(begin); d > 10*time.Second {
+		t.Errorf("Stop of a prepared dispatcher that never ran took %v", d)
+	}
+	if err := idle.Run(context.Background(), time.Now()); err == nil {
+		t.Error("Run after Stop: no error")
+	}
+}
+
 // TestOpenLatencyIncludesTheWaitForASlot runs a 20 ms task at 100 requests
 // per second through one slot: the requests queue, and their latencies,
 // counted from the intended times, grow with the queue while their service
