@@ -384,6 +384,30 @@ func TestOpenMakesSlotsAsNeeded(t *testing.T) {
 	}
 }
 
+// TestOpenKeepsUpWithASlowTargetFromTheStart: prepared slots are few and a
+// slow target needs many. Until its first response, every request that
+// finds the slots busy gets a new one, so the slots reach rate × latency
+// by then; waiting growAfter for each would add one slot per wait.
+func TestOpenKeepsUpWithASlowTargetFromTheStart(t *testing.T) {
+	_, st := runOpen(t, DispatcherConfig{
+		Tasks:    []Task{sleepTask(50 * time.Millisecond)},
+		Arrivals: constantArrivals(t, 4000, 300*time.Millisecond),
+		Prepare:  4,
+	}, 5*time.Second)
+	if st.Sent != 1200 || st.Dropped != 0 {
+		t.Fatalf("stats %+v, want 1,200 sent", st)
+	}
+	// 4,000/s × 50 ms: about 200 in flight. Growing one slot per 2 ms
+	// wait would take 400 ms to get there and leave requests 100s of ms
+	// late.
+	if st.Slots < 150 {
+		t.Errorf("at most %d in flight, want about 200", st.Slots)
+	}
+	if st.MaxLate > 60*time.Millisecond {
+		t.Errorf("a request went %v late: the slots grew one wait at a time", st.MaxLate)
+	}
+}
+
 // TestOpenTaskMixAndFailures checks the exact 3:1 mix of smooth weighted
 // round robin and that failures are recorded with their text.
 func TestOpenTaskMixAndFailures(t *testing.T) {
