@@ -71,6 +71,7 @@ type Aggregator struct {
 	exceptions map[string]*exceptionCount
 	skipped    map[EntryKey]int64
 	abandoned  AbandonedStats
+	pauses     PauseStats
 
 	open *interval   // filling until the next Tick
 	ring []*interval // closed intervals in the window, oldest first
@@ -155,11 +156,14 @@ func (a *Aggregator) Add(d *Delta) error {
 	if err := a.checkNotes(d); err != nil {
 		return err
 	}
-	abandoned := a.abandoned
+	abandoned, pauses := a.abandoned, a.pauses
 	if err := abandoned.add(d.abandoned); err != nil {
 		return fmt.Errorf("adding: %w", err)
 	}
-	a.abandoned = abandoned
+	if err := pauses.add(d.pauses); err != nil {
+		return fmt.Errorf("adding: %w", err)
+	}
+	a.abandoned, a.pauses = abandoned, pauses
 	for _, de := range d.entries {
 		if de.counters.count == 0 {
 			continue
@@ -421,6 +425,7 @@ func (a *Aggregator) Snapshot(now time.Time) *Snapshot {
 	s.Exceptions = exceptionStats(a.exceptions)
 	s.Skipped = skippedStats(a.skipped)
 	s.Abandoned = a.abandoned
+	s.Pauses = a.pauses
 	return s
 }
 
@@ -471,6 +476,7 @@ func (a *Aggregator) Reset(now time.Time) {
 	clear(a.exceptions)
 	clear(a.skipped)
 	a.abandoned = AbandonedStats{}
+	a.pauses = PauseStats{}
 	for _, iv := range a.ring {
 		iv.reset()
 		a.free = append(a.free, iv)

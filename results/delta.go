@@ -46,6 +46,7 @@ type Delta struct {
 	exceptions map[string]*exceptionCount
 	skipped    map[EntryKey]int64
 	abandoned  AbandonedStats
+	pauses     PauseStats
 }
 
 // deltaEntry is one entry's share of a delta.
@@ -96,6 +97,7 @@ func (d *Delta) Reset() {
 	clear(d.exceptions)
 	clear(d.skipped)
 	d.abandoned = AbandonedStats{}
+	d.pauses = PauseStats{}
 }
 
 // Abandon counts n requests cut off in flight at the end of a run, the
@@ -111,6 +113,18 @@ func (d *Delta) Abandon(n int64, oldest time.Duration) {
 // Abandoned returns the requests the delta counts as cut off in flight.
 func (d *Delta) Abandoned() AbandonedStats { return d.abandoned }
 
+// Pause counts the generator's pauses (see PauseStats).
+func (d *Delta) Pause(p PauseStats) {
+	if p.Count <= 0 {
+		return
+	}
+	// Counts made in one process stay far below the overflow.
+	_ = d.pauses.add(p)
+}
+
+// Pauses returns the generator's pauses the delta counts.
+func (d *Delta) Pauses() PauseStats { return d.pauses }
+
 // Totals returns the number of requests and failures in the delta, over
 // all entries.
 func (d *Delta) Totals() (requests, failures int64) {
@@ -124,7 +138,7 @@ func (d *Delta) Totals() (requests, failures int64) {
 // Empty reports whether the delta holds no request and no failure group.
 func (d *Delta) Empty() bool {
 	n, _ := d.Totals()
-	return n == 0 && len(d.errors) == 0 && len(d.exceptions) == 0 && len(d.skipped) == 0 && d.abandoned.Count == 0
+	return n == 0 && len(d.errors) == 0 && len(d.exceptions) == 0 && len(d.skipped) == 0 && d.abandoned.Count == 0 && d.pauses.Count == 0
 }
 
 // Merge adds other's measurements into d. Histograms merge exactly: the
@@ -139,11 +153,14 @@ func (d *Delta) Merge(other *Delta) error {
 			return fmt.Errorf("merging entry %s %s would overflow its totals", o.key.Method, o.key.Name)
 		}
 	}
-	abandoned := d.abandoned
+	abandoned, pauses := d.abandoned, d.pauses
 	if err := abandoned.add(other.abandoned); err != nil {
 		return fmt.Errorf("merging: %w", err)
 	}
-	d.abandoned = abandoned
+	if err := pauses.add(other.pauses); err != nil {
+		return fmt.Errorf("merging: %w", err)
+	}
+	d.abandoned, d.pauses = abandoned, pauses
 	for _, o := range other.entries {
 		if o.counters.count == 0 {
 			continue

@@ -27,6 +27,15 @@ type wireDelta struct {
 	Skipped    []wireSkipped   `json:"skipped,omitempty"`
 	// Abandoned is sent once, in a worker's final report.
 	Abandoned *wireAbandoned `json:"abandoned,omitempty"`
+	// Pauses are the worker's own pauses since its last report.
+	Pauses *wirePauses `json:"pauses,omitempty"`
+}
+
+// wirePauses counts the generator's pauses.
+type wirePauses struct {
+	Count   int64 `json:"count"`
+	TotalUs int64 `json:"total_us"`
+	MaxUs   int64 `json:"max_us"`
 }
 
 // wireAbandoned counts the requests cut off in flight at the end of a run.
@@ -35,8 +44,8 @@ type wireAbandoned struct {
 	OldestUs int64 `json:"oldest_us"`
 }
 
-// maxAbandonedAgeUs bounds a wire delta's oldest_us, so that it converts
-// to a time.Duration without overflow.
+// maxAbandonedAgeUs bounds a wire delta's oldest_us and the pauses' total_us,
+// so that they convert to a time.Duration without overflow.
 const maxAbandonedAgeUs = math.MaxInt64 / int64(time.Microsecond)
 
 // wireException is one group of exceptions of a wire delta.
@@ -118,6 +127,10 @@ func (c *DeltaCodec) Marshal(d *Delta) ([]byte, error) {
 	w.Abandoned = nil
 	if a := d.abandoned; a.Count > 0 {
 		w.Abandoned = &wireAbandoned{Count: a.Count, OldestUs: a.Oldest.Microseconds()}
+	}
+	w.Pauses = nil
+	if p := d.pauses; p.Count > 0 {
+		w.Pauses = &wirePauses{Count: p.Count, TotalUs: p.Total.Microseconds(), MaxUs: p.Max.Microseconds()}
 	}
 	for _, e := range d.entries {
 		if e.counters.count == 0 {
@@ -260,6 +273,17 @@ func (c *DeltaCodec) Unmarshal(data []byte, d *Delta) error {
 			return fmt.Errorf("decode delta: abandoned: oldest_us %d is out of range", a.OldestUs)
 		}
 		nd.abandoned = AbandonedStats{Count: a.Count, Oldest: time.Duration(a.OldestUs) * time.Microsecond}
+	}
+	if p := w.Pauses; p != nil {
+		switch {
+		case p.Count <= 0:
+			return fmt.Errorf("decode delta: pauses: count %d is not positive", p.Count)
+		case p.TotalUs < 0 || p.TotalUs > maxAbandonedAgeUs:
+			return fmt.Errorf("decode delta: pauses: total_us %d is out of range", p.TotalUs)
+		case p.MaxUs < 0 || p.MaxUs > p.TotalUs:
+			return fmt.Errorf("decode delta: pauses: max_us %d is not between 0 and total_us %d", p.MaxUs, p.TotalUs)
+		}
+		nd.pauses = PauseStats{Count: p.Count, Total: time.Duration(p.TotalUs) * time.Microsecond, Max: time.Duration(p.MaxUs) * time.Microsecond}
 	}
 	// Swap, keeping the caller's old storage as the next scratch.
 	*d, c.scratch = c.scratch, *d

@@ -55,6 +55,30 @@ func (a *AbandonedStats) add(o AbandonedStats) error {
 	return nil
 }
 
+// PauseStats sums up the generator's pauses: times when a thread that does
+// nothing but sleep woke far later than it asked to, because neither the
+// machine nor the process ran it (a virtual machine paused by its host, a
+// noisy neighbour on the core, a long stop of the runtime). Requests in
+// flight across a pause have it in their latencies, and an open-model
+// schedule falls behind by as much: the target is not to blame for them.
+type PauseStats struct {
+	// Count is the number of pauses; Total adds up their lengths, and Max
+	// is the longest.
+	Count      int64
+	Total, Max time.Duration
+}
+
+// add counts o in p, failing, with p unchanged, if a sum would overflow.
+func (p *PauseStats) add(o PauseStats) error {
+	if o.Count > math.MaxInt64-p.Count || o.Total > math.MaxInt64-p.Total {
+		return fmt.Errorf("%d pauses more would overflow the count", o.Count)
+	}
+	p.Count += o.Count
+	p.Total += o.Total
+	p.Max = max(p.Max, o.Max)
+	return nil
+}
+
 // Limits on the notes a delta or an aggregate keeps, so that user code
 // that panics with a new message every time cannot grow them without
 // bound: past them, exceptions are counted in one overflow group.

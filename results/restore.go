@@ -23,6 +23,7 @@ type SnapshotRecord struct {
 	Exceptions []ExceptionStats
 	Skipped    []SkippedStats
 	Abandoned  AbandonedStats
+	Pauses     PauseStats
 	History    []RowRecord
 }
 
@@ -66,9 +67,12 @@ func RestoreSnapshot(r *SnapshotRecord) (*Snapshot, error) {
 	if r.Abandoned.Count < 0 || r.Abandoned.Oldest < 0 {
 		return nil, fmt.Errorf("abandoned requests: %d, the oldest after %v: negative", r.Abandoned.Count, r.Abandoned.Oldest)
 	}
+	if p := r.Pauses; p.Count < 0 || p.Max < 0 || p.Max > p.Total {
+		return nil, fmt.Errorf("generator pauses: %d, the longest %v of %v in all: negative, or longer than all together", p.Count, p.Max, p.Total)
+	}
 	s := &Snapshot{Start: r.Start, Now: r.Now, Users: r.Users, Window: r.Window, Errors: append([]ErrorStats{}, r.Errors...),
 		Exceptions: append([]ExceptionStats(nil), r.Exceptions...), Skipped: append([]SkippedStats(nil), r.Skipped...),
-		Abandoned: r.Abandoned}
+		Abandoned: r.Abandoned, Pauses: r.Pauses}
 	index := map[EntryKey]int{}
 	for i, er := range r.Entries {
 		if _, dup := index[er.Key]; dup {

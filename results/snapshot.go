@@ -39,6 +39,9 @@ type Snapshot struct {
 	// Abandoned counts the requests cut off in flight when the run
 	// stopped; they are in no entry.
 	Abandoned AbandonedStats
+	// Pauses are the generator's own (see PauseStats), every process's
+	// added up in a distributed run.
+	Pauses PauseStats
 	// History has a row per closed one-second interval (sparser in very
 	// long runs; see AggregatorOptions.MaxHistoryRows), oldest first.
 	History []HistoryRow

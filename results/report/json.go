@@ -81,7 +81,9 @@ type Report struct {
 	Exceptions []Exception `json:"exceptions,omitempty"`
 	Skipped    []Skipped   `json:"skipped,omitempty"`
 	// Abandoned is left out when no request was cut off in flight.
-	Abandoned  *Abandoned      `json:"abandoned,omitempty"`
+	Abandoned *Abandoned `json:"abandoned,omitempty"`
+	// Pauses is left out when the generator did not pause.
+	Pauses     *Pauses         `json:"generator_pauses,omitempty"`
 	Warnings   []string        `json:"warnings"`
 	Thresholds json.RawMessage `json:"thresholds,omitempty"`
 	Workers    json.RawMessage `json:"workers,omitempty"`
@@ -110,6 +112,13 @@ type Abandoned struct {
 	Count int64 `json:"count"`
 	// OldestMs is how long the oldest of them had been in flight.
 	OldestMs float64 `json:"oldest_ms"`
+}
+
+// Pauses sums up the generator's own pauses (see results.PauseStats).
+type Pauses struct {
+	Count   int64   `json:"count"`
+	TotalMs float64 `json:"total_ms"`
+	MaxMs   float64 `json:"max_ms"`
 }
 
 // Entry is one entry's statistics in a report. Times are milliseconds;
@@ -304,6 +313,9 @@ func NewReport(s *results.Snapshot, opts JSONOptions) (*Report, error) {
 	}
 	if a := s.Abandoned; a.Count > 0 {
 		r.Abandoned = &Abandoned{Count: a.Count, OldestMs: ms(a.Oldest)}
+	}
+	if p := s.Pauses; p.Count > 0 {
+		r.Pauses = &Pauses{Count: p.Count, TotalMs: ms(p.Total), MaxMs: ms(p.Max)}
 	}
 	return r, nil
 }

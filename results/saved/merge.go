@@ -247,7 +247,7 @@ func (m *merger) errors() {
 }
 
 // notes merges the exceptions, grouped by stack as in a run, the skipped
-// requests and the abandoned ones.
+// requests, the abandoned ones and the generators' pauses.
 func (m *merger) notes() {
 	exc := map[string]int{}
 	skip := map[results.EntryKey]int{}
@@ -271,6 +271,10 @@ func (m *merger) notes() {
 		}
 		m.rec.Abandoned.Count += r.Snapshot.Abandoned.Count
 		m.rec.Abandoned.Oldest = max(m.rec.Abandoned.Oldest, r.Snapshot.Abandoned.Oldest)
+		p := r.Snapshot.Pauses
+		m.rec.Pauses.Count += p.Count
+		m.rec.Pauses.Total += p.Total
+		m.rec.Pauses.Max = max(m.rec.Pauses.Max, p.Max)
 		for _, s := range r.Snapshot.Skipped {
 			if i, ok := skip[s.EntryKey]; ok {
 				m.rec.Skipped[i].Count += s.Count

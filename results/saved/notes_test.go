@@ -11,7 +11,7 @@ import (
 
 // TestExceptionsSurviveSavingAndMerging: a saved result renders the same
 // exceptions.csv as the run, and merging two results adds their
-// exceptions, skipped and abandoned requests up.
+// exceptions, skipped and abandoned requests and the generators' pauses up.
 func TestExceptionsSurviveSavingAndMerging(t *testing.T) {
 	dir := t.TempDir()
 	var saved []*Result
@@ -26,6 +26,7 @@ func TestExceptionsSurviveSavingAndMerging(t *testing.T) {
 		rec.Drain(d)
 		d.SetNode(node)
 		d.Abandon(int64(i+1), time.Duration(i+1)*time.Second)
+		d.Pause(results.PauseStats{Count: int64(i + 1), Total: time.Duration(i+2) * 100 * time.Millisecond, Max: time.Duration(i+1) * 100 * time.Millisecond})
 		agg := results.NewAggregator(start, results.AggregatorOptions{})
 		if err := agg.Add(d); err != nil {
 			t.Fatal(err)
@@ -47,6 +48,9 @@ func TestExceptionsSurviveSavingAndMerging(t *testing.T) {
 	if a := saved[0].Snapshot.Abandoned; a.Count != 1 || a.Oldest != time.Second {
 		t.Errorf("saved abandoned requests %+v, want 1 after 1s", a)
 	}
+	if p := saved[0].Snapshot.Pauses; p != (results.PauseStats{Count: 1, Total: 200 * time.Millisecond, Max: 100 * time.Millisecond}) {
+		t.Errorf("saved pauses %+v, want 1 of 100ms in 200ms", p)
+	}
 	m, err := Merge(saved)
 	if err != nil {
 		t.Fatal(err)
@@ -57,5 +61,8 @@ func TestExceptionsSurviveSavingAndMerging(t *testing.T) {
 	}
 	if a := m.Snapshot.Abandoned; a.Count != 3 || a.Oldest != 2*time.Second {
 		t.Errorf("merged abandoned requests %+v, want 3, the oldest after 2s", a)
+	}
+	if p := m.Snapshot.Pauses; p != (results.PauseStats{Count: 3, Total: 500 * time.Millisecond, Max: 200 * time.Millisecond}) {
+		t.Errorf("merged pauses %+v, want 3, the longest 200ms, 500ms in all", p)
 	}
 }

@@ -144,6 +144,9 @@ func restore(rep *report.Report) (*results.Snapshot, error) {
 	if a := rep.Abandoned; a != nil {
 		rec.Abandoned = results.AbandonedStats{Count: a.Count, Oldest: time.Duration(math.Round(a.OldestMs * float64(time.Millisecond)))}
 	}
+	if p := rep.Pauses; p != nil {
+		rec.Pauses = results.PauseStats{Count: p.Count, Total: duration(p.TotalMs), Max: duration(p.MaxMs)}
+	}
 	for _, row := range rep.History {
 		rr := results.RowRecord{Time: row.Time, Users: row.Users, Total: pointRecord(&row.Aggregated)}
 		rr.Total.Key = results.EntryKey{Name: results.AggregatedName}
