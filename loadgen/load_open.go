@@ -61,6 +61,7 @@ type OpenLoad struct {
 	grace  time.Duration
 	log    *slog.Logger
 	runner *users.Dispatcher
+	pauses pauses
 	gate   *schedule.Gate
 	done   chan struct{} // closed when the dispatcher's Run has returned
 	err    error         // what Run returned, once done is closed
@@ -98,7 +99,7 @@ func NewOpenLoad(p *Plan, host string, firstID int, origin time.Time, log *slog.
 		origin = time.Now()
 		g.SetOrigin(origin)
 	}
-	l := &OpenLoad{origin: origin, grace: p.Spec.StopGrace(), log: log, runner: r, gate: g, done: make(chan struct{})}
+	l := &OpenLoad{origin: origin, grace: p.Spec.StopGrace(), log: log, runner: r, pauses: startPauses(), gate: g, done: make(chan struct{})}
 	go func() {
 		defer close(l.done)
 		l.err = r.Run(context.Background(), origin)
@@ -168,12 +169,14 @@ func (l *OpenLoad) End(at time.Duration) {
 	l.ended.Store(true)
 	l.gate.Close()
 	l.runner.Stop(l.grace)
+	l.pauses.stop()
 }
 
 // Halt stops everything at once, for a run that is over or replaced.
 func (l *OpenLoad) Halt() {
 	l.gate.Close()
 	l.runner.Stop(0)
+	l.pauses.stop()
 }
 
 // Done is closed when the dispatcher has returned: the schedule ended, or
@@ -218,5 +221,9 @@ func (l *OpenLoad) Covered() time.Duration {
 	return l.Elapsed()
 }
 
-// Drain moves what the slots recorded since the last drain into d.
-func (l *OpenLoad) Drain(d *results.Delta) { l.runner.Drain(d) }
+// Drain moves what the slots recorded since the last drain into d, with
+// the generator's pauses meanwhile.
+func (l *OpenLoad) Drain(d *results.Delta) {
+	l.runner.Drain(d)
+	l.pauses.drain(d)
+}

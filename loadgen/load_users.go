@@ -15,6 +15,7 @@ import (
 // distributed run run them the same way.
 type Users struct {
 	runner *users.Runner
+	pauses pauses
 
 	mu     sync.Mutex
 	cancel context.CancelFunc
@@ -29,7 +30,7 @@ func NewUsers(p *Plan, host string, firstID, index, workers int) (*Users, error)
 	if err != nil {
 		return nil, err
 	}
-	return &Users{runner: r}, nil
+	return &Users{runner: r, pauses: startPauses()}, nil
 }
 
 // Ramp moves to n users at rate users per second (zero: all at once), in
@@ -68,8 +69,12 @@ func (u *Users) haltLocked() {
 // Count is the number of users running now.
 func (u *Users) Count() int { return u.runner.Users() }
 
-// Drain moves what the users recorded since the last drain into d.
-func (u *Users) Drain(d *results.Delta) { u.runner.Drain(d) }
+// Drain moves what the users recorded since the last drain into d, with
+// the generator's pauses meanwhile.
+func (u *Users) Drain(d *results.Delta) {
+	u.runner.Drain(d)
+	u.pauses.drain(d)
+}
 
 // Pause retires every user, each after the task it is in, but keeps them
 // ready to ramp again: a worker that lost its coordinator runs no load
@@ -88,6 +93,7 @@ func (u *Users) Stop(grace time.Duration) {
 	u.haltLocked()
 	u.mu.Unlock()
 	u.runner.Stop(grace)
+	u.pauses.stop()
 }
 
 // Place sets the users' place in the fleet for the users started from now

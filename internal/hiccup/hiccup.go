@@ -1,15 +1,17 @@
-// Package hiccup measures the stalls of the machine itself: a thread that
-// only sleeps and wakes, outside Go's scheduler, notes how much later than
-// asked it wakes. A process sharing its core is held up as long, so a
-// load generator's late sends and long latencies that coincide with such
-// a stall are the machine's, not the generator's or the target's (a
-// virtual machine's host that pauses it, a noisy neighbour). make bench
-// runs it beside the open-model run, whose latency goal a single stall of
-// the machine can break.
+// Package hiccup measures stalls: a thread that only sleeps and wakes
+// notes how much later than asked it wakes. A process sharing its core is
+// held up as long, so a load generator's late sends and long latencies
+// that coincide with such a stall are not the target's (a virtual
+// machine's host that pauses it, a noisy neighbour, a process that keeps
+// its own runtime from running). Measure runs for a given count, as make
+// bench does beside its open-model run, in a process of its own; a Meter
+// runs in the background of a load generator, which reports what it saw.
 package hiccup
 
 import (
 	"runtime"
+	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -53,4 +55,65 @@ func Measure(n int, period, threshold time.Duration, sleep Sleeper) Stats {
 		}
 	}
 	return s
+}
+
+// Meter measures stalls in the background until Stop, on a thread of its
+// own that sleeps period at a time; a wake-up more than threshold late is
+// a stall. Its thread must get back into the process's runtime to note
+// the time, so a meter in a process whose runtime is held up (every
+// processor busy for longer than threshold) sees that too. Its methods are
+// safe for concurrent use.
+type Meter struct {
+	period, threshold time.Duration
+	stop              atomic.Bool
+	done              chan struct{}
+
+	mu sync.Mutex
+	s  Stats // since the last Take
+}
+
+// StartMeter starts a Meter. Each wake-up costs a system call and a
+// context switch, so a period of a few milliseconds keeps its cost far
+// below a load generator's.
+func StartMeter(period, threshold time.Duration) *Meter {
+	m := &Meter{period: period, threshold: threshold, done: make(chan struct{})}
+	go m.run()
+	return m
+}
+
+func (m *Meter) run() {
+	defer close(m.done)
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	prev := time.Now()
+	for !m.stop.Load() {
+		nanosleep(m.period)
+		now := time.Now()
+		late := now.Sub(prev) - m.period
+		prev = now
+		m.mu.Lock()
+		m.s.Wakeups++
+		m.s.Max = max(m.s.Max, late)
+		if late > m.threshold {
+			m.s.Stalls++
+			m.s.Stalled += late
+		}
+		m.mu.Unlock()
+	}
+}
+
+// Take returns what the meter saw since the last Take, and starts again.
+func (m *Meter) Take() Stats {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	s := m.s
+	m.s = Stats{}
+	return s
+}
+
+// Stop ends the meter's thread, within a period, and waits for it; what it
+// saw until then is left for Take. Calling it again does nothing.
+func (m *Meter) Stop() {
+	m.stop.Store(true)
+	<-m.done
 }

@@ -2,6 +2,7 @@ package hiccup
 
 import (
 	"os"
+	"runtime"
 	"strconv"
 	"testing"
 	"time"
@@ -57,4 +58,32 @@ func BenchmarkMachineStalls(b *testing.B) {
 	b.ReportMetric(float64(s.Stalls), "stalls")
 	b.ReportMetric(float64(s.Stalled)/1e6, "stalled-ms")
 	b.ReportMetric(0, "ns/op")
+}
+
+// TestMeterSeesAStallOfItsProcess: a meter in a process whose only
+// processor is held by a goroutine that never yields sees the stall, since
+// its thread must get back into the runtime to note the time; Take starts
+// over, and Stop ends the meter. The runtime preempts such a goroutine
+// after about 10 ms, so the stall seen is that long rather than the
+// spin's 60 ms.
+func TestMeterSeesAStallOfItsProcess(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	m := StartMeter(time.Millisecond, 5*time.Millisecond)
+	time.Sleep(20 * time.Millisecond)
+	m.Take() // the start, before anything held it up
+	spin := time.Now()
+	for time.Since(spin) < 60*time.Millisecond {
+		// A loop without calls: the runtime may still preempt it
+		// asynchronously, so the stall seen can be shorter than the spin.
+	}
+	time.Sleep(10 * time.Millisecond)
+	s := m.Take()
+	m.Stop()
+	m.Stop()
+	if s.Wakeups == 0 || s.Stalls == 0 || s.Max < 5*time.Millisecond || s.Stalled < s.Max {
+		t.Fatalf("%+v: want a stall of 5 ms or more while the processor spun", s)
+	}
+	if after := m.Take(); after.Wakeups > 1 {
+		t.Errorf("%+v after Stop, want the meter stopped", after)
+	}
 }

@@ -73,6 +73,10 @@ func Tables(w io.Writer, res *loadgen.Result) error {
 		fmt.Fprintf(w, "\nOpen model: %d scheduled, %d sent, %d late (>%v), %d dropped (>%v behind), %d abandoned at the end; at most %d in flight (cap %d), latest send %v behind\n",
 			st.Scheduled, st.Sent, st.Late, st.LateAfter, st.Dropped, st.MaxLag, st.Abandoned, st.Slots, st.MaxInFlight, st.MaxLate.Round(time.Microsecond))
 	}
+	if p := snap.Pauses; p.Count > 0 {
+		fmt.Fprintf(w, "\nGenerator pauses: %d of more than %v, the longest %v, %v in all; requests in flight then have them in their latencies, and an open-model schedule fell behind by them\n",
+			p.Count, loadgen.PauseThreshold, p.Max.Round(time.Millisecond), p.Total.Round(time.Millisecond))
+	}
 	if res.Workers != nil {
 		fmt.Fprintln(w)
 		if err := Workers(w, res.Workers, snap.Now); err != nil {

@@ -1,0 +1,67 @@
+package loadgen
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"strconv"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/loadgen/loadgen/loadgen/schedule"
+	"github.com/loadgen/loadgen/loadgen/users"
+)
+
+// pauseProcess stops this whole process for about d, as a virtual
+// machine's host or a stopped container would: another process sends it
+// SIGCONT.
+func pauseProcess(t *testing.T, d time.Duration) {
+	t.Helper()
+	cont := exec.Command("sh", "-c", "sleep "+strconv.FormatFloat(d.Seconds(), 'f', 3, 64)+"; kill -CONT "+strconv.Itoa(os.Getpid()))
+	if err := cont.Start(); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Kill(os.Getpid(), syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	if err := cont.Wait(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestRunsReportTheGeneratorsPauses: a generator stopped for 150 ms in the
+// middle of a run, closed or open model, reports a pause at least that
+// long in its statistics.
+func TestRunsReportTheGeneratorsPauses(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	defer srv.Close()
+	closed := openSpec([]users.Task{getTask(srv.URL)}, schedule.Constant(100))
+	closed.Open, closed.Users, closed.SpawnRate = nil, 2, 0
+	open := openSpec([]users.Task{getTask(srv.URL)}, schedule.Constant(100))
+	for _, tc := range []struct {
+		name string
+		spec *Spec
+	}{{"closed model", closed}, {"open model", open}} {
+		tc.spec.Host, tc.spec.RunTime = srv.URL, 600*time.Millisecond
+		r, err := Start(context.Background(), Local{}, tc.spec, Hooks{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(200 * time.Millisecond)
+		pauseProcess(t, 150*time.Millisecond)
+		res, err := r.Wait()
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := res.Snapshot.Pauses
+		if p.Count < 1 || p.Max < 120*time.Millisecond || p.Total < p.Max {
+			t.Errorf("%s: pauses %+v, want one of about 150ms", tc.name, p)
+		}
+		if res.Snapshot.Total.Count() == 0 {
+			t.Errorf("%s: nothing measured", tc.name)
+		}
+	}
+}
