@@ -58,7 +58,8 @@ func TestPausesInTheOutputs(t *testing.T) {
 	if err := json.Unmarshal(b, &r); err != nil {
 		t.Fatal(err)
 	}
-	if p := r.Pauses; p == nil || p.Count < 1 || p.MaxMs < 120 || p.TotalMs < p.MaxMs {
-		t.Errorf("generator_pauses %+v, want one of about 150 ms", p)
+	// Up to the meter's 50 ms period of the pause falls in its sleep.
+	if p := r.Pauses; p == nil || p.Count < 1 || p.MaxMs < 100 || p.TotalMs < p.MaxMs {
+		t.Errorf("generator_pauses %+v, want one of 100 to 150 ms", p)
 	}
 }

@@ -11,7 +11,6 @@ package hiccup
 import (
 	"runtime"
 	"sync"
-	"sync/atomic"
 	"time"
 )
 
@@ -57,38 +56,46 @@ func Measure(n int, period, threshold time.Duration, sleep Sleeper) Stats {
 	return s
 }
 
-// Meter measures stalls in the background until Stop, on a thread of its
-// own that sleeps period at a time; a wake-up more than threshold late is
-// a stall. Its thread must get back into the process's runtime to note
-// the time, so a meter in a process whose runtime is held up (every
-// processor busy for longer than threshold) sees that too. Its methods are
-// safe for concurrent use.
+// Meter measures stalls in the background until Stop: a goroutine that
+// sleeps period at a time on the runtime's own timers, which cost less
+// than a thread of its own in a system call. A wake-up more than threshold
+// late is a stall: the machine did not run the process, or its runtime did
+// not run the goroutine, every processor busy. A stall shows as up to
+// period shorter than it was, since part of it can fall in the sleep, and
+// one shorter than period plus threshold can go unseen. The runtime's
+// timers can wake a millisecond late, so a threshold of a few
+// milliseconds or more is what it can tell. Its methods are safe for
+// concurrent use.
 type Meter struct {
 	period, threshold time.Duration
-	stop              atomic.Bool
+	stop              chan struct{}
+	stopOnce          sync.Once
 	done              chan struct{}
 
 	mu sync.Mutex
 	s  Stats // since the last Take
 }
 
-// StartMeter starts a Meter. Each wake-up costs a system call and a
-// context switch, so a period of a few milliseconds keeps its cost far
-// below a load generator's.
+// StartMeter starts a Meter.
 func StartMeter(period, threshold time.Duration) *Meter {
-	m := &Meter{period: period, threshold: threshold, done: make(chan struct{})}
+	m := &Meter{period: period, threshold: threshold, stop: make(chan struct{}), done: make(chan struct{})}
 	go m.run()
 	return m
 }
 
 func (m *Meter) run() {
 	defer close(m.done)
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
+	t := time.NewTimer(m.period)
+	defer t.Stop()
 	prev := time.Now()
-	for !m.stop.Load() {
-		nanosleep(m.period)
+	for {
+		select {
+		case <-m.stop:
+			return
+		case <-t.C:
+		}
 		now := time.Now()
+		t.Reset(m.period)
 		late := now.Sub(prev) - m.period
 		prev = now
 		m.mu.Lock()
@@ -111,9 +118,9 @@ func (m *Meter) Take() Stats {
 	return s
 }
 
-// Stop ends the meter's thread, within a period, and waits for it; what it
-// saw until then is left for Take. Calling it again does nothing.
+// Stop ends the meter and waits for it; what it saw until then is left
+// for Take. Calling it again does nothing.
 func (m *Meter) Stop() {
-	m.stop.Store(true)
+	m.stopOnce.Do(func() { close(m.stop) })
 	<-m.done
 }
