@@ -47,7 +47,7 @@ func (t *Threshold) Evaluate(s *results.Snapshot) Result {
 	r := Result{
 		Threshold: t,
 		Metric:    t.Metric(),
-		Unit:      t.metric.kind().unit(),
+		Unit:      t.metric.unit(),
 		Limit:     t.limitFloat(),
 		Measured:  "-",
 	}
@@ -95,10 +95,15 @@ func (t *Threshold) Evaluate(s *results.Snapshot) Result {
 			}
 		case metricAbandoned:
 			n = s.Abandoned.Count
+		case metricPauses:
+			n = s.Pauses.Count
 		}
 		r.Value, r.Measured = float64(n), strconv.FormatInt(n, 10)
 		if t.metric == metricAbandoned && n > 0 {
 			r.Measured += " (oldest " + formatDuration(s.Abandoned.Oldest.Round(time.Millisecond)) + ")"
+		}
+		if t.metric == metricPauses && n > 0 {
+			r.Measured += " (longest " + formatDuration(s.Pauses.Max.Round(time.Millisecond)) + ")"
 		}
 		r.Pass = compare(t.op, n, t.count)
 	case kindRate:

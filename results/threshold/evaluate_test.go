@@ -25,7 +25,7 @@ func checkEval(t *testing.T, s *results.Snapshot, tests []evalCase) {
 				t.Errorf("Evaluate = pass %v, value %v, measured %q, no data %v; want pass %v, value %v, measured %q",
 					r.Pass, r.Value, r.Measured, r.NoData, tt.pass, tt.value, tt.measured)
 			}
-			if r.Threshold != th || r.Metric != th.Metric() || r.Limit != th.limitFloat() || r.Unit != th.metric.kind().unit() {
+			if r.Threshold != th || r.Metric != th.Metric() || r.Limit != th.limitFloat() || r.Unit != th.metric.unit() {
 				t.Errorf("Evaluate describes another threshold: %+v", r)
 			}
 		})
@@ -257,6 +257,23 @@ func TestEvaluateAbandoned(t *testing.T) {
 	empty := results.NewAggregator(t0, results.AggregatorOptions{}).Snapshot(t0.Add(time.Second))
 	if r := mustParse(t, "abandoned==0").Evaluate(empty); r.Pass || !r.NoData {
 		t.Errorf("abandoned==0 on a run that measured nothing: %+v; want a failure without data", r)
+	}
+}
+
+// TestEvaluatePauses: pauses counts the generator's pauses, so that a CI
+// gate can refuse a run whose latencies a paused generator inflated.
+func TestEvaluatePauses(t *testing.T) {
+	s := record(t, time.Second, repeat("GET", "/a", 5, time.Millisecond))
+	none := *s
+	paused := *s
+	paused.Pauses = results.PauseStats{Count: 2, Total: 130 * time.Millisecond, Max: 101 * time.Millisecond}
+	checkEval(t, &none, []evalCase{{"pauses==0", true, 0, "0"}})
+	checkEval(t, &paused, []evalCase{
+		{"pauses==0", false, 2, "2 (longest 101ms)"},
+		{"pauses<3", true, 2, "2 (longest 101ms)"},
+	})
+	if r := mustParse(t, "pauses==0").Evaluate(&paused); r.Unit != "pauses" {
+		t.Errorf("pauses==0: unit %q, want pauses", r.Unit)
 	}
 }
 

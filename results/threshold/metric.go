@@ -15,6 +15,7 @@ const (
 	metricRPS
 	metricCurrentRPS
 	metricAbandoned
+	metricPauses
 )
 
 // kind is the type of a metric's values: it decides which limits are
@@ -32,7 +33,7 @@ const (
 // is a function, not a variable, so the package holds no mutable state.
 func metricNames() string {
 	return "pNN (a percentile such as p50, p95, p99.9 or p100), avg, min, max, median (or med), " +
-		"fail_ratio, failures, requests (or count), rps, current_rps, abandoned"
+		"fail_ratio, failures, requests (or count), rps, current_rps, abandoned, pauses"
 }
 
 // lookupMetric maps a fixed metric name to its metric; percentiles are
@@ -59,6 +60,8 @@ func lookupMetric(name string) (metric, bool) {
 		return metricCurrentRPS, true
 	case "abandoned":
 		return metricAbandoned, true
+	case "pauses":
+		return metricPauses, true
 	}
 	return 0, false
 }
@@ -67,7 +70,7 @@ func (m metric) kind() kind {
 	switch m {
 	case metricFailRatio:
 		return kindRatio
-	case metricFailures, metricRequests, metricAbandoned:
+	case metricFailures, metricRequests, metricAbandoned, metricPauses:
 		return kindCount
 	case metricRPS, metricCurrentRPS:
 		return kindRate
@@ -101,11 +104,22 @@ func (m metric) name(pct string) string {
 		return "current_rps"
 	case metricAbandoned:
 		return "abandoned"
+	case metricPauses:
+		return "pauses"
 	}
 	return "?"
 }
 
-// unit names the unit of a Result's Value and Limit, for reports.
+// unit names the unit of a Result's Value and Limit, for reports: its
+// kind's, but pauses are counts of no requests.
+func (m metric) unit() string {
+	if m == metricPauses {
+		return "pauses"
+	}
+	return m.kind().unit()
+}
+
+// unit names the unit of a kind's values, for reports.
 func (k kind) unit() string {
 	switch k {
 	case kindTime:

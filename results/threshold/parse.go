@@ -86,6 +86,9 @@ func (p *parser) parse() (spec, error) {
 		if s.metric == metricAbandoned {
 			return s, p.errAt(open, "abandoned counts the requests of the whole run cut off in flight, which no entry holds; leave the selector out")
 		}
+		if s.metric == metricPauses {
+			return s, p.errAt(open, "pauses counts the generator's pauses, which no entry holds; leave the selector out")
+		}
 		p.skipSpace()
 	}
 	if err := p.op(&s); err != nil {

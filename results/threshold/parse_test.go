@@ -153,6 +153,7 @@ func TestParseBad(t *testing.T) {
 		{"<250ms", 1, `expected a metric such as p99, avg or fail_ratio, found "<250ms"`},
 		{"p(95)<200", 1, "write percentiles as pNN, such as p95, not p(95)"},
 		{`abandoned{name="/a"}==0`, 10, "abandoned counts the requests of the whole run cut off in flight, which no entry holds; leave the selector out"},
+		{`pauses{name="/a"}==0`, 7, "pauses counts the generator's pauses, which no entry holds; leave the selector out"},
 		{"p99.<1s", 1, `bad percentile "p99."; write p and a number, such as p99 or p99.9`},
 		{"p9.9.9<1s", 1, `bad percentile "p9.9.9"; write p and a number, such as p99 or p99.9`},
 		{"p0<1s", 1, `percentile "p0" is out of range; it must be above 0 and at most 100`},
