@@ -144,6 +144,10 @@ func newHTMLPage(s *results.Snapshot, opts HTMLOptions) (*htmlPage, error) {
 		{"99%", Millis(t.Percentile(0.99)) + " ms"},
 		{"Users", strconv.Itoa(s.Users)},
 	}
+	if ps := s.Pauses; ps.Count > 0 {
+		p.Summary = append(p.Summary, ConfigItem{"Generator pauses", fmt.Sprintf("%d, the longest %s ms, %s ms in all",
+			ps.Count, Millis(ps.Max), Millis(ps.Total))})
+	}
 	for _, q := range results.ReportedPercentiles() {
 		p.PercentileLabels = append(p.PercentileLabels, results.PercentileLabel(q))
 	}

@@ -398,3 +398,26 @@ func TestHTMLWithoutSnapshot(t *testing.T) {
 		}
 	}
 }
+
+// TestHTMLShowsThePauses: a run whose generator paused says so in the
+// summary; one that did not has no such item.
+func TestHTMLShowsThePauses(t *testing.T) {
+	s := snapshotWithFailureGroups(t, 1)
+	var plain bytes.Buffer
+	if err := WriteHTML(&plain, s, HTMLOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(plain.String(), "Generator pauses") {
+		t.Error("a run without pauses shows them")
+	}
+	paused := *s
+	paused.Pauses = results.PauseStats{Count: 2, Total: 113 * time.Millisecond, Max: 101 * time.Millisecond}
+	var b bytes.Buffer
+	if err := WriteHTML(&b, &paused, HTMLOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	doc := parseXML(t, b.Bytes())
+	if got := doc.byID(t, "summary").textContent(); !strings.Contains(got, "Generator pauses2, the longest 101 ms, 113 ms in all") {
+		t.Errorf("summary %q lacks the pauses", got)
+	}
+}
