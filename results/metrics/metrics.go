@@ -106,6 +106,7 @@ type Collector struct {
 	requests, failures, errors, latency            *prometheus.Desc
 	windowQuantile, windowRPS, windowFPS           *prometheus.Desc
 	users, start                                   *prometheus.Desc
+	pauses, paused                                 *prometheus.Desc
 	openScheduled, openSent, openLate, openDropped *prometheus.Desc
 	wRequests, wFailures, wUsers, wRPS, wCPU, wRSS *prometheus.Desc
 	wUp                                            *prometheus.Desc
@@ -141,6 +142,8 @@ func NewCollector(src Source, opts Options) *Collector {
 		windowFPS:      d("window_failures_per_second", "Failures per second over the current window; name=\"Aggregated\" is every request.", entry...),
 		users:          d("users", "Simulated users running."),
 		start:          d("stats_start_timestamp_seconds", "When the statistics started (the run start, the end of the warm-up, or the last reset), in Unix seconds."),
+		pauses:         d("generator_pauses_total", "Pauses of the generator: its meter woke more than 10 ms late, every process's added up; requests in flight then have them in their latencies."),
+		paused:         d("generator_paused_seconds_total", "The generator's pauses' lengths added up."),
 		openScheduled:  d("open_scheduled_total", "Open model: requests the arrival schedule has made due."),
 		openSent:       d("open_sent_total", "Open model: requests sent."),
 		openLate:       d("open_late_total", "Open model: requests sent late, behind their intended time."),
@@ -159,7 +162,7 @@ func NewCollector(src Source, opts Options) *Collector {
 func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{
 		c.requests, c.failures, c.errors, c.latency, c.windowQuantile, c.windowRPS, c.windowFPS,
-		c.users, c.start, c.openScheduled, c.openSent, c.openLate, c.openDropped,
+		c.users, c.start, c.pauses, c.paused, c.openScheduled, c.openSent, c.openLate, c.openDropped,
 		c.wRequests, c.wFailures, c.wUsers, c.wRPS, c.wCPU, c.wRSS, c.wUp,
 	} {
 		ch <- d
@@ -199,6 +202,8 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 
 func (c *Collector) collectRun(ch chan<- prometheus.Metric, s *results.Snapshot) {
 	ch <- prometheus.MustNewConstMetric(c.users, prometheus.GaugeValue, float64(s.Users))
+	ch <- prometheus.MustNewConstMetric(c.pauses, prometheus.CounterValue, float64(s.Pauses.Count))
+	ch <- prometheus.MustNewConstMetric(c.paused, prometheus.CounterValue, s.Pauses.Total.Seconds())
 	if !s.Start.IsZero() {
 		ch <- prometheus.MustNewConstMetric(c.start, prometheus.GaugeValue, float64(s.Start.UnixNano())/1e9)
 	}

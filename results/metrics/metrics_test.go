@@ -97,6 +97,7 @@ func find(t *testing.T, mfs map[string]*dto.MetricFamily, name, lbls string) *dt
 
 func TestCollectorGivesTheSnapshotsNumbers(t *testing.T) {
 	s := snapshot(t, 3, 15)
+	s.Pauses = results.PauseStats{Count: 2, Total: 1500 * time.Millisecond, Max: time.Second}
 	c := NewCollector(Source{
 		Snapshot: func() *results.Snapshot { return s },
 		Open:     func() *results.OpenStats { return &results.OpenStats{Scheduled: 10, Sent: 9, Late: 2, Dropped: 1} },
@@ -158,6 +159,12 @@ func TestCollectorGivesTheSnapshotsNumbers(t *testing.T) {
 	}
 	if got := find(t, mfs, "loadgen_users", "").GetGauge().GetValue(); got != 7 {
 		t.Errorf("users %v, want 7", got)
+	}
+	if got := find(t, mfs, "loadgen_generator_pauses_total", "").GetCounter().GetValue(); got != 2 {
+		t.Errorf("generator pauses %v, want 2", got)
+	}
+	if got := find(t, mfs, "loadgen_generator_paused_seconds_total", "").GetCounter().GetValue(); got != 1.5 {
+		t.Errorf("generator paused %vs, want 1.5s", got)
 	}
 	if got := find(t, mfs, "loadgen_open_dropped_total", "").GetCounter().GetValue(); got != 1 {
 		t.Errorf("open dropped %v", got)
