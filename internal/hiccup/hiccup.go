@@ -26,6 +26,16 @@ type Stats struct {
 	Stalled time.Duration
 }
 
+// note counts one wake-up that came late past its time.
+func (s *Stats) note(late, threshold time.Duration) {
+	s.Wakeups++
+	s.Max = max(s.Max, late)
+	if late > threshold {
+		s.Stalls++
+		s.Stalled += late
+	}
+}
+
 // Sleeper sleeps for about d; tests replace the real one.
 type Sleeper func(d time.Duration)
 
@@ -44,14 +54,8 @@ func Measure(n int, period, threshold time.Duration, sleep Sleeper) Stats {
 	for range n {
 		sleep(period)
 		now := time.Now()
-		late := now.Sub(prev) - period
+		s.note(now.Sub(prev)-period, threshold)
 		prev = now
-		s.Wakeups++
-		s.Max = max(s.Max, late)
-		if late > threshold {
-			s.Stalls++
-			s.Stalled += late
-		}
 	}
 	return s
 }
@@ -96,16 +100,10 @@ func (m *Meter) run() {
 		}
 		now := time.Now()
 		t.Reset(m.period)
-		late := now.Sub(prev) - m.period
-		prev = now
 		m.mu.Lock()
-		m.s.Wakeups++
-		m.s.Max = max(m.s.Max, late)
-		if late > m.threshold {
-			m.s.Stalls++
-			m.s.Stalled += late
-		}
+		m.s.note(now.Sub(prev)-m.period, m.threshold)
 		m.mu.Unlock()
+		prev = now
 	}
 }
 
