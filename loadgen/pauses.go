@@ -7,7 +7,7 @@ import (
 	"github.com/loadgen/loadgen/results"
 )
 
-// PauseThreshold is how much later than asked the pause meter's thread
+// PauseThreshold is how much later than asked the pause meter
 // must wake for the generator to count as paused: as late as an open-model
 // request must be sent to count as late.
 const PauseThreshold = 10 * time.Millisecond
