@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/loadgen/loadgen/loadgen"
 	"github.com/loadgen/loadgen/results"
@@ -158,6 +159,25 @@ func TestStatsAnswer(t *testing.T) {
 	}
 	if r := st.Ratio[2]; r.WeightShare != 0 || r.Requests != 0 || r.RequestShare != 0 {
 		t.Errorf("ratio of a task never run %+v", r)
+	}
+	if st.Pauses != nil {
+		t.Errorf("pauses %+v in a run without any", st.Pauses)
+	}
+}
+
+// TestStatsAnswerHasThePauses: the generator's pauses are in the answer
+// once there are some.
+func TestStatsAnswerHasThePauses(t *testing.T) {
+	_, get := startFake(t, Config{}, func(fs *fakeStarter) {
+		fs.snap = fixtureSnapshot(t, 0)
+		fs.snap.Pauses = results.PauseStats{Count: 2, Total: 113 * time.Millisecond, Max: 101 * time.Millisecond}
+	})
+	var st Stats
+	r := get("GET", "/api/stats")
+	wantStatus(t, r, 200, "stats")
+	r.json(t, &st)
+	if p := st.Pauses; p == nil || p.Count != 2 || !near(p.MaxMs, 101) || !near(p.TotalMs, 113) {
+		t.Errorf("generator_pauses %+v, want 2, the longest 101 ms, 113 ms in all", p)
 	}
 }
 

@@ -47,6 +47,9 @@ type Stats struct {
 	Ratio []RatioEntry `json:"ratio"`
 	// Warnings say what went wrong, and what makes a run incomplete.
 	Warnings []string `json:"warnings"`
+	// Pauses are the generator's own (see results.PauseStats), left out
+	// while there are none.
+	Pauses *report.Pauses `json:"generator_pauses,omitempty"`
 	// Outcome is how a stopped run ended, as its exit code from the
 	// command line would say: "passed", "requests failed", "threshold
 	// failed" or "incomplete" (it measured nothing, or a worker failed).
@@ -163,6 +166,9 @@ func newStats(run loadgen.Run, info runInfo, req StartRequest) Stats {
 	st.Ratio = ratio(info.tasks, snap)
 	if res.Warnings != nil {
 		st.Warnings = res.Warnings
+	}
+	if p := snap.Pauses; p.Count > 0 {
+		st.Pauses = &report.Pauses{Count: p.Count, TotalMs: ms(p.Total), MaxMs: ms(p.Max)}
 	}
 	if st.State == string(loadgen.StateStopped) {
 		st.Outcome = res.Outcome().String()

@@ -123,6 +123,11 @@ function renderStats() {
     li.textContent = w;
     return li;
   }));
+  const pauses = stats.generator_pauses;
+  $("pauses").hidden = !pauses;
+  $("pauses").textContent = pauses
+    ? `Generator pauses: ${pauses.count} of more than 10 ms, the longest ${pauses.max_ms.toFixed(0)} ms, ${pauses.total_ms.toFixed(0)} ms in all; requests in flight then have them in their latencies.`
+    : "";
   const ths = stats.thresholds;
   $("thresholds").hidden = ths.length === 0;
   fillRows($("thresholds-body"), ths.map((r) => [
