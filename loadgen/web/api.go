@@ -121,10 +121,12 @@ func (s *Server) stop(ctx context.Context) (loadgen.Run, bool, error) {
 	if run == nil || ended(run) {
 		return run, false, nil
 	}
+	// Said before the stop, which waits for the run's end: the run's own
+	// "run stopped", with its counts, comes after.
+	s.log.Info("stopping the run from the web UI")
 	if err := run.Stop(ctx); err != nil {
 		return run, false, err
 	}
-	s.log.Info("run stopped from the web UI")
 	return run, true, nil
 }
 

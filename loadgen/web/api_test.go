@@ -3,9 +3,12 @@ package web
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/loadgen/loadgen/loadgen"
 )
@@ -215,5 +218,44 @@ func TestServerStartDirect(t *testing.T) {
 	}
 	if getStats(t, ts).State != "running" {
 		t.Error("run not shown")
+	}
+}
+
+// lockedLog is a log sink that run goroutines and handlers share.
+type lockedLog struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *lockedLog) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedLog) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// TestStopFromTheUILogsInOrder: the log says the web UI is stopping the
+// run before the run's own "run stopped" line with its counts.
+func TestStopFromTheUILogsInOrder(t *testing.T) {
+	var logs lockedLog
+	_, ts, _ := newTestServer(t, Config{Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	wantStatus(t, call(t, ts, "POST", "/api/start", map[string]any{"users": 3}, nil), 200, "start")
+	wantStatus(t, call(t, ts, "POST", "/api/stop", nil, nil), 200, "stop")
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(logs.String(), `msg="run stopped"`) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no run stopped line:\n%s", logs.String())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	out := logs.String()
+	stopping := strings.Index(out, "stopping the run from the web UI")
+	if stopping < 0 || stopping > strings.Index(out, `msg="run stopped"`) {
+		t.Errorf("the web UI's stop is not logged before the run's end:\n%s", out)
 	}
 }
