@@ -4,33 +4,14 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"os/exec"
-	"strconv"
-	"syscall"
 	"testing"
 	"time"
+
+	"github.com/loadgen/loadgen/internal/pausetest"
 
 	"github.com/loadgen/loadgen/loadgen/schedule"
 	"github.com/loadgen/loadgen/loadgen/users"
 )
-
-// pauseProcess stops this whole process for about d, as a virtual
-// machine's host or a stopped container would: another process sends it
-// SIGCONT.
-func pauseProcess(t *testing.T, d time.Duration) {
-	t.Helper()
-	cont := exec.Command("sh", "-c", "sleep "+strconv.FormatFloat(d.Seconds(), 'f', 3, 64)+"; kill -CONT "+strconv.Itoa(os.Getpid()))
-	if err := cont.Start(); err != nil {
-		t.Fatal(err)
-	}
-	if err := syscall.Kill(os.Getpid(), syscall.SIGSTOP); err != nil {
-		t.Fatal(err)
-	}
-	if err := cont.Wait(); err != nil {
-		t.Fatal(err)
-	}
-}
 
 // TestRunsReportTheGeneratorsPauses: a generator stopped for 150 ms in the
 // middle of a run, closed or open model, reports a pause at least that
@@ -51,7 +32,7 @@ func TestRunsReportTheGeneratorsPauses(t *testing.T) {
 			t.Fatal(err)
 		}
 		time.Sleep(200 * time.Millisecond)
-		pauseProcess(t, 150*time.Millisecond)
+		pausetest.Pause(t, 150*time.Millisecond)
 		res, err := r.Wait()
 		if err != nil {
 			t.Fatal(err)

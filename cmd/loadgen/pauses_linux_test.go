@@ -3,13 +3,12 @@ package main
 import (
 	"encoding/json"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
+
+	"github.com/loadgen/loadgen/internal/pausetest"
 )
 
 // TestPausesInTheOutputs stops this process for 150 ms in the middle of a
@@ -27,16 +26,7 @@ func TestPausesInTheOutputs(t *testing.T) {
 		done <- outcome{code, out, stderr}
 	}()
 	time.Sleep(400 * time.Millisecond)
-	cont := exec.Command("sh", "-c", "sleep 0.15; kill -CONT "+strconv.Itoa(os.Getpid()))
-	if err := cont.Start(); err != nil {
-		t.Fatal(err)
-	}
-	if err := syscall.Kill(os.Getpid(), syscall.SIGSTOP); err != nil {
-		t.Fatal(err)
-	}
-	if err := cont.Wait(); err != nil {
-		t.Fatal(err)
-	}
+	pausetest.Pause(t, 150*time.Millisecond)
 	o := <-done
 	if o.code != 0 {
 		t.Fatalf("exit %d\n%s\n%s", o.code, o.out, o.err)

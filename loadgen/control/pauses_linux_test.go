@@ -2,12 +2,10 @@ package control
 
 import (
 	"context"
-	"os"
-	"os/exec"
-	"strconv"
-	"syscall"
 	"testing"
 	"time"
+
+	"github.com/loadgen/loadgen/internal/pausetest"
 )
 
 // TestFleetAddsUpTheWorkersPauses stops the whole process, coordinator and
@@ -27,16 +25,7 @@ func TestFleetAddsUpTheWorkersPauses(t *testing.T) {
 	startWorker(t, srv.URL, WorkerConfig{ID: "b"})
 	outc := runCoordinator(context.Background(), c)
 	time.Sleep(700 * time.Millisecond)
-	cont := exec.Command("sh", "-c", "sleep 0.15; kill -CONT "+strconv.Itoa(os.Getpid()))
-	if err := cont.Start(); err != nil {
-		t.Fatal(err)
-	}
-	if err := syscall.Kill(os.Getpid(), syscall.SIGSTOP); err != nil {
-		t.Fatal(err)
-	}
-	if err := cont.Wait(); err != nil {
-		t.Fatal(err)
-	}
+	pausetest.Pause(t, 150*time.Millisecond)
 	out := <-outc
 	if out.err != nil {
 		t.Fatal(out.err)
